@@ -1,0 +1,1 @@
+"""finsam: follow-up of FINSAM coordination associations' interventions."""

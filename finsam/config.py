@@ -1,0 +1,36 @@
+"""Settings, each read from an environment variable with a default (listed in the README)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = ROOT / "data"
+
+SETTINGS = {
+    "FINSAM_DB": ("data/finsam.duckdb", "Path of the DuckDB file the dashboard and the CLI use."),
+    "FINSAM_DATA_DIR": ("data", "Folder with the reference data and published figures the build reads."),
+    "FINSAM_SEED": ("20241231", "Seed of the demo build (same seed and data: same records)."),
+}
+
+
+def setting(name: str) -> str:
+    default, _help = SETTINGS[name]
+    return os.environ.get(name, default)
+
+
+def _path(name: str) -> Path:
+    p = Path(setting(name))
+    return p if p.is_absolute() else ROOT / p
+
+
+@dataclass(frozen=True)
+class Config:
+    db_path: Path
+    data_dir: Path
+    seed: int
+
+
+def load() -> Config:
+    return Config(db_path=_path("FINSAM_DB"), data_dir=_path("FINSAM_DATA_DIR"), seed=int(setting("FINSAM_SEED")))

@@ -1,0 +1,79 @@
+"""Connections and the creation of a finsam database with its reference data."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+SCHEMA = Path(__file__).with_name("schema.sql")
+
+CODE_LISTS = ["gender", "referral_source", "exit_reason", "assignment", "followup_status", "education",
+              "public_support_time", "income_source", "age_band"]
+
+
+def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(path), read_only=read_only)
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame) -> None:
+    cols = ", ".join(f'"{c}"' for c in df.columns)
+    con.register("_frame", df)
+    try:
+        con.execute(f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM _frame')
+    finally:
+        con.unregister("_frame")
+
+
+def _nullify(df: pd.DataFrame) -> pd.DataFrame:
+    return df.replace({"": None})
+
+
+def create_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(SCHEMA.read_text(encoding="utf-8"))
+
+
+def load_reference(con: duckdb.DuckDBPyConnection, data_dir: Path) -> None:
+    """Load associations, municipalities, memberships, interventions and code lists from data_dir."""
+    _insert(con, "municipality", _read_csv(data_dir / "municipalities.csv"))
+    assoc = _read_csv(data_dir / "associations.csv")
+    _insert(con, "association", assoc)
+    _insert(con, "association_municipality", _read_csv(data_dir / "association_municipalities.csv"))
+    shares = _read_csv(data_dir / "population_shares.csv")
+    shares["year"] = shares["year"].astype(int)
+    shares["population_share_pct"] = shares["population_share_pct"].astype(float)
+    _insert(con, "population_share", shares)
+    interventions = _nullify(_read_csv(data_dir / "interventions.csv"))
+    for col in ("first_year", "last_year"):
+        interventions[col] = pd.to_numeric(interventions[col]).astype("Int64")
+    _insert(con, "intervention", interventions)
+    for name in CODE_LISTS:
+        df = _nullify(_read_csv(data_dir / "codes" / f"{name}.csv"))
+        df["sort_order"] = df["sort_order"].astype(int)
+        if name == "exit_reason":
+            df["is_positive_default"] = df["is_positive_default"].map({"true": True, "false": False})
+        if name == "age_band":
+            df[["min_age", "max_age"]] = df[["min_age", "max_age"]].astype(int)
+        _insert(con, name, df)
+
+
+def load_published(con: duckdb.DuckDBPyConnection, data_dir: Path) -> None:
+    df = _read_csv(data_dir / "published_figures.csv")
+    df.insert(0, "figure_id", range(1, len(df) + 1))
+    df["year"] = df["year"].astype(int)
+    df["value"] = df["value"].astype(float)
+    _insert(con, "published_figure", df)
+
+
+def init_database(path: Path, data_dir: Path) -> duckdb.DuckDBPyConnection:
+    """Create a database holding the schema, the reference data and the published figures."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = connect(path)
+    create_schema(con)
+    load_reference(con, data_dir)
+    load_published(con, data_dir)
+    return con

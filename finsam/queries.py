@@ -1,0 +1,394 @@
+"""The query layer: one named function per question, every filter bound as a parameter.
+
+Year semantics (the same everywhere):
+- a participation *takes part* in year Y if it overlaps Y: it started on or before 31 December Y and has
+  no end date or ended on or after 1 January Y;
+- it is *new* in Y if it started in Y, *ended* in Y if it ended in Y, *ongoing* at the end of Y if it
+  took part in Y and did not end in Y;
+- time in intervention, exit reasons, positive steps and follow-up are over participations ended in Y;
+- the years of an intervention are those its records cover (intervention.first_year..last_year): a
+  participation still ongoing is not counted in years after its intervention's last year.
+Anonymous participants (a count per year and gender) are added to totals and gender splits only, and
+only when no municipality or referral-source filter is set (they have neither).
+
+Every function takes a connection (or cursor) and Filters and returns a DataFrame of aggregates whose
+columns are listed in its docstring; `by` adds grouping columns (`association_id`, `intervention_id`).
+Nothing here knows of Streamlit.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Sequence
+
+import duckdb
+import pandas as pd
+
+GROUPS = ("association_id", "intervention_id")
+DAYS_PER_MONTH = 30  # the reports convert days to months with 30-day months (276 days = 9,2 months)
+DAY_BANDS = [(0, 90, "0–3 mån"), (91, 180, "3–6 mån"), (181, 365, "6–12 mån"), (366, 730, "1–2 år"),
+             (731, 100_000, "över 2 år")]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """A selection. Empty tuples mean "all"; years is an inclusive (first, last) range or None for all."""
+    years: tuple[int, int] | None = None
+    associations: tuple[str, ...] = ()
+    interventions: tuple[str, ...] = ()
+    municipalities: tuple[str, ...] = ()  # municipality codes
+    genders: tuple[str, ...] = ()
+    referral_sources: tuple[str, ...] = ()
+
+    def with_years(self, first: int, last: int) -> "Filters":
+        return replace(self, years=(first, last))
+
+    @property
+    def has_record_only_filter(self) -> bool:
+        return bool(self.municipalities or self.referral_sources)
+
+
+@dataclass
+class _Sql:
+    clauses: list[str] = field(default_factory=list)
+    params: list = field(default_factory=list)
+
+    def add_in(self, column: str, values: Sequence) -> None:
+        if values:
+            self.clauses.append(f"{column} IN ({', '.join('?' for _ in values)})")
+            self.params.extend(values)
+
+    def where(self) -> str:
+        return " AND ".join(self.clauses) if self.clauses else "true"
+
+
+def _by(by: Sequence[str]) -> tuple[str, str]:
+    for b in by:
+        if b not in GROUPS:
+            raise ValueError(f"cannot group by {b}")
+    cols = "".join(f"{b}, " for b in by)
+    return cols, cols
+
+
+def _years_cte(f: Filters) -> tuple[str, list]:
+    """years(association_id, intervention_id, year): the covered years of the selected interventions."""
+    s = _Sql()
+    s.add_in("i.association_id", f.associations)
+    s.add_in("i.intervention_id", f.interventions)
+    s.clauses.append("i.kind = 'individual'")
+    if f.years:
+        s.clauses.append("y.year BETWEEN ? AND ?")
+        s.params.extend(f.years)
+    sql = f"""years AS (
+        SELECT i.association_id, i.intervention_id, y.year::SMALLINT AS year
+        FROM intervention_window i, LATERAL (SELECT unnest(range(i.first_year, i.last_year + 1)) AS year) y
+        WHERE {s.where()})"""
+    return sql, s.params
+
+
+def _records_cte(f: Filters) -> tuple[str, list]:
+    s = _Sql()
+    s.add_in("association_id", f.associations)
+    s.add_in("intervention_id", f.interventions)
+    s.add_in("municipality_code", f.municipalities)
+    s.add_in("gender", f.genders)
+    s.add_in("referral_source", f.referral_sources)
+    return f"recs AS (SELECT * FROM participation WHERE {s.where()})", s.params
+
+
+def _base(f: Filters) -> tuple[str, list]:
+    """CTEs years, recs and yp (one row per participation and year it takes part in, with flags)."""
+    ysql, yparams = _years_cte(f)
+    rsql, rparams = _records_cte(f)
+    sql = f"""WITH {ysql}, {rsql},
+    yp AS (
+        SELECT y.year, r.*,
+               year(r.start_date) = y.year AS is_new,
+               r.end_date IS NOT NULL AND year(r.end_date) = y.year AS is_ended,
+               CASE WHEN r.end_date IS NOT NULL AND year(r.end_date) = y.year
+                    THEN date_diff('day', r.start_date, r.end_date) END AS days_in_intervention
+        FROM years y JOIN recs r
+          ON r.association_id = y.association_id AND r.intervention_id = y.intervention_id
+         AND r.start_date <= make_date(y.year, 12, 31)
+         AND (r.end_date IS NULL OR r.end_date >= make_date(y.year, 1, 1)))"""
+    return sql, yparams + rparams
+
+
+def _anonymous_cte(f: Filters) -> tuple[str, list]:
+    s = _Sql()
+    s.add_in("a.gender", f.genders)
+    if f.has_record_only_filter:
+        s.clauses.append("false")
+    return f"""anon AS (
+        SELECT a.* FROM anonymous_participants a
+        JOIN years y USING (association_id, intervention_id, year) WHERE {s.where()})""", s.params
+
+
+def _run(con, sql: str, params: list) -> pd.DataFrame:
+    return con.execute(sql, params).df()
+
+
+def create_views(con: duckdb.DuckDBPyConnection) -> None:
+    """Views the queries read; created by the build and on opening an older file."""
+    con.execute("""
+    CREATE OR REPLACE VIEW intervention_window AS
+    SELECT i.association_id, i.intervention_id, i.kind,
+           coalesce(i.first_year, (SELECT min(year(p.start_date)) FROM participation p
+                                   WHERE p.association_id = i.association_id
+                                     AND p.intervention_id = i.intervention_id)) AS first_year,
+           coalesce(i.last_year, (SELECT max(greatest(year(p.start_date), coalesce(year(p.end_date), 0)))
+                                  FROM participation p WHERE p.association_id = i.association_id
+                                    AND p.intervention_id = i.intervention_id)) AS last_year
+    FROM intervention i""")
+
+
+def participant_flow(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
+    """Per year: participations (taking part), new, ended, ongoing (at year end), persons (unique person
+    ids), anonymous (anonymous participants) and participants_total (participations + anonymous)."""
+    base, params = _base(f)
+    anon, aparams = _anonymous_cte(f)
+    g, _ = _by(by)
+    join = " AND ".join(["y.year = a.year"] + [f"y.{b} = a.{b}" for b in by])
+    sql = f"""{base}, {anon},
+    ykeys AS (SELECT DISTINCT {g}year FROM years),
+    flow AS (
+        SELECT {g}year, count(*) AS participations, count(*) FILTER (is_new) AS new,
+               count(*) FILTER (is_ended) AS ended, count(*) FILTER (NOT is_ended) AS ongoing,
+               count(DISTINCT person_id) AS persons
+        FROM yp GROUP BY ALL),
+    an AS (SELECT {g}year, sum(participant_count) AS anonymous FROM anon GROUP BY ALL)
+    SELECT {"".join(f"y.{b}, " for b in by)}y.year,
+           coalesce(fl.participations, 0) AS participations, coalesce(fl.new, 0) AS new,
+           coalesce(fl.ended, 0) AS ended, coalesce(fl.ongoing, 0) AS ongoing,
+           coalesce(fl.persons, 0) AS persons, coalesce(a.anonymous, 0)::BIGINT AS anonymous,
+           (coalesce(fl.participations, 0) + coalesce(a.anonymous, 0))::BIGINT AS participants_total
+    FROM ykeys y
+    LEFT JOIN flow fl ON {join.replace('a.', 'fl.')}
+    LEFT JOIN an a ON {join}
+    ORDER BY ALL"""
+    return _run(con, sql, params + aparams)
+
+
+def gender_split(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
+    """Per year and gender: registered (participations), anonymous, participants (both) and share_pct of
+    the year's participants."""
+    base, params = _base(f)
+    anon, aparams = _anonymous_cte(f)
+    g, _ = _by(by)
+    sql = f"""{base}, {anon},
+    reg AS (SELECT {g}year, gender, count(*) AS registered FROM yp GROUP BY ALL),
+    an AS (SELECT {g}year, gender, sum(participant_count)::BIGINT AS anonymous FROM anon GROUP BY ALL),
+    both_ AS (
+        SELECT {g}year, gender, coalesce(r.registered, 0) AS registered, coalesce(a.anonymous, 0) AS anonymous
+        FROM reg r FULL JOIN an a USING ({g}year, gender))
+    SELECT *, registered + anonymous AS participants,
+           100.0 * (registered + anonymous) / sum(registered + anonymous) OVER (PARTITION BY {g}year) AS share_pct
+    FROM both_ ORDER BY ALL"""
+    return _run(con, sql, params + aparams)
+
+
+def municipality_split(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
+    """Per year and municipality (of the selected associations): participations, new, share_pct of the
+    year's participations, and population_share_pct (the association's latest published share as of the
+    year, else its earliest). Municipalities with no participant appear with 0."""
+    base, params = _base(f)
+    g, _ = _by(by)
+    s = _Sql()
+    s.add_in("am.association_id", f.associations)
+    s.add_in("am.municipality_code", f.municipalities)
+    kcols = "".join(f"k.{b}, " for b in by)
+    on_by = "".join(f" AND c.{b} = gr.{b}" for b in by)
+    sql = f"""{base},
+    munis AS (SELECT am.association_id AS muni_assoc, am.municipality_code, m.municipality_name
+              FROM association_municipality am JOIN municipality m USING (municipality_code) WHERE {s.where()}),
+    keys AS (SELECT DISTINCT {g}association_id AS key_assoc, year FROM years),
+    grid AS (SELECT {kcols}k.year, mu.muni_assoc, mu.municipality_code, mu.municipality_name
+             FROM keys k JOIN munis mu ON mu.muni_assoc = k.key_assoc),
+    counts AS (SELECT {g}year, municipality_code, count(*) AS participations, count(*) FILTER (is_new) AS new
+               FROM yp GROUP BY ALL),
+    shares AS (
+        SELECT gr.year, gr.muni_assoc, gr.municipality_code,
+               coalesce(
+                 (SELECT population_share_pct FROM population_share ps WHERE ps.association_id = gr.muni_assoc
+                   AND ps.municipality_code = gr.municipality_code AND ps.year <= gr.year ORDER BY ps.year DESC LIMIT 1),
+                 (SELECT population_share_pct FROM population_share ps WHERE ps.association_id = gr.muni_assoc
+                   AND ps.municipality_code = gr.municipality_code ORDER BY ps.year LIMIT 1)) AS population_share_pct
+        FROM (SELECT DISTINCT year, muni_assoc, municipality_code FROM grid) gr)
+    SELECT {"".join(f"gr.{b}, " for b in by)}gr.year, gr.muni_assoc AS municipality_association_id,
+           gr.municipality_code, gr.municipality_name,
+           coalesce(c.participations, 0) AS participations, coalesce(c.new, 0) AS new,
+           100.0 * coalesce(c.participations, 0)
+             / nullif(sum(coalesce(c.participations, 0)) OVER (PARTITION BY {"".join(f"gr.{b}, " for b in by)}gr.year), 0)
+             AS share_pct,
+           sh.population_share_pct
+    FROM grid gr
+    LEFT JOIN counts c ON c.year = gr.year AND c.municipality_code = gr.municipality_code{on_by}
+    LEFT JOIN shares sh ON sh.year = gr.year AND sh.municipality_code = gr.municipality_code
+        AND sh.muni_assoc = gr.muni_assoc
+    ORDER BY ALL"""
+    return _run(con, sql, params + s.params)
+
+
+def referral_split(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
+    """Per year and referral source (record codes): participations, new and share_pct of the year's
+    participations. Merged groups (Psyk/Vc/Hab) are not rows here: see referral_groups."""
+    base, params = _base(f)
+    g, _ = _by(by)
+    sql = f"""{base}
+    SELECT {g}year, referral_source, count(*) AS participations, count(*) FILTER (is_new) AS new,
+           100.0 * count(*) / sum(count(*)) OVER (PARTITION BY {g}year) AS share_pct
+    FROM yp GROUP BY ALL ORDER BY ALL"""
+    return _run(con, sql, params)
+
+
+def referral_by_municipality(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
+    """Per year, municipality and referral source: participations."""
+    base, params = _base(f)
+    g, _ = _by(by)
+    sql = f"""{base}
+    SELECT {g}year, municipality_code, m.municipality_name, referral_source, count(*) AS participations
+    FROM yp JOIN municipality m USING (municipality_code) GROUP BY ALL ORDER BY ALL"""
+    return _run(con, sql, params)
+
+
+def time_in_intervention(con, f: Filters, by: Sequence[str] = (), split: str | None = None) -> pd.DataFrame:
+    """Per year (and exit_reason or assignment when split names one) over participations ended that
+    year: ended, mean_days, median_days, mean_months (days / 30)."""
+    if split not in (None, "exit_reason", "assignment"):
+        raise ValueError(split)
+    base, params = _base(f)
+    g, _ = _by(by)
+    extra = f"coalesce({split}, '') AS {split}, " if split else ""
+    sql = f"""{base}
+    SELECT {g}year, {extra}count(*) AS ended, avg(days_in_intervention) AS mean_days,
+           median(days_in_intervention) AS median_days, avg(days_in_intervention) / {DAYS_PER_MONTH} AS mean_months
+    FROM yp WHERE is_ended GROUP BY ALL ORDER BY ALL"""
+    return _run(con, sql, params)
+
+
+def time_distribution(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
+    """Per year and band of days in intervention (ended that year): band, band_order, ended."""
+    base, params = _base(f)
+    g, _ = _by(by)
+    case = " ".join(f"WHEN days_in_intervention BETWEEN {lo} AND {hi} THEN {i}" for i, (lo, hi, _l) in enumerate(DAY_BANDS))
+    labels = " ".join(f"WHEN {i} THEN '{label}'" for i, (_lo, _hi, label) in enumerate(DAY_BANDS))
+    sql = f"""{base}, banded AS (SELECT {g}year, CASE {case} END AS band_order FROM yp WHERE is_ended)
+    SELECT {g}year, band_order, CASE band_order {labels} END AS band, count(*) AS ended
+    FROM banded GROUP BY ALL ORDER BY ALL"""
+    return _run(con, sql, params)
+
+
+def exit_reasons(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
+    """Per year and exit reason (ended that year): ended and share_pct of the year's ended."""
+    base, params = _base(f)
+    g, _ = _by(by)
+    sql = f"""{base}
+    SELECT {g}year, exit_reason, count(*) AS ended,
+           100.0 * count(*) / sum(count(*)) OVER (PARTITION BY {g}year) AS share_pct
+    FROM yp WHERE is_ended GROUP BY ALL ORDER BY ALL"""
+    return _run(con, sql, params)
+
+
+def positive_steps(con, f: Filters, by: Sequence[str] = (), by_assignment: bool = False) -> pd.DataFrame:
+    """Per year (and assignment): ended, positive (with a positive step) and share_pct = positive / ended
+    over those ended with the step recorded."""
+    base, params = _base(f)
+    g, _ = _by(by)
+    extra = "coalesce(assignment, '') AS assignment, " if by_assignment else ""
+    sql = f"""{base}
+    SELECT {g}year, {extra}count(*) AS ended, count(*) FILTER (has_positive_step) AS positive,
+           100.0 * count(*) FILTER (has_positive_step) / nullif(count(has_positive_step), 0) AS share_pct
+    FROM yp WHERE is_ended GROUP BY ALL ORDER BY ALL"""
+    return _run(con, sql, params)
+
+
+def followup(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
+    """Per year ended and horizon ('6m', '18m'): kept, not_kept, no_answer, due (all three),
+    retained_share_pct = kept / (kept + not_kept) and response_rate_pct = (kept + not_kept) / due."""
+    base, params = _base(f)
+    g, _ = _by(by)
+    sql = f"""{base},
+    h AS (SELECT {g}year, '6m' AS horizon, followup_6m AS status FROM yp WHERE is_ended
+          UNION ALL SELECT {g}year, '18m', followup_18m FROM yp WHERE is_ended)
+    SELECT {g}year, horizon,
+           count(*) FILTER (status = 'behallit') AS kept, count(*) FILTER (status = 'ej_behallit') AS not_kept,
+           count(*) FILTER (status = 'ej_svar') AS no_answer,
+           count(*) FILTER (status IN ('behallit', 'ej_behallit', 'ej_svar')) AS due,
+           100.0 * kept / nullif(kept + not_kept, 0) AS retained_share_pct,
+           100.0 * (kept + not_kept) / nullif(due, 0) AS response_rate_pct
+    FROM h GROUP BY ALL ORDER BY ALL"""
+    return _run(con, sql, params)
+
+
+def background(con, f: Filters, variable: str, by: Sequence[str] = ()) -> pd.DataFrame:
+    """Per year and code of a background variable: participations and share_pct. age_band, education and
+    public_support_time are over new participations (at start), income_before and income_after over
+    ended ones. Missing values are the code ''."""
+    base, params = _base(f)
+    g, _ = _by(by)
+    if variable == "age_band":
+        value = """(SELECT code FROM age_band b WHERE year(start_date) - birth_year BETWEEN b.min_age AND b.max_age)"""
+        population = "is_new"
+    elif variable in ("education", "public_support_time"):
+        value, population = variable, "is_new"
+    elif variable in ("income_before", "income_after"):
+        value, population = variable, "is_ended"
+    else:
+        raise ValueError(variable)
+    sql = f"""{base}, v AS (SELECT {g}year, coalesce({value}, '') AS code FROM yp WHERE {population})
+    SELECT {g}year, code, count(*) AS participations,
+           100.0 * count(*) / sum(count(*)) OVER (PARTITION BY {g}year) AS share_pct
+    FROM v GROUP BY ALL ORDER BY ALL"""
+    return _run(con, sql, params)
+
+
+# --- what the filter panel offers -------------------------------------------------------------------
+
+def associations(con) -> pd.DataFrame:
+    """association_id, name_sv, name_en, is_demo."""
+    return _run(con, "SELECT association_id, name_sv, name_en, is_demo FROM association ORDER BY association_id", [])
+
+
+def interventions(con, association_ids: Sequence[str] = ()) -> pd.DataFrame:
+    """association_id, intervention_id, name_sv, first_year, last_year of individual interventions."""
+    s = _Sql()
+    s.add_in("association_id", association_ids)
+    return _run(con, f"""SELECT w.association_id, w.intervention_id, i.name_sv, w.first_year, w.last_year
+        FROM intervention_window w JOIN intervention i USING (association_id, intervention_id)
+        WHERE w.kind = 'individual' AND w.first_year IS NOT NULL AND {s.where()} ORDER BY ALL""", s.params)
+
+
+def municipalities(con, association_ids: Sequence[str] = ()) -> pd.DataFrame:
+    """association_id, municipality_code, municipality_name of the associations' member municipalities."""
+    s = _Sql()
+    s.add_in("am.association_id", association_ids)
+    return _run(con, f"""SELECT am.association_id, am.municipality_code, m.municipality_name
+        FROM association_municipality am JOIN municipality m USING (municipality_code)
+        WHERE {s.where()} ORDER BY m.municipality_name""", s.params)
+
+
+def year_range(con, association_ids: Sequence[str] = ()) -> tuple[int, int] | None:
+    """The first and last year covered by the associations' individual interventions."""
+    df = interventions(con, association_ids)
+    if df.empty:
+        return None
+    return int(df.first_year.min()), int(df.last_year.max())
+
+
+def code_list(con, name: str) -> pd.DataFrame:
+    """code, label_sv, label_en in display order."""
+    if name not in ("gender", "referral_source", "exit_reason", "assignment", "followup_status", "education",
+                    "public_support_time", "income_source", "age_band"):
+        raise ValueError(name)
+    return _run(con, f"SELECT code, label_sv, label_en FROM {name} ORDER BY sort_order", [])
+
+
+def published_figures(con) -> pd.DataFrame:
+    """The published figures table as data/published_figures.csv has it."""
+    return _run(con, "SELECT * EXCLUDE (figure_id) FROM published_figure ORDER BY figure_id", [])
+
+
+def is_demo(con, association_ids: Sequence[str] = ()) -> bool:
+    """True when any selected association shows demo records."""
+    s = _Sql()
+    s.add_in("association_id", association_ids)
+    return bool(con.execute(f"SELECT bool_or(is_demo) FROM association WHERE {s.where()}", s.params).fetchone()[0])
