@@ -65,6 +65,7 @@ def load_published(con: duckdb.DuckDBPyConnection, data_dir: Path) -> None:
     df = _read_csv(data_dir / "published_figures.csv")
     df.insert(0, "figure_id", range(1, len(df) + 1))
     df["year"] = df["year"].astype(int)
+    df.insert(df.columns.get_loc("value") + 1, "value_text", df["value"])
     df["value"] = df["value"].astype(float)
     _insert(con, "published_figure", df)
 

@@ -236,7 +236,7 @@ def referral_split(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
     sql = f"""{base}
     SELECT {g}year, referral_source, count(*) AS participations, count(*) FILTER (is_new) AS new,
            100.0 * count(*) / sum(count(*)) OVER (PARTITION BY {g}year) AS share_pct
-    FROM yp GROUP BY ALL ORDER BY ALL"""
+    FROM yp GROUP BY {g}year, referral_source ORDER BY ALL"""
     return _run(con, sql, params)
 
 
@@ -284,7 +284,7 @@ def exit_reasons(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
     sql = f"""{base}
     SELECT {g}year, exit_reason, count(*) AS ended,
            100.0 * count(*) / sum(count(*)) OVER (PARTITION BY {g}year) AS share_pct
-    FROM yp WHERE is_ended GROUP BY ALL ORDER BY ALL"""
+    FROM yp WHERE is_ended GROUP BY {g}year, exit_reason ORDER BY ALL"""
     return _run(con, sql, params)
 
 
@@ -337,7 +337,7 @@ def background(con, f: Filters, variable: str, by: Sequence[str] = ()) -> pd.Dat
     sql = f"""{base}, v AS (SELECT {g}year, coalesce({value}, '') AS code FROM yp WHERE {population})
     SELECT {g}year, code, count(*) AS participations,
            100.0 * count(*) / sum(count(*)) OVER (PARTITION BY {g}year) AS share_pct
-    FROM v GROUP BY ALL ORDER BY ALL"""
+    FROM v GROUP BY {g}year, code ORDER BY ALL"""
     return _run(con, sql, params)
 
 
@@ -383,7 +383,7 @@ def code_list(con, name: str) -> pd.DataFrame:
 
 
 def published_figures(con) -> pd.DataFrame:
-    """The published figures table as data/published_figures.csv has it."""
+    """The published figures as data/published_figures.csv has them, plus value_text (as printed)."""
     return _run(con, "SELECT * EXCLUDE (figure_id) FROM published_figure ORDER BY figure_id", [])
 
 

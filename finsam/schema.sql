@@ -126,6 +126,7 @@ CREATE TABLE published_figure (
     dimension VARCHAR NOT NULL,
     category VARCHAR NOT NULL,
     value DOUBLE NOT NULL,
+    value_text VARCHAR NOT NULL,  -- as printed in the CSV, for the precision reconcile compares at
     unit VARCHAR NOT NULL CHECK (unit IN ('count', 'percent', 'days', 'months', 'years', 'sek', 'score')),
     source_file VARCHAR NOT NULL,
     section VARCHAR NOT NULL,

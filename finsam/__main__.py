@@ -1,0 +1,106 @@
+"""Command line: python -m finsam build | figures | reconcile."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from finsam import config
+
+
+def _db_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", type=Path, help="DuckDB file (default: $FINSAM_DB or data/finsam.duckdb)")
+
+
+def _connect(args):
+    from finsam import db
+
+    path = args.db or config.load().db_path
+    if not path.exists():
+        sys.exit(f"Databasen {path} finns inte. Skapa den med: python -m finsam build --db {path}")
+    return db.connect(path, read_only=True)
+
+
+def cmd_build(args) -> int:
+    from finsam.build import BuildError, build
+
+    cfg = config.load()
+    path = args.db or cfg.db_path
+    started = time.perf_counter()
+    try:
+        counts = build(path, cfg.data_dir, args.seed if args.seed is not None else cfg.seed)
+    except BuildError as e:
+        print(e, file=sys.stderr)
+        return 1
+    print(f"built {path}: {counts['participations']} demo participations, "
+          f"{counts['anonymous_rows']} anonymous counts in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+def cmd_figures(args) -> int:
+    from finsam import figures, queries
+
+    con = _connect(args)
+    f = queries.Filters(
+        years=(args.year, args.year) if args.year else None,
+        associations=tuple(args.association or ()),
+        interventions=tuple(args.intervention or ()),
+        municipalities=tuple(_municipality_codes(con, args.municipality or ())),
+    )
+    df = figures.compute(con, f)
+    if args.intervention:
+        df = df[df.intervention != "ALL"]
+    df.to_csv(sys.stdout, index=False, float_format="%.10g", lineterminator="\n")
+    return 0
+
+
+def _municipality_codes(con, names_or_codes) -> list[str]:
+    out = []
+    for m in names_or_codes:
+        row = con.execute("SELECT municipality_code FROM municipality WHERE municipality_code = ? "
+                          "OR lower(municipality_name) = lower(?)", [m, m]).fetchone()
+        if row is None:
+            sys.exit(f"Okänd kommun: {m}")
+        out.append(row[0])
+    return out
+
+
+def cmd_reconcile(args) -> int:
+    from finsam import figures, queries, reconcile
+
+    con = _connect(args)
+    published = queries.published_figures(con)
+    with_records = set(con.execute("SELECT DISTINCT association_id, intervention_id FROM participation").fetchall())
+    result = reconcile.reconcile(published, figures.compute(con), reconcile.read_conflicts(config.load().data_dir),
+                                 with_records)
+    shown = result if args.all else result[result.status != "match"]
+    shown.to_csv(sys.stdout, index=False, float_format="%.10g", lineterminator="\n")
+    print(reconcile.summary(result))
+    return 1 if (result.status == "mismatch").any() else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m finsam", description="finsam: FINSAM follow-up")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("build", help="build the demo database from data/")
+    _db_arg(p)
+    p.add_argument("--seed", type=int, help="seed (default: $FINSAM_SEED)")
+    p.set_defaults(func=cmd_build)
+    p = sub.add_parser("figures", help="print the computed figures as CSV")
+    _db_arg(p)
+    p.add_argument("--association", action="append", help="association (repeatable)")
+    p.add_argument("--year", type=int, help="one year")
+    p.add_argument("--intervention", action="append", help="intervention (repeatable)")
+    p.add_argument("--municipality", action="append", help="municipality name or code (repeatable)")
+    p.set_defaults(func=cmd_figures)
+    p = sub.add_parser("reconcile", help="published figures beside the computed ones")
+    _db_arg(p)
+    p.add_argument("--all", action="store_true", help="print matches too (default: only the others)")
+    p.set_defaults(func=cmd_reconcile)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

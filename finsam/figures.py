@@ -1,0 +1,180 @@
+"""Every figure the product computes, in the long format of data/published_figures.csv.
+
+`compute(con, filters)` returns the columns association, intervention, year, measure, dimension,
+category, value, unit, for each association and intervention of the selection and for each association
+over all its interventions (intervention `ALL`). All numbers come from finsam.queries.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pandas as pd
+
+from finsam import queries as q
+
+COLUMNS = ["association", "intervention", "year", "measure", "dimension", "category", "value", "unit"]
+GROUPINGS = (("association_id", "intervention_id"), ("association_id",))
+MERGED_REFERRALS = {"Psyk/Vc/Hab": ("Psyk", "Vc", "Hab")}
+# SUS's exit category "Utskrivning" is work, studies or active job seeking (Västerås 2020)
+MERGED_EXITS = {"utskrivning": ("arbete", "studier", "aktivt_arbetssokande")}
+TABLE_MEASURES = [("exit_reason_count", "exit_reason"), ("exit_reason_share", "exit_reason"),
+                  ("education_count", "education"), ("education_share", "education"),
+                  ("public_support_time_count", "public_support_time"),
+                  ("public_support_time_share", "public_support_time"), ("age_band_count", "age_band"),
+                  ("age_band_share", "age_band")]
+COMPUTED_MEASURES = {
+    "participants_total", "participants_registered", "participants_new", "participants_ended",
+    "participants_ongoing", "participants_unique", "gender_count", "gender_share", "municipality_count",
+    "municipality_share", "municipality_new_count", "municipality_population_share", "referral_count",
+    "referral_share", "referral_new_count", "referral_count_by_municipality", "mean_days_in_intervention",
+    "mean_months_in_intervention", "median_days_in_intervention", "exit_reason_count", "exit_reason_share",
+    "positive_step_share", "positive_step_count", "followup_6m_retained_share", "followup_18m_retained_share",
+    "followup_response_rate", "followup_respondents", "age_band_count", "age_band_share", "education_count",
+    "education_share", "public_support_time_count", "public_support_time_share", "income_source_before_count",
+    "income_source_before_share", "income_source_after_count", "income_source_after_share",
+}
+
+
+class _Out:
+    def __init__(self):
+        self.rows: list[tuple] = []
+
+    def add(self, df: pd.DataFrame, by: tuple, measure: str, column: str, unit: str, dimension: str = "",
+            category=None) -> None:
+        """One figure per row of df; category is a column name, a callable of the row, or None."""
+        if df.empty:
+            return
+        for r in df.itertuples(index=False):
+            value = getattr(r, column)
+            if value is None or pd.isna(value):
+                continue
+            cat = "" if category is None else category(r) if callable(category) else getattr(r, category)
+            interv = r.intervention_id if "intervention_id" in by else "ALL"
+            self.rows.append((r.association_id, interv, int(r.year), measure, dimension, str(cat), float(value), unit))
+
+
+def compute(con, f: q.Filters = q.Filters()) -> pd.DataFrame:
+    out = _Out()
+    labels = {name: dict(zip(df.code, df.label_sv)) for name in ("assignment",)
+              for df in [q.code_list(con, name)]}
+    for by in GROUPINGS:
+        flow = q.participant_flow(con, f, by)
+        for measure, col in (("participants_total", "participants_total"), ("participants_registered", "participations"),
+                             ("participants_new", "new"), ("participants_ended", "ended"),
+                             ("participants_ongoing", "ongoing"), ("participants_unique", "persons")):
+            out.add(flow, by, measure, col, "count")
+        for g in ("kvinna", "man"):
+            gf = q.participant_flow(con, replace(f, genders=(g,)), by)
+            for measure, col in (("participants_total", "participants_total"), ("participants_new", "new"),
+                                 ("participants_ended", "ended"), ("participants_ongoing", "ongoing"),
+                                 ("participants_unique", "persons")):
+                out.add(gf, by, measure, col, "count", "gender", lambda r, g=g: g)
+            ex = _with_merged(q.exit_reasons(con, replace(f, genders=(g,)), by), list(by) + ["year"], "exit_reason",
+                              ["ended"], MERGED_EXITS)
+            out.add(ex, by, "exit_reason_count", "ended", "count", "exit_reason|gender",
+                    lambda r, g=g: f"{r.exit_reason}|{g}")
+        gs = q.gender_split(con, f, by)
+        out.add(gs, by, "gender_count", "participants", "count", "gender", "gender")
+        out.add(gs, by, "gender_share", "share_pct", "percent", "gender", "gender")
+
+        ms = q.municipality_split(con, f, by)
+        out.add(ms, by, "municipality_count", "participations", "count", "municipality", "municipality_name")
+        out.add(ms, by, "municipality_new_count", "new", "count", "municipality", "municipality_name")
+        out.add(ms, by, "municipality_share", "share_pct", "percent", "municipality", "municipality_name")
+        out.add(ms, by, "municipality_population_share", "population_share_pct", "percent", "municipality",
+                "municipality_name")
+
+        rs = _with_merged(q.referral_split(con, f, by), list(by) + ["year"], "referral_source",
+                          ["participations", "new"])
+        if not rs.empty:
+            leaf = rs[~rs.referral_source.isin(MERGED_REFERRALS)]
+            year_total = leaf.groupby(list(by) + ["year"], as_index=False)["participations"].sum()
+            rs = rs.merge(year_total.rename(columns={"participations": "year_total"}), on=list(by) + ["year"])
+            rs["share_pct"] = 100.0 * rs.participations / rs.year_total
+        out.add(rs, by, "referral_count", "participations", "count", "referral_source", "referral_source")
+        out.add(rs, by, "referral_new_count", "new", "count", "referral_source", "referral_source")
+        out.add(rs, by, "referral_share", "share_pct", "percent", "referral_source", "referral_source")
+        rm = _with_merged(q.referral_by_municipality(con, f, by), list(by) + ["year", "municipality_name"],
+                          "referral_source", ["participations"])
+        out.add(rm, by, "referral_count_by_municipality", "participations", "count", "municipality|referral_source",
+                lambda r: f"{r.municipality_name}|{r.referral_source}")
+
+        t = q.time_in_intervention(con, f, by)
+        out.add(t, by, "mean_days_in_intervention", "mean_days", "days")
+        out.add(t, by, "median_days_in_intervention", "median_days", "days")
+        out.add(t, by, "mean_months_in_intervention", "mean_months", "months")
+
+        ex = _with_merged(q.exit_reasons(con, f, by), list(by) + ["year"], "exit_reason", ["ended", "share_pct"],
+                          MERGED_EXITS)
+        out.add(ex, by, "exit_reason_count", "ended", "count", "exit_reason", "exit_reason")
+        out.add(ex, by, "exit_reason_share", "share_pct", "percent", "exit_reason", "exit_reason")
+        year_ended = q.participant_flow(con, f, by)[list(by) + ["year", "ended"]].rename(columns={"ended": "year_ended"})
+        for g in ("kvinna", "man"):
+            eg = _with_merged(q.exit_reasons(con, replace(f, genders=(g,)), by), list(by) + ["year"], "exit_reason",
+                              ["ended"], MERGED_EXITS)
+            if not eg.empty:
+                eg = eg.merge(year_ended, on=list(by) + ["year"])
+                eg["share_of_all_ended_pct"] = 100.0 * eg.ended / eg.year_ended
+            # the share is of all the year's ended, as the SUS tables print it
+            out.add(eg, by, "exit_reason_share", "share_of_all_ended_pct", "percent", "exit_reason|gender",
+                    lambda r, g=g: f"{r.exit_reason}|{g}")
+
+        ps = q.positive_steps(con, f, by)
+        out.add(ps, by, "positive_step_share", "share_pct", "percent")
+        out.add(ps, by, "positive_step_count", "positive", "count")
+        pa = q.positive_steps(con, f, by, by_assignment=True)
+        pa = pa[pa.assignment != ""]
+        assignment = lambda r: labels["assignment"].get(r.assignment, r.assignment)  # noqa: E731
+        out.add(pa, by, "positive_step_share", "share_pct", "percent", "assignment", assignment)
+        out.add(pa, by, "positive_step_count", "positive", "count", "assignment", assignment)
+        out.add(pa, by, "participants_ended", "ended", "count", "assignment", assignment)
+
+        fu = q.followup(con, f, by)
+        fu = fu[fu.due > 0]
+        out.add(fu[fu.horizon == "6m"], by, "followup_6m_retained_share", "retained_share_pct", "percent")
+        out.add(fu[fu.horizon == "18m"], by, "followup_18m_retained_share", "retained_share_pct", "percent")
+        out.add(fu, by, "followup_response_rate", "response_rate_pct", "percent", "followup", "horizon")
+        fu = fu.assign(respondents=fu.kept + fu.not_kept)
+        out.add(fu, by, "followup_respondents", "respondents", "count", "followup", "horizon")
+
+        for variable, stem, dimension in (("age_band", "age_band", "age_band"), ("education", "education", "education"),
+                                          ("public_support_time", "public_support_time", "public_support_time"),
+                                          ("income_before", "income_source_before", "income_source"),
+                                          ("income_after", "income_source_after", "income_source")):
+            bg = q.background(con, f, variable, by)
+            bg = bg[bg.code != ""]
+            out.add(bg, by, f"{stem}_count", "participations", "count", dimension, "code")
+            out.add(bg, by, f"{stem}_share", "share_pct", "percent", dimension, "code")
+    df = _with_table_totals(pd.DataFrame(out.rows, columns=COLUMNS))
+    return df.sort_values(["association", "intervention", "year", "measure", "dimension", "category"],
+                          kind="stable").reset_index(drop=True)
+
+
+def _with_table_totals(df: pd.DataFrame) -> pd.DataFrame:
+    """Add a total row (empty dimension and category) to each table of TABLE_MEASURES, as reports print."""
+    parts = [df]
+    for measure, dimension in TABLE_MEASURES:
+        t = df[(df.measure == measure) & (df.dimension == dimension) & ~df.category.isin(MERGED_EXITS)]
+        if t.empty:
+            continue
+        s = t.groupby(["association", "intervention", "year", "measure", "unit"], as_index=False)["value"].sum()
+        s["dimension"] = ""
+        s["category"] = ""
+        parts.append(s[COLUMNS])
+    return pd.concat(parts, ignore_index=True)
+
+
+def _with_merged(df: pd.DataFrame, keys: list[str], code_col: str, value_cols: list[str],
+                 groups: dict[str, tuple[str, ...]] | None = None) -> pd.DataFrame:
+    """Append rows for merged groups (sum of their members) to a frame of record codes."""
+    if df.empty:
+        return df
+    extra = []
+    for group, members in (groups or MERGED_REFERRALS).items():
+        part = df[df[code_col].isin(members)]
+        if part.empty:
+            continue
+        s = part.groupby(keys, as_index=False)[value_cols].sum()
+        s[code_col] = group
+        extra.append(s)
+    return pd.concat([df, *extra], ignore_index=True) if extra else df
