@@ -1,0 +1,59 @@
+"""Shared fixtures: the demo database built once per session, and tiny hand-made databases."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from finsam import db, queries
+from finsam.build import build
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data"
+SEED = 20241231
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "finsam.duckdb"
+    build(path, DATA, SEED)
+    return path
+
+
+@pytest.fixture()
+def demo_con(demo_db):
+    con = db.connect(demo_db, read_only=True)
+    yield con
+    con.close()
+
+
+def record(**kw) -> dict:
+    """A valid participation with defaults; pass fields to change."""
+    base = dict(association_id="Sydnärke", intervention_id="Samordningsteamet", person_id="P-1",
+                municipality_code="1881", gender="kvinna", birth_year=1990, referral_source="FK",
+                assignment=None, start_date=dt.date(2024, 3, 1), end_date=None, exit_reason=None,
+                has_positive_step=None, followup_6m="ej_aktuell", followup_18m="ej_aktuell", education=None,
+                public_support_time=None, income_before=None, income_after=None, is_demo=False)
+    base.update(kw)
+    return base
+
+
+def insert_records(con, records: list[dict]) -> None:
+    df = pd.DataFrame(records)
+    df.insert(0, "participation_id", range(1, len(df) + 1))
+    for col in ("start_date", "end_date"):
+        df[col] = pd.to_datetime(df[col])
+    df["has_positive_step"] = df["has_positive_step"].astype("boolean")
+    df["birth_year"] = df["birth_year"].astype("Int64")
+    db._insert(con, "participation", df)
+
+
+@pytest.fixture()
+def tiny(tmp_path):
+    """A database with the reference data and no records; returns a writable connection."""
+    con = db.init_database(tmp_path / "tiny.duckdb", DATA)
+    queries.create_views(con)
+    yield con
+    con.close()
