@@ -1,0 +1,53 @@
+"""The dashboard's frame: page config, language, the database, the pages, the shared selection and the
+demo notice. dashboard.py calls main(); a page opened by a deep link before any session has declared the
+pages (Streamlit then runs pages/ files directly) calls it too, through finsam.ui.page()."""
+from __future__ import annotations
+
+import logging
+import threading
+
+import streamlit as st
+
+from finsam import ui
+from finsam.labels import t
+
+PAGES = [
+    ("pages/oversikt.py", "page_overview", "oversikt", ":material/dashboard:"),
+    ("pages/kon.py", "page_gender", "kon", ":material/wc:"),
+    ("pages/remittenter.py", "page_referrals", "remittenter", ":material/call_split:"),
+    ("pages/tid.py", "page_time", "tid", ":material/schedule:"),
+    ("pages/uppfoljning.py", "page_followup", "uppfoljning", ":material/trending_up:"),
+    ("pages/kommuner.py", "page_municipalities", "kommuner", ":material/location_city:"),
+    ("pages/avslut.py", "page_exits", "avslut", ":material/logout:"),
+    ("pages/jamfor.py", "page_compare", "jamfor", ":material/compare_arrows:"),
+    ("pages/kallor.py", "page_sources", "kallor", ":material/fact_check:"),
+]
+
+
+_run = threading.local()  # Streamlit runs each session's script in its own thread
+
+
+def frame_is_running() -> bool:
+    """True while main() runs the current page (so a page knows whether it was started on its own)."""
+    return getattr(_run, "active", False)
+
+
+def main() -> None:
+    st.set_page_config(page_title="finsam", page_icon="📊", layout="wide")
+    lang = st.sidebar.radio("Språk / Language", ["sv", "en"], key="lang", bind="query-params", horizontal=True,
+                            format_func=lambda v: {"sv": "Svenska", "en": "English"}[v])
+    ui.ensure_database(lang)
+    pages = [st.Page(ui.ROOT / path, title=t(key, lang), url_path=url, icon=icon, default=(url == "oversikt"))
+             for path, key, url, icon in PAGES]
+    current = st.navigation(pages)
+    st.session_state["_filters"] = ui.filter_panel()
+    if ui.lookup("is_demo", st.session_state["_filters"].associations):
+        st.warning(t("demo_notice", lang), icon=":material/science:")
+    _run.active = True
+    try:
+        current.run()
+    except Exception:  # an unexpected failure: logged in full, shown as a sentence, never as a traceback
+        logging.getLogger("finsam").exception("page %s failed", current.title)
+        st.error(t("error", lang))
+    finally:
+        _run.active = False

@@ -1,0 +1,284 @@
+"""Chart builders: a query's DataFrame in, a Plotly figure out. No queries, no Streamlit.
+
+Every figure has a title that says what is shown and a subtitle with the selection and period, axis labels
+in the chosen language, Swedish number format, one colour per category (finsam.colors), counts with
+shares and the n behind every percentage in labels and hover texts.
+"""
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from finsam import colors
+from finsam.labels import col, number, percent, plotly_separators, t
+
+FONT = dict(family="DejaVu Sans, Arial, sans-serif", size=15)
+HEIGHT = 460
+
+
+def _layout(fig: go.Figure, title: str, subtitle: str, lang: str, x: str = "", y: str = "",
+            height: int = HEIGHT) -> go.Figure:
+    fig.update_layout(
+        title=dict(text=f"{title}<br><sup>{subtitle}</sup>", x=0.01, xanchor="left", font=dict(size=20)),
+        font=FONT, separators=plotly_separators(lang), height=height, template="plotly_white",
+        legend=dict(orientation="h", yanchor="top", y=-0.2, x=0, traceorder="normal"),
+        margin=dict(l=60, r=20, t=90, b=120), hoverlabel=dict(font_size=14),
+        uniformtext=dict(minsize=11, mode="hide"),
+    )
+    fig.update_xaxes(title_text=x)
+    fig.update_yaxes(title_text=y, rangemode="tozero")
+    _headroom(fig)
+    return fig
+
+
+def _headroom(fig: go.Figure) -> None:
+    """Room above the tallest bar or point for its label (per y axis of a figure with subplots)."""
+    tallest: dict[str, float] = {}
+    for trace in fig.data:
+        if trace.type not in ("bar", "scatter") or trace.y is None or getattr(trace, "orientation", None) == "h":
+            continue
+        values = [v for v in trace.y if v is not None and v == v]
+        if values:
+            axis = (trace.yaxis or "y").replace("y", "yaxis", 1)
+            tallest[axis] = max(tallest.get(axis, 0.0), max(values))
+    for axis, top in tallest.items():
+        if top > 0 and fig.layout[axis].range is None and fig.layout.barmode != "stack":
+            fig.layout[axis].range = [0, top * 1.18]
+
+
+def _years_axis(fig: go.Figure) -> None:
+    fig.update_xaxes(type="category")
+
+
+def flow(df: pd.DataFrame, lang: str, subtitle: str) -> go.Figure:
+    """participant_flow: bars of new, ended and ongoing, and the year's participants in all."""
+    fig = go.Figure()
+    for name in ("new", "ended", "ongoing"):
+        fig.add_bar(x=df.year, y=df[name], name=col(name, lang), marker_color=colors.FLOW[name],
+                    text=[number(v, 0, lang) for v in df[name]], textposition="outside",
+                    hovertemplate=f"%{{x}}: %{{y}} {col(name, lang).lower()}<extra></extra>")
+    fig.add_scatter(x=df.year, y=df.participants_total, name=col("participants_total", lang), mode="lines+markers+text",
+                    line=dict(color=colors.FLOW["participants_total"], width=3),
+                    text=[number(v, 0, lang) for v in df.participants_total], textposition="top center",
+                    hovertemplate="%{x}: %{y}<extra></extra>")
+    fig.update_layout(barmode="group")
+    _years_axis(fig)
+    return _layout(fig, t("t_flow", lang), subtitle, lang, col("year", lang), col("participations", lang))
+
+
+def gender(df: pd.DataFrame, labels: dict[str, str], lang: str, subtitle: str) -> go.Figure:
+    """gender_split: stacked bars per year, registered and anonymous apart, with count and share."""
+    fig = go.Figure()
+    totals = df.groupby("year").participants.sum()
+    for g in ("kvinna", "man"):
+        d = df[df.gender == g]
+        if d.empty:
+            continue
+        fig.add_bar(x=d.year, y=d.registered, name=labels.get(g, g), marker_color=colors.GENDER[g],
+                    text=[f"{number(r, 0, lang)} ({percent(s, 0, lang)})" for r, s in zip(d.participants, d.share_pct)],
+                    textposition="inside", insidetextanchor="middle",
+                    customdata=list(zip(d.participants, d.share_pct.round(1), totals.loc[d.year])),
+                    hovertemplate=f"%{{x}} {labels.get(g, g)}: %{{customdata[0]}} (%{{customdata[1]}} %), "
+                                  f"n = %{{customdata[2]}}<extra></extra>")
+        if d.anonymous.sum():
+            fig.add_bar(x=d.year, y=d.anonymous, name=f"{labels.get(g, g)}, {t('anonymous_suffix', lang)}",
+                        marker=dict(color=colors.GENDER[g], opacity=colors.ANONYMOUS_ALPHA, pattern_shape="/"),
+                        hovertemplate=f"%{{x}}: %{{y}} {t('anonymous_suffix', lang)}<extra></extra>")
+    fig.update_layout(barmode="stack")
+    _years_axis(fig)
+    return _layout(fig, t("t_gender", lang), subtitle, lang, col("year", lang), col("participants", lang))
+
+
+def gender_by_intervention(df: pd.DataFrame, labels: dict[str, str], lang: str, subtitle: str) -> go.Figure:
+    """gender_split by intervention: one stacked bar per intervention and year."""
+    fig = go.Figure()
+    df = df.sort_values(["intervention_id", "year"])
+    order = list(dict.fromkeys(f"{i}<br>{y}" for i, y in zip(df.intervention_id, df.year)))
+    for g in ("kvinna", "man"):
+        d = df[df.gender == g]
+        fig.add_bar(x=[f"{i}<br>{y}" for i, y in zip(d.intervention_id, d.year)], y=d.participants,
+                    name=labels.get(g, g), marker_color=colors.GENDER[g],
+                    text=[f"{number(p, 0, lang)} ({percent(s, 0, lang)})" for p, s in zip(d.participants, d.share_pct)],
+                    textposition="inside", hovertemplate="%{x}: %{y}<extra></extra>")
+    fig.update_xaxes(categoryorder="array", categoryarray=order)
+    fig.update_layout(barmode="stack")
+    return _layout(fig, t("t_gender_interv", lang), subtitle, lang, col("intervention_id", lang),
+                   col("participants", lang), height=520)
+
+
+def referrals(df: pd.DataFrame, labels: dict[str, str], lang: str, subtitle: str) -> go.Figure:
+    """referral_split: stacked bars per year by referral source, count and share."""
+    fig = go.Figure()
+    order = df.groupby("referral_source").participations.sum().sort_values(ascending=False).index
+    totals = df.groupby("year").participations.sum()
+    for code in order:
+        d = df[df.referral_source == code]
+        fig.add_bar(x=d.year, y=d.participations, name=labels.get(code, code), marker_color=colors.REFERRAL.get(code, colors.stable(code)),
+                    text=[percent(s, 0, lang) if s >= 4 else "" for s in d.share_pct], textposition="inside",
+                    customdata=list(zip(d.share_pct.round(1), totals.loc[d.year])),
+                    hovertemplate=f"%{{x}} {labels.get(code, code)}: %{{y}} (%{{customdata[0]}} %), n = %{{customdata[1]}}<extra></extra>")
+    fig.update_layout(barmode="stack")
+    _years_axis(fig)
+    return _layout(fig, t("t_referrals", lang), subtitle, lang, col("year", lang), col("participants", lang))
+
+
+def referral_heatmap(df: pd.DataFrame, labels: dict[str, str], lang: str, subtitle: str) -> go.Figure:
+    """referral_by_municipality for one year: municipality x referral source counts."""
+    pivot = df.pivot_table(index="municipality_name", columns="referral_source", values="participations",
+                           aggfunc="sum", fill_value=0)
+    pivot = pivot[pivot.sum().sort_values(ascending=False).index]
+    fig = go.Figure(go.Heatmap(
+        z=pivot.values, x=[labels.get(c, c) for c in pivot.columns], y=list(pivot.index), colorscale="Blues",
+        text=[[number(v, 0, lang) if v else "" for v in row] for row in pivot.values], texttemplate="%{text}",
+        hovertemplate="%{y} · %{x}: %{z}<extra></extra>", colorbar=dict(title=col("participants", lang))))
+    fig.update_yaxes(autorange="reversed")
+    return _layout(fig, t("t_referral_heat", lang), subtitle, lang, col("referral_source", lang),
+                   col("municipality_name", lang), height=max(360, 120 + 45 * len(pivot)))
+
+
+def referral_trend(df: pd.DataFrame, labels: dict[str, str], lang: str, subtitle: str) -> go.Figure:
+    """referral_split over years: each source's share as a line."""
+    fig = go.Figure()
+    totals = df.groupby("year").participations.sum()
+    for code in df.groupby("referral_source").participations.sum().sort_values(ascending=False).index:
+        d = df[df.referral_source == code]
+        fig.add_scatter(x=d.year, y=d.share_pct, name=labels.get(code, code), mode="lines+markers",
+                        line=dict(color=colors.REFERRAL.get(code, colors.stable(code)), width=3),
+                        customdata=list(zip(d.participations, totals.loc[d.year])),
+                        hovertemplate=f"%{{x}} {labels.get(code, code)}: %{{y:.1f}} % (%{{customdata[0]}} av %{{customdata[1]}})<extra></extra>")
+    _years_axis(fig)
+    return _layout(fig, t("t_referral_trend", lang), subtitle, lang, col("year", lang), col("share_pct", lang))
+
+
+def time_distribution(df: pd.DataFrame, lang: str, subtitle: str) -> go.Figure:
+    """time_distribution: ended per band of days, a bar series per year."""
+    fig = go.Figure()
+    bands = df.sort_values("band_order").band.unique()
+    for i, (year, d) in enumerate(df.groupby("year")):
+        fig.add_bar(x=d.band, y=d.ended, name=str(year), marker_color=colors.SERIES[i % len(colors.SERIES)],
+                    text=[number(v, 0, lang) for v in d.ended], textposition="outside",
+                    hovertemplate=f"{year} %{{x}}: %{{y}}<extra></extra>")
+    fig.update_xaxes(categoryorder="array", categoryarray=list(bands))
+    fig.update_layout(barmode="group")
+    return _layout(fig, t("t_time_dist", lang), subtitle, lang, col("band", lang), col("ended", lang))
+
+
+def time_mean(df: pd.DataFrame, lang: str, subtitle: str) -> go.Figure:
+    """time_in_intervention per year: mean and median days, n ended in the hover and labels."""
+    fig = go.Figure()
+    for name, dash, where in (("mean_days", "solid", "top center"), ("median_days", "dot", "bottom center")):
+        fig.add_scatter(x=df.year, y=df[name], name=col(name, lang), mode="lines+markers+text",
+                        line=dict(width=3, dash=dash, color="#1F5AA6" if name == "mean_days" else "#E07B00"),
+                        text=[number(v, 0, lang) for v in df[name]], textposition=where,
+                        customdata=df.ended, hovertemplate="%{x}: %{y:.0f} (n = %{customdata})<extra></extra>")
+    _years_axis(fig)
+    return _layout(fig, t("t_time_mean", lang), subtitle, lang, col("year", lang), t("days", lang))
+
+
+def time_by(df: pd.DataFrame, split: str, labels: dict[str, str], lang: str, subtitle: str) -> go.Figure:
+    """time_in_intervention split by exit_reason or assignment: mean days per category and year."""
+    fig = go.Figure()
+    for code in df[split].unique():
+        d = df[df[split] == code]
+        name = labels.get(code, code) if code else ("–" if lang == "sv" else "not stated")
+        color = colors.EXIT.get(code) if split == "exit_reason" else colors.stable(code or "none")
+        fig.add_bar(x=d.year, y=d.mean_days, name=name, marker_color=color or colors.stable(code),
+                    text=[f"{number(m, 0, lang)}" for m in d.mean_days], textposition="outside",
+                    customdata=d.ended, hovertemplate=f"%{{x}} {name}: %{{y:.0f}} (n = %{{customdata}})<extra></extra>")
+    fig.update_layout(barmode="group")
+    _years_axis(fig)
+    key = "t_time_exit" if split == "exit_reason" else "t_time_assign"
+    return _layout(fig, t(key, lang), subtitle, lang, col("year", lang), col("mean_days", lang))
+
+
+def followup(df: pd.DataFrame, lang: str, subtitle: str) -> go.Figure:
+    """followup: retained share per year and horizon with n, response rate as markers."""
+    fig = go.Figure()
+    for horizon, key in (("6m", "six_months"), ("18m", "eighteen_months")):
+        d = df[(df.horizon == horizon) & (df.due > 0)]
+        if d.empty:
+            continue
+        n = d.kept + d.not_kept
+        fig.add_bar(x=d.year, y=d.retained_share_pct, name=t(key, lang), marker_color=colors.FOLLOWUP[horizon],
+                    text=[f"{percent(s, 0, lang)} (n = {number(k, 0, lang)})" for s, k in zip(d.retained_share_pct, n)],
+                    textposition="outside", customdata=list(zip(d.kept, n, d.due)),
+                    hovertemplate="%{x}: %{y:.1f} % (%{customdata[0]} av %{customdata[1]} svarande)<extra></extra>")
+        fig.add_scatter(x=d.year, y=d.response_rate_pct, name=f"{t('response_rate', lang)}, {t(key, lang)}",
+                        mode="markers+text", marker=dict(symbol="diamond", size=16, color="#1A1A1A",
+                                                         line=dict(color="white", width=2)),
+                        text=[percent(r, 0, lang) for r in d.response_rate_pct], textposition="middle right",
+                        textfont=dict(color="white"), customdata=list(zip(n, d.due)),
+                        hovertemplate="%{x}: %{y:.1f} % (%{customdata[0]} av %{customdata[1]})<extra></extra>")
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(range=[0, 115])
+    _years_axis(fig)
+    return _layout(fig, t("t_followup", lang), subtitle, lang, col("year", lang), "%")
+
+
+def municipalities(df: pd.DataFrame, lang: str, subtitle: str) -> go.Figure:
+    """municipality_split: share of participants per municipality and year, population share as a mark."""
+    fig = go.Figure()
+    df = df.sort_values("municipality_name")
+    years = sorted(df.year.unique())
+    for i, year in enumerate(years):
+        d = df[df.year == year]
+        fig.add_bar(x=d.municipality_name, y=d.share_pct, name=f"{t('share_participants', lang)} {year}",
+                    marker_color=colors.SERIES[i % len(colors.SERIES)],
+                    text=[percent(s, 0, lang) for s in d.share_pct], textposition="outside",
+                    customdata=d.participations,
+                    hovertemplate=f"{year} %{{x}}: %{{y:.1f}} % (%{{customdata}} deltagare)<extra></extra>")
+    last = df[df.year == years[-1]]
+    fig.add_scatter(x=last.municipality_name, y=last.population_share_pct, name=t("share_population", lang),
+                    mode="markers", marker=dict(symbol="line-ew", size=40, line=dict(width=4, color="#1A1A1A")),
+                    hovertemplate="%{x}: %{y:.1f} %<extra></extra>")
+    fig.update_layout(barmode="group")
+    return _layout(fig, t("t_municipalities", lang), subtitle, lang, col("municipality_name", lang), "%")
+
+
+def exits(df: pd.DataFrame, labels: dict[str, str], lang: str, subtitle: str) -> go.Figure:
+    """exit_reasons: 100 % stacked bars per year, count and share in the hover."""
+    fig = go.Figure()
+    totals = df.groupby("year").ended.sum()
+    for code in [c for c in colors.EXIT if c in set(df.exit_reason)]:
+        d = df[df.exit_reason == code]
+        fig.add_bar(x=d.year, y=d.share_pct, name=labels.get(code, code), marker_color=colors.EXIT[code],
+                    text=[percent(s, 0, lang) if s >= 5 else "" for s in d.share_pct], textposition="inside",
+                    customdata=list(zip(d.ended, totals.loc[d.year])),
+                    hovertemplate=f"%{{x}} {labels.get(code, code)}: %{{customdata[0]}} (%{{y:.1f}} %), n = %{{customdata[1]}}<extra></extra>")
+    fig.update_layout(barmode="stack")
+    _years_axis(fig)
+    return _layout(fig, t("t_exits", lang), subtitle, lang, col("year", lang), col("share_pct", lang))
+
+
+def positive_steps(df: pd.DataFrame, labels: dict[str, str], lang: str, subtitle: str) -> go.Figure:
+    """positive_steps (optionally by assignment): share with a positive step and n ended."""
+    fig = go.Figure()
+    groups = df.assignment.unique() if "assignment" in df else [None]
+    for i, a in enumerate(groups):
+        d = df if a is None else df[df.assignment == a]
+        name = t("kf_positive", lang) if a is None else (labels.get(a, a) if a else "–")
+        fig.add_bar(x=d.year, y=d.share_pct, name=name, marker_color=colors.SERIES[i % len(colors.SERIES)],
+                    text=[f"{percent(s, 0, lang)} (n = {number(n, 0, lang)})" for s, n in zip(d.share_pct, d.ended)],
+                    textposition="outside", customdata=list(zip(d.positive, d.ended)),
+                    hovertemplate=f"%{{x}} {name}: %{{customdata[0]}} av %{{customdata[1]}} (%{{y:.1f}} %)<extra></extra>")
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(range=[0, 115])
+    _years_axis(fig)
+    return _layout(fig, t("t_positive", lang), subtitle, lang, col("year", lang), "%")
+
+
+def compare(df: pd.DataFrame, group_col: str, measures: list[tuple[str, str]], lang: str, title: str,
+            subtitle: str) -> go.Figure:
+    """Small multiples: one panel per measure, one bar per group (association or year)."""
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(rows=1, cols=len(measures), subplot_titles=[label for _m, label in measures])
+    for j, (measure, _label) in enumerate(measures, start=1):
+        d = df.dropna(subset=[measure])
+        fig.add_bar(x=d[group_col].astype(str), y=d[measure], row=1, col=j, showlegend=False,
+                    marker_color=[colors.ASSOCIATION.get(str(g).rsplit(" ", 1)[0], colors.stable(str(g)))
+                                  for g in d[group_col]],
+                    text=[number(v, 1 if measure == "mean_months" else 0, lang) for v in d[measure]],
+                    textposition="outside", hovertemplate="%{x}: %{y:.1f}<extra></extra>")
+    fig.update_xaxes(type="category")
+    return _layout(fig, title, subtitle, lang, height=480)

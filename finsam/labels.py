@@ -1,0 +1,199 @@
+"""Words the interface shows, in Swedish and English, and Swedish number formatting.
+
+Axis labels and table headers come from column names through COLUMNS; category labels (municipalities
+aside) from the code lists in the database; interface sentences from TEXT.
+"""
+from __future__ import annotations
+
+import math
+
+LANGS = ("sv", "en")
+
+COLUMNS: dict[str, tuple[str, str]] = {
+    "year": ("År", "Year"),
+    "participations": ("Deltagare", "Participants"),
+    "participants": ("Deltagare", "Participants"),
+    "participants_total": ("Deltagare totalt", "Participants in all"),
+    "registered": ("Registrerade", "Registered"),
+    "anonymous": ("Anonyma", "Anonymous"),
+    "new": ("Nya", "New"),
+    "ended": ("Avslutade", "Ended"),
+    "ongoing": ("Pågående vid årets slut", "Ongoing at year end"),
+    "persons": ("Unika personer", "Unique persons"),
+    "share_pct": ("Andel (%)", "Share (%)"),
+    "population_share_pct": ("Andel av befolkningen (%)", "Share of population (%)"),
+    "gender": ("Kön", "Gender"),
+    "referral_source": ("Remittent", "Referral source"),
+    "municipality_name": ("Kommun", "Municipality"),
+    "municipality_code": ("Kommunkod", "Municipality code"),
+    "association_id": ("Förbund", "Association"),
+    "intervention_id": ("Insats", "Intervention"),
+    "exit_reason": ("Avslutsanledning", "Exit reason"),
+    "assignment": ("Uppdrag", "Assignment"),
+    "mean_days": ("Medeltid (dagar)", "Mean (days)"),
+    "median_days": ("Mediantid (dagar)", "Median (days)"),
+    "mean_months": ("Medeltid (månader)", "Mean (months)"),
+    "band": ("Tid i insats", "Time in intervention"),
+    "positive": ("Med positiv stegförflyttning", "With a positive step"),
+    "horizon": ("Uppföljning", "Follow-up"),
+    "kept": ("Behållit", "Kept"),
+    "not_kept": ("Ej behållit", "Not kept"),
+    "no_answer": ("Ej svar", "No answer"),
+    "due": ("I urvalet", "In the sample"),
+    "retained_share_pct": ("Behållit stegförflyttningen (%)", "Kept the step (%)"),
+    "response_rate_pct": ("Svarsfrekvens (%)", "Response rate (%)"),
+    "measure": ("Mått", "Measure"),
+    "value": ("Värde", "Value"),
+    "published": ("Publicerat", "Published"),
+    "computed": ("Beräknat", "Computed"),
+    "status": ("Status", "Status"),
+    "source_file": ("Rapport", "Report"),
+    "section": ("Avsnitt", "Section"),
+    "notes": ("Anmärkning", "Note"),
+    "category": ("Kategori", "Category"),
+    "dimension": ("Dimension", "Dimension"),
+    "intervention": ("Insats", "Intervention"),
+    "association": ("Förbund", "Association"),
+    "reason": ("Förklaring", "Explanation"),
+    "computed_value": ("Beräknat", "Computed"),
+    "unit": ("Enhet", "Unit"),
+    "women_share_pct": ("Andel kvinnor (%)", "Share of women (%)"),
+    "positive_share_pct": ("Positiv stegförflyttning (%)", "Positive step (%)"),
+    "retained_6m_pct": ("Behållit efter 6 mån (%)", "Kept after 6 months (%)"),
+}
+
+TEXT: dict[str, tuple[str, str]] = {
+    "app_title": ("finsam – uppföljning av samordningsförbundens insatser", "finsam – follow-up of coordination associations' interventions"),
+    "filters": ("Urval", "Selection"),
+    "associations": ("Förbund", "Associations"),
+    "years": ("År", "Years"),
+    "interventions": ("Insatser", "Interventions"),
+    "municipalities": ("Kommuner", "Municipalities"),
+    "genders": ("Kön", "Gender"),
+    "referral_sources": ("Remittenter", "Referral sources"),
+    "all": ("Alla", "All"),
+    "reset": ("Återställ urvalet", "Reset selection"),
+    "language": ("Språk", "Language"),
+    "demo_notice": ("Demodata: deltagarposterna är rekonstruerade ur publicerade årsrapporter och delvis syntetiska "
+                    "(se Källor). De beskriver inga verkliga personer.",
+                    "Demo data: the participant records are reconstructed from published annual reports and partly "
+                    "synthetic (see Sources). They describe no real persons."),
+    "empty": ("Urvalet innehåller inga deltagare. Välj fler år, fler kommuner eller ta bort kön- eller "
+              "remittentfiltret.", "The selection has no participants. Choose more years or municipalities, or remove "
+              "the gender or referral-source filter."),
+    "show_table": ("Visa tabellen bakom diagrammet", "Show the table behind the chart"),
+    "download_csv": ("Ladda ner tabellen (CSV för Excel)", "Download the table (CSV for Excel)"),
+    "no_db": ("Databasen saknas och kunde inte byggas. Bygg den med: python -m finsam build",
+              "The database is missing and could not be built. Build it with: python -m finsam build"),
+    "building": ("Bygger demodatabasen ur de publicerade rapporterna …", "Building the demo database from the published reports …"),
+    "error": ("Något gick fel när sidan skulle visas. Prova ett annat urval eller ladda om sidan.",
+              "Something went wrong showing this page. Try another selection or reload the page."),
+    "n_note": ("n = antal deltagare bakom varje andel.", "n = the number of participants behind each share."),
+    "anonymous_note": ("Anonymt registrerade deltagare (utan samtycke eller med skyddad identitet) räknas i totalen "
+                       "och könsfördelningen men har ingen kommun eller remittent.",
+                       "Participants registered anonymously (no consent or protected identity) count in the total "
+                       "and the gender split but have no municipality or referral source."),
+    # pages
+    "page_overview": ("Översikt", "Overview"),
+    "page_gender": ("Kön", "Gender"),
+    "page_referrals": ("Remittenter", "Referral sources"),
+    "page_time": ("Tid i insats", "Time in intervention"),
+    "page_followup": ("Uppföljning", "Follow-up"),
+    "page_municipalities": ("Kommuner", "Municipalities"),
+    "page_exits": ("Avslut och resultat", "Exits and results"),
+    "page_compare": ("Jämför", "Compare"),
+    "page_sources": ("Källor", "Sources"),
+    # key figures
+    "kf_participants": ("Deltagare", "Participants"),
+    "kf_new": ("Nya", "New"),
+    "kf_ended": ("Avslutade", "Ended"),
+    "kf_women": ("Andel kvinnor", "Share of women"),
+    "kf_mean_time": ("Medeltid i insats", "Mean time in intervention"),
+    "kf_positive": ("Positiv stegförflyttning", "Positive step"),
+    "kf_retained": ("Behållit efter 6 mån", "Kept after 6 months"),
+    "vs_prev": ("mot", "vs"),
+    "months": ("mån", "months"),
+    "days": ("dagar", "days"),
+    # chart titles
+    "t_flow": ("Deltagare per år: nya, avslutade och pågående", "Participants per year: new, ended and ongoing"),
+    "t_gender": ("Könsfördelning per år", "Gender split per year"),
+    "t_gender_interv": ("Könsfördelning per insats", "Gender split per intervention"),
+    "t_referrals": ("Remittenter per år", "Referral sources per year"),
+    "t_referral_heat": ("Remittenter per kommun", "Referral sources per municipality"),
+    "t_referral_trend": ("Remittenternas andel över åren", "Referral sources' share over the years"),
+    "t_time_dist": ("Tid i insats för avslutade deltagare", "Time in intervention of those who ended"),
+    "t_time_mean": ("Medel- och mediantid i insats per år", "Mean and median time in intervention per year"),
+    "t_time_exit": ("Medeltid i insats per avslutsanledning", "Mean time in intervention by exit reason"),
+    "t_time_assign": ("Medeltid i insats per uppdrag", "Mean time in intervention by assignment"),
+    "t_followup": ("Behållit stegförflyttningen efter avslut", "Kept the positive step after exit"),
+    "t_municipalities": ("Kommunernas andel av deltagarna jämfört med andel av befolkningen",
+                         "Municipalities' share of participants against their share of the population"),
+    "t_exits": ("Avslutsanledningar per år", "Exit reasons per year"),
+    "t_positive": ("Andel avslutade med positiv stegförflyttning", "Share of ended with a positive step"),
+    "t_compare_assoc": ("Förbunden sida vid sida", "Associations side by side"),
+    "t_compare_years": ("Åren sida vid sida", "Years side by side"),
+    "published_note": ("Publicerade siffror där deltagarposterna inte räcker till", "Published figures where the records do not reach"),
+    "sources_intro": ("Varje publicerad siffra i de fem årsrapporterna bredvid den som räknas fram ur deltagarposterna.",
+                      "Every published figure of the five annual reports beside the one computed from the records."),
+    "status_match": ("stämmer", "match"),
+    "status_conflict": ("dokumenterad motsägelse", "documented conflict"),
+    "status_not_reconstructable": ("kan inte återskapas ur posterna", "not reconstructable from records"),
+    "status_mismatch": ("avviker", "mismatch"),
+    "ongoing_series": ("Pågående", "Ongoing"),
+    "total_series": ("Deltagare totalt", "Participants in all"),
+    "anonymous_suffix": ("anonyma", "anonymous"),
+    "women": ("Kvinnor", "Women"),
+    "men": ("Män", "Men"),
+    "six_months": ("6 månader", "6 months"),
+    "eighteen_months": ("18 månader", "18 months"),
+    "response_rate": ("Svarsfrekvens", "Response rate"),
+    "mean": ("Medel", "Mean"),
+    "median": ("Median", "Median"),
+    "share_population": ("Andel av befolkningen", "Share of population"),
+    "share_participants": ("Andel av deltagarna", "Share of participants"),
+    "measure_label": ("Mått", "Measure"),
+    "year_a": ("År A", "Year A"),
+    "latest_per_association": ("Senaste året för varje förbund", "Each association's latest year"),
+    "short_participants": ("Deltagare", "Participants"),
+    "short_women": ("Kvinnor, %", "Women, %"),
+    "short_time": ("Medeltid, mån", "Mean time, months"),
+    "short_positive": ("Positivt steg, %", "Positive step, %"),
+    "short_retained": ("Behållit 6 mån, %", "Kept 6 months, %"),
+    "compare_note": ("Förbunden jämförs för samma kön och remittenter; insats- och kommunvalet gäller inte här.",
+                     "Associations are compared for the same gender and referral sources; the intervention and "
+                     "municipality choice does not apply here."),
+    "year_b": ("År B", "Year B"),
+    "status_filter": ("Visa status", "Show status"),
+    "no_followup": ("Inga uppföljningar registrerade för urvalet.", "No follow-ups registered for the selection."),
+}
+
+
+def t(key: str, lang: str) -> str:
+    sv, en = TEXT[key]
+    return en if lang == "en" else sv
+
+
+def col(name: str, lang: str) -> str:
+    sv, en = COLUMNS.get(name, (name, name))
+    return en if lang == "en" else sv
+
+
+def number(value: float | int | None, decimals: int = 0, lang: str = "sv") -> str:
+    """1234.5 -> '1 234,5' in Swedish (narrow no-break space as thousands separator), '1,234.5' in English."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    text = f"{value:,.{decimals}f}"
+    if lang == "en":
+        return text
+    return text.replace(",", "\u202f").replace(".", ",")
+
+
+def percent(value: float | None, decimals: int = 0, lang: str = "sv") -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{number(value, decimals, lang)}\u00a0%"
+
+
+def plotly_separators(lang: str) -> str:
+    """Plotly's `separators`: decimal mark then thousands separator."""
+    return ".," if lang == "en" else ", "

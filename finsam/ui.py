@@ -1,0 +1,247 @@
+"""Streamlit glue shared by dashboard.py and pages/: the connection, cached queries, the filter panel,
+and the chart-with-table block. Queries live in finsam.queries, figures in finsam.charts."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from finsam import config, db, queries as q
+from finsam.export import excel_csv
+from finsam.labels import col, t
+
+log = logging.getLogger("finsam")
+ROOT = config.ROOT
+FILTER_KEYS = ("forbund", "ar", "insats", "kommun", "kon", "remittent")
+
+
+# --- database ----------------------------------------------------------------------------------------
+
+def db_path() -> Path:
+    return config.load().db_path
+
+
+def db_version() -> str:
+    """Changes whenever the database file is replaced (a build or an import): part of every cache key."""
+    stat = db_path().stat()
+    return f"{stat.st_mtime_ns}-{stat.st_size}-{stat.st_ino}"
+
+
+def ensure_database(lang: str) -> None:
+    """Build the demo database on first start if it is missing; explain and stop if that fails."""
+    path = db_path()
+    if path.exists():
+        return
+    from finsam.build import build
+
+    try:
+        with st.spinner(t("building", lang)):
+            cfg = config.load()
+            build(path, cfg.data_dir, cfg.seed)
+    except Exception:  # an unexpected failure: logged, explained, not a traceback
+        log.exception("building the demo database failed")
+        st.error(t("no_db", lang))
+        st.stop()
+
+
+@st.cache_resource(max_entries=2)
+def _connection(path: str, version: str):
+    return db.connect(path, read_only=True)
+
+
+def connection():
+    return _connection(str(db_path()), db_version())
+
+
+@st.cache_data(max_entries=2000, show_spinner=False)
+def _cached(name: str, filters: q.Filters, version: str, kwargs: tuple) -> pd.DataFrame:
+    cursor = _connection(str(db_path()), version).cursor()
+    try:
+        return getattr(q, name)(cursor, filters, **dict(kwargs))
+    finally:
+        cursor.close()
+
+
+def query(name: str, filters: q.Filters, **kwargs) -> pd.DataFrame:
+    """A query function of finsam.queries by name, cached by its filters and the database version."""
+    return _cached(name, filters, db_version(), tuple(sorted(kwargs.items())))
+
+
+@st.cache_data(max_entries=50, show_spinner=False)
+def _cached_plain(name: str, version: str, args: tuple):
+    cursor = _connection(str(db_path()), version).cursor()
+    try:
+        return getattr(q, name)(cursor, *args)
+    finally:
+        cursor.close()
+
+
+def lookup(name: str, *args):
+    """A filter-less query function (code lists, associations ...), cached by the database version."""
+    return _cached_plain(name, db_version(), args)
+
+
+def code_labels(name: str, lang: str) -> dict[str, str]:
+    df = lookup("code_list", name)
+    return dict(zip(df.code, df.label_en if lang == "en" else df.label_sv))
+
+
+# --- the shared filter panel ---------------------------------------------------------------------------
+
+def language() -> str:
+    return st.session_state.get("lang", "sv")
+
+
+def _prune(key: str, valid: list) -> None:
+    """Drop selections that are impossible now (a municipality outside the chosen associations)."""
+    if key in st.session_state and isinstance(st.session_state[key], list):
+        kept = [v for v in st.session_state[key] if v in valid]
+        if kept != st.session_state[key]:
+            st.session_state[key] = kept
+
+
+def _reset() -> None:
+    """Back to everything: bound widgets are reset through session state (the URL follows)."""
+    for key in FILTER_KEYS:
+        if key == "ar":
+            st.session_state[key] = st.session_state.get("_full_years")
+        else:
+            st.session_state[key] = []
+
+
+def filter_panel() -> q.Filters:
+    """Render the selection in the sidebar (bound to the URL) and return it as Filters."""
+    lang = language()
+    sb = st.sidebar
+    sb.header(t("filters", lang))
+    assoc = lookup("associations")
+    assoc_ids = list(assoc.association_id)
+    _prune("forbund", assoc_ids)
+    chosen = sb.multiselect(t("associations", lang), assoc_ids, key="forbund", bind="query-params",
+                            placeholder=t("all", lang))
+    scope = tuple(chosen) or tuple(assoc_ids)
+    span = lookup("year_range", scope)
+    if span is None:
+        st.error(t("empty", lang))
+        st.stop()
+    first, last = span
+    st.session_state["_full_years"] = (first, last)
+    if "ar" in st.session_state and st.session_state["ar"] is not None:
+        a, b = st.session_state["ar"]
+        clamped = (min(max(a, first), last), max(min(b, last), first))
+        if clamped != (a, b):
+            st.session_state["ar"] = clamped
+    if first == last:
+        years = (first, last)
+        sb.caption(f"{t('years', lang)}: {first}")
+    else:
+        years = sb.slider(t("years", lang), first, last, value=(first, last), key="ar", bind="query-params")
+    interv = lookup("interventions", scope)
+    interv_ids = sorted(set(interv.intervention_id))
+    _prune("insats", interv_ids)
+    interventions = sb.multiselect(t("interventions", lang), interv_ids, key="insats", bind="query-params",
+                                   placeholder=t("all", lang))
+    munis = lookup("municipalities", scope)
+    names = dict(zip(munis.municipality_code, munis.municipality_name))
+    _prune("kommun", list(names))
+    municipalities = sb.multiselect(t("municipalities", lang), list(names), key="kommun", bind="query-params",
+                                    format_func=lambda c: names.get(c, c), placeholder=t("all", lang))
+    gender_labels = code_labels("gender", lang)
+    genders = sb.multiselect(t("genders", lang), list(gender_labels), key="kon", bind="query-params",
+                             format_func=lambda c: gender_labels.get(c, c), placeholder=t("all", lang))
+    ref_labels = code_labels("referral_source", lang)
+    referrals = sb.multiselect(t("referral_sources", lang), list(ref_labels), key="remittent", bind="query-params",
+                               format_func=lambda c: f"{c} – {ref_labels[c]}" if c != ref_labels.get(c) else c,
+                               placeholder=t("all", lang))
+    sb.button(t("reset", lang), on_click=_reset, key="reset")
+    return q.Filters(years=(int(years[0]), int(years[1])), associations=tuple(chosen),
+                     interventions=tuple(interventions), municipalities=tuple(municipalities),
+                     genders=tuple(genders), referral_sources=tuple(referrals))
+
+
+def selection_text(f: q.Filters, lang: str) -> str:
+    """The selection and period in words, for chart subtitles and export titles."""
+    parts = [", ".join(f.associations) or t("all", lang) + " " + t("associations", lang).lower()]
+    if f.interventions:
+        parts.append(", ".join(f.interventions))
+    if f.municipalities:
+        munis = lookup("municipalities", ())
+        names = dict(zip(munis.municipality_code, munis.municipality_name))
+        parts.append(", ".join(names.get(m, m) for m in f.municipalities))
+    if f.genders:
+        labels = code_labels("gender", lang)
+        parts.append(", ".join(labels.get(g, g) for g in f.genders))
+    if f.referral_sources:
+        parts.append(", ".join(f.referral_sources))
+    if f.years:
+        a, b = f.years
+        parts.append(str(a) if a == b else f"{a}–{b}")
+    return " · ".join(parts)
+
+
+@dataclass
+class Page:
+    lang: str
+    filters: q.Filters
+    subtitle: str
+
+
+def ensure_frame() -> None:
+    """Run the dashboard frame when a page script was started on its own (a deep link into a fresh
+    server makes Streamlit run pages/ files directly): the frame then runs this page inside it."""
+    from finsam import app
+
+    if not app.frame_is_running():
+        app.main()
+        st.stop()
+
+
+def page() -> Page:
+    """What every page starts with: the language, the selection, and a stop with a sentence when empty."""
+    ensure_frame()
+    lang = language()
+    f: q.Filters = st.session_state["_filters"]
+    flow = query("participant_flow", f)
+    if flow.empty or flow.participants_total.sum() == 0:
+        st.info(t("empty", lang))
+        st.stop()
+    return Page(lang, f, selection_text(f, lang))
+
+
+def chart(fig, table: pd.DataFrame, key: str, lang: str, code_columns: dict[str, dict[str, str]] | None = None,
+          note: str | None = None) -> None:
+    """A chart with its table one click away and the table as CSV for Swedish Excel."""
+    st.plotly_chart(fig, key=f"chart_{key}", config={"displaylogo": False, "toImageButtonOptions": {"scale": 2}})
+    if note:
+        st.caption(note)
+    shown = table.copy()
+    for column, labels in (code_columns or {}).items():
+        if column in shown:
+            shown[column] = shown[column].map(lambda c: labels.get(c, c))
+    shown = shown.rename(columns={c: col(c, lang) for c in shown.columns})
+    with st.expander(t("show_table", lang)):
+        st.dataframe(shown, hide_index=True, key=f"table_{key}")
+        st.download_button(t("download_csv", lang), excel_csv(shown), file_name=f"finsam_{key}.csv",
+                           mime="text/csv", key=f"download_{key}")
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _reconciliation(version: str) -> pd.DataFrame:
+    from finsam import figures, reconcile
+
+    cursor = _connection(str(db_path()), version).cursor()
+    try:
+        with_records = set(cursor.execute(
+            "SELECT DISTINCT association_id, intervention_id FROM participation").fetchall())
+        return reconcile.reconcile(q.published_figures(cursor), figures.compute(cursor),
+                                   reconcile.read_conflicts(config.load().data_dir), with_records)
+    finally:
+        cursor.close()
+
+
+def reconciliation() -> pd.DataFrame:
+    """Every published figure beside the computed one (finsam.reconcile), cached by the database version."""
+    return _reconciliation(db_version())

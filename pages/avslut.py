@@ -1,0 +1,23 @@
+"""Avslut och resultat: exit reasons and the share with a positive step per year (and per assignment)."""
+import streamlit as st
+
+from finsam import charts, ui
+from finsam.labels import t
+
+p = ui.page()
+lang, f = p.lang, p.filters
+st.title(t("page_exits", lang))
+st.caption(p.subtitle)
+exits = ui.code_labels("exit_reason", lang)
+df = ui.query("exit_reasons", f)
+if df.empty:
+    st.info(t("empty", lang))
+    st.stop()
+ui.chart(charts.exits(df, exits, lang, p.subtitle), df, "exits", lang, {"exit_reason": exits})
+steps = ui.query("positive_steps", f)
+ui.chart(charts.positive_steps(steps, {}, lang, p.subtitle), steps, "positive", lang, note=t("n_note", lang))
+assignments = ui.code_labels("assignment", lang)
+by_assignment = ui.query("positive_steps", f, by_assignment=True)
+if (by_assignment.assignment != "").any():
+    ui.chart(charts.positive_steps(by_assignment, assignments, lang, p.subtitle), by_assignment, "positive_assignment",
+             lang, {"assignment": assignments})

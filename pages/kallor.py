@@ -1,0 +1,30 @@
+"""Källor: every published figure beside the computed one (the reconcile result), filterable, with the
+report and section it came from."""
+import streamlit as st
+
+from finsam import reconcile, ui
+from finsam.export import excel_csv
+from finsam.labels import col, t
+
+ui.ensure_frame()
+lang = ui.language()
+f = st.session_state["_filters"]
+st.title(t("page_sources", lang))
+st.caption(t("sources_intro", lang))
+df = ui.reconciliation()
+st.caption(reconcile.summary(df))
+statuses = list(reconcile.STATUSES)
+chosen = st.multiselect(t("status_filter", lang), statuses, default=statuses, key="source_status",
+                        format_func=lambda s: t(f"status_{s}", lang))
+shown = df[df.status.isin(chosen) & df.year.between(*f.years)]
+if f.associations:
+    shown = shown[shown.association.isin(f.associations)]
+if f.interventions:
+    shown = shown[shown.intervention.isin(f.interventions + ("ALL",))]
+shown = shown.assign(status=shown.status.map(lambda s: t(f"status_{s}", lang)))
+shown = shown[["association", "intervention", "year", "measure", "dimension", "category", "value", "computed_value",
+               "status", "source_file", "section", "reason", "notes"]]
+shown = shown.rename(columns={c: col(c, lang) for c in shown.columns})
+st.dataframe(shown, hide_index=True, key="sources_table")
+st.download_button(t("download_csv", lang), excel_csv(shown), file_name="finsam_kallor.csv", mime="text/csv",
+                   key="download_sources")

@@ -1,0 +1,21 @@
+"""Remittenter: referral sources per year (counts and shares), the municipality x source table as a
+heatmap, and each source's share over the years."""
+import streamlit as st
+
+from finsam import charts, ui
+from finsam.labels import t
+
+p = ui.page()
+lang, f = p.lang, p.filters
+st.title(t("page_referrals", lang))
+st.caption(p.subtitle)
+labels = ui.code_labels("referral_source", lang)
+df = ui.query("referral_split", f)
+ui.chart(charts.referrals(df, labels, lang, p.subtitle), df, "referrals", lang, {"referral_source": labels})
+years = list(range(f.years[0], f.years[1] + 1))
+year = st.selectbox(t("years", lang), years, index=len(years) - 1, key="heat_year")
+heat = ui.query("referral_by_municipality", f.with_years(year, year))
+if not heat.empty:
+    ui.chart(charts.referral_heatmap(heat, labels, lang, ui.selection_text(f.with_years(year, year), lang)), heat,
+             "referral_municipality", lang, {"referral_source": labels})
+ui.chart(charts.referral_trend(df, labels, lang, p.subtitle), df, "referral_trend", lang, {"referral_source": labels})

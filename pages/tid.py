@@ -1,0 +1,26 @@
+"""Tid i insats: the distribution of days in intervention, mean and median per year, by exit reason and by
+assignment (over participations ended in each year)."""
+import streamlit as st
+
+from finsam import charts, ui
+from finsam.labels import t
+
+p = ui.page()
+lang, f = p.lang, p.filters
+st.title(t("page_time", lang))
+st.caption(p.subtitle)
+summary = ui.query("time_in_intervention", f)
+if summary.empty:
+    st.info(t("empty", lang))
+    st.stop()
+ui.chart(charts.time_mean(summary, lang, p.subtitle), summary, "time_mean", lang)
+dist = ui.query("time_distribution", f)
+ui.chart(charts.time_distribution(dist, lang, p.subtitle), dist, "time_distribution", lang)
+exits = ui.code_labels("exit_reason", lang)
+by_exit = ui.query("time_in_intervention", f, split="exit_reason")
+ui.chart(charts.time_by(by_exit, "exit_reason", exits, lang, p.subtitle), by_exit, "time_exit", lang,
+         {"exit_reason": exits})
+assignments = ui.code_labels("assignment", lang)
+by_assignment = ui.query("time_in_intervention", f, split="assignment")
+ui.chart(charts.time_by(by_assignment, "assignment", assignments, lang, p.subtitle), by_assignment,
+         "time_assignment", lang, {"assignment": assignments})

@@ -1,0 +1,16 @@
+"""Uppföljning: the share who kept their positive step 6 and 18 months after exit, with response rates
+and the number behind each share."""
+import streamlit as st
+
+from finsam import charts, ui
+from finsam.labels import t
+
+p = ui.page()
+lang, f = p.lang, p.filters
+st.title(t("page_followup", lang))
+st.caption(p.subtitle)
+df = ui.query("followup", f)
+if df.empty or df.due.sum() == 0:
+    st.info(t("no_followup", lang))
+    st.stop()
+ui.chart(charts.followup(df, lang, p.subtitle), df[df.due > 0], "followup", lang, note=t("n_note", lang))

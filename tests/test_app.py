@@ -1,0 +1,133 @@
+"""AppTest tests for every page: runs without exception on the default selection, on an empty selection and
+on a one-municipality selection, and its chart and table show what the query layer returns."""
+from __future__ import annotations
+
+import base64
+import json
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT
+from finsam import queries as q
+
+PAGES = ["pages/oversikt.py", "pages/kon.py", "pages/remittenter.py", "pages/tid.py", "pages/uppfoljning.py",
+         "pages/kommuner.py", "pages/avslut.py", "pages/jamfor.py", "pages/kallor.py"]
+LAXA = "1860"
+
+
+@pytest.fixture()
+def app(demo_db, monkeypatch):
+    monkeypatch.setenv("FINSAM_DB", str(demo_db))
+
+    def run(page: str | None = None, **state) -> AppTest:
+        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+        for key, value in state.items():
+            at.session_state[key] = value
+        at.run()
+        if page:
+            at.switch_page(page)
+            at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert not at.error, [e.value for e in at.error]
+        return at
+    return run
+
+
+def _decode(value):
+    """Plotly's JSON stores numeric arrays as {"dtype", "bdata"} (base64); turn them back into lists."""
+    if isinstance(value, dict):
+        if {"dtype", "bdata"} <= set(value):
+            array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+            if "shape" in value:
+                array = array.reshape([int(n) for n in str(value["shape"]).split(",")])
+            return array.tolist()
+        return {k: _decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    return value
+
+
+def figures(at: AppTest) -> list[go.Figure]:
+    return [go.Figure(_decode(json.loads(el.proto.spec))) for el in at.get("plotly_chart")]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_runs_on_the_default_selection(app, page):
+    at = app(page)
+    if page != "pages/kallor.py":
+        assert figures(at), "no chart"
+    assert any("Demodata" in w.value for w in at.warning)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_runs_on_an_empty_selection(app, page):
+    at = app(page, forbund=["Västerås"], remittent=["Hab"])
+    if page != "pages/kallor.py":
+        assert any("inga deltagare" in i.value for i in at.info), [i.value for i in at.info]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_runs_on_one_municipality(app, page):
+    at = app(page, forbund=["Sydnärke"], kommun=[LAXA])
+    assert at.sidebar.multiselect(key="kommun").value == [LAXA]
+
+
+def test_overview_key_figures_equal_the_query_layer(app, demo_con):
+    at = app("pages/oversikt.py", forbund=["Sydnärke"], kommun=[LAXA], ar=(2023, 2024))
+    f = q.Filters(years=(2023, 2024), associations=("Sydnärke",), municipalities=(LAXA,))
+    flow = q.participant_flow(demo_con, f).set_index("year")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Deltagare"] == str(flow.loc[2024, "participants_total"])
+    assert metrics["Nya"] == str(flow.loc[2024, "new"])
+    fig = figures(at)[0]
+    bars = {tr.name: list(tr.y) for tr in fig.data if tr.type == "bar"}
+    assert bars["Nya"] == flow.new.tolist() and bars["Avslutade"] == flow.ended.tolist()
+
+
+def test_gender_chart_and_table_equal_the_query_layer(app, demo_con):
+    at = app("pages/kon.py", forbund=["Sydnärke"], kommun=[LAXA])
+    f = q.Filters(years=(2016, 2025), associations=("Sydnärke",), municipalities=(LAXA,))
+    expected = q.gender_split(demo_con, f)
+    fig = figures(at)[0]
+    women = next(tr for tr in fig.data if tr.name == "Kvinna")
+    assert list(women.y) == expected[expected.gender == "kvinna"].registered.tolist()
+    table = at.dataframe[0].value
+    assert table["Deltagare"].tolist() == expected.participants.tolist()
+
+
+def test_referral_heatmap_equals_the_cross_table(app, demo_con):
+    at = app("pages/remittenter.py", forbund=["Sydnärke"], insats=["Samordningsteamet"], ar=(2024, 2024))
+    heat = next(f for f in figures(at) if f.data[0].type == "heatmap").data[0]
+    cells = {(m, r): z for m, row in zip(heat.y, heat.z) for r, z in zip(heat.x, row)}
+    assert cells[("Kumla", "Försäkringskassan")] == 42
+    assert sum(sum(row) for row in heat.z) == 145
+
+
+def test_followup_and_time_pages_show_the_published_figures(app):
+    at = app("pages/uppfoljning.py", forbund=["Sydnärke"], insats=["Samordningsteamet"], ar=(2024, 2024))
+    bar = next(tr for tr in figures(at)[0].data if tr.type == "bar")
+    assert round(bar.y[0]) == 96
+    at = app("pages/tid.py", forbund=["Sydnärke"], insats=["Samordningsteamet"], ar=(2024, 2024))
+    mean = next(tr for tr in figures(at)[0].data if tr.name == "Medeltid (dagar)")
+    assert round(mean.y[0]) == 276
+
+
+def test_english(app):
+    at = app("pages/kommuner.py", lang="en", forbund=["Sydnärke"])
+    assert at.title[0].value == "Municipalities"
+    assert "Demo data" in at.warning[0].value
+
+
+def test_impossible_municipality_is_dropped(app):
+    at = app(None, forbund=["Västerås"], kommun=[LAXA])
+    assert at.sidebar.multiselect(key="kommun").value == []
+
+
+def test_reset_clears_the_selection(app):
+    at = app(None, forbund=["Sydnärke"], kommun=[LAXA])
+    at.sidebar.button(key="reset").click().run()
+    assert at.sidebar.multiselect(key="forbund").value == []
+    assert at.sidebar.multiselect(key="kommun").value == []
