@@ -80,6 +80,15 @@ def cmd_reconcile(args) -> int:
     return 1 if (result.status == "mismatch").any() else 0
 
 
+def _delegate(module: str, function: str):
+    """A command implemented in its own module, imported only when that command runs."""
+    def run(args) -> int:
+        import importlib
+
+        return getattr(importlib.import_module(module), function)(args)
+    return run
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m finsam", description="finsam: FINSAM follow-up")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -98,6 +107,36 @@ def main(argv: list[str] | None = None) -> int:
     _db_arg(p)
     p.add_argument("--all", action="store_true", help="print matches too (default: only the others)")
     p.set_defaults(func=cmd_reconcile)
+    p = sub.add_parser("report", help="a board pack (styrelseunderlag) as PDF or PowerPoint")
+    _db_arg(p)
+    p.add_argument("--association", required=True)
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--compare-year", type=int, dest="compare_year")
+    p.add_argument("--municipality", action="append", help="municipality name or code (repeatable)")
+    p.add_argument("--format", choices=["pdf", "pptx"], required=True)
+    p.add_argument("--out", type=Path, required=True)
+    p.set_defaults(func=_delegate("finsam.report", "cmd_report"))
+    p = sub.add_parser("generate", help="a synthetic national database for scale tests")
+    p.add_argument("--participations", type=int, required=True)
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--seed", type=int, default=1)
+    p.set_defaults(func=_delegate("finsam.scale", "cmd_generate"))
+    p = sub.add_parser("bench", help="time every page's queries against a pandas baseline")
+    p.add_argument("--db", type=Path, action="append", required=True, help="database (repeatable: one per size)")
+    p.add_argument("--repeat", type=int, default=7, help="warm repetitions per query")
+    p.set_defaults(func=_delegate("finsam.bench", "cmd_bench"))
+    p = sub.add_parser("import", help="import a coordinator's file (Excel or CSV), all or nothing")
+    _db_arg(p)
+    p.add_argument("file", type=Path)
+    p.add_argument("--association", help="association, when the file has no förbund column")
+    p.add_argument("--sheet", help="sheet name of an .xlsx file (default: the first)")
+    p.add_argument("--valid-only", action="store_true", dest="valid_only",
+                   help="import the valid rows and write the rejected ones to a file to fix")
+    p.add_argument("--dayfirst", action="store_true", help="read 1/3/2024 as 1 March (default: as 1 March)")
+    p.set_defaults(func=_delegate("finsam.importer", "cmd_import"))
+    p = sub.add_parser("init", help="an empty database holding only the reference data")
+    _db_arg(p)
+    p.set_defaults(func=_delegate("finsam.importer", "cmd_init"))
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -127,6 +127,14 @@ def _run(con, sql: str, params: list) -> pd.DataFrame:
     return con.execute(sql, params).df()
 
 
+def run(con, name: str, f: Filters, **kwargs) -> pd.DataFrame:
+    """Run the query function `name` for a selection: the one door every page, export, report and the
+    CLI go through, so that what applies to every figure (small-count protection) applies here once."""
+    if name not in FILTERED_QUERIES:
+        raise ValueError(f"unknown query {name}")
+    return globals()[name](con, f, **kwargs)
+
+
 def create_views(con: duckdb.DuckDBPyConnection) -> None:
     """Views the queries read; created by the build and on opening an older file."""
     con.execute("""
@@ -409,3 +417,8 @@ def key_figures(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
     for part in (women, time, steps, fu):
         out = out.merge(part, on=keys, how="left")
     return out
+
+
+FILTERED_QUERIES = ("participant_flow", "gender_split", "municipality_split", "referral_split",
+                    "referral_by_municipality", "time_in_intervention", "time_distribution", "exit_reasons",
+                    "positive_steps", "followup", "background", "key_figures")

@@ -60,7 +60,7 @@ def connection():
 def _cached(name: str, filters: q.Filters, version: str, kwargs: tuple) -> pd.DataFrame:
     cursor = _connection(str(db_path()), version).cursor()
     try:
-        return getattr(q, name)(cursor, filters, **dict(kwargs))
+        return q.run(cursor, name, filters, **dict(kwargs))
     finally:
         cursor.close()
 

@@ -12,7 +12,9 @@ f = st.session_state["_filters"]
 st.title(t("page_sources", lang))
 st.caption(t("sources_intro", lang))
 df = ui.reconciliation()
-st.caption(reconcile.summary(df))
+counts = df.status.value_counts()
+st.caption(f"{len(df)} " + ("publicerade siffror: " if lang == "sv" else "published figures: ") + ", ".join(
+    f"{counts.get(s, 0)} {t(f'status_{s}', lang)}" for s in reconcile.STATUSES))
 statuses = list(reconcile.STATUSES)
 chosen = st.multiselect(t("status_filter", lang), statuses, default=statuses, key="source_status",
                         format_func=lambda s: t(f"status_{s}", lang))

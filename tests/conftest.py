@@ -57,3 +57,10 @@ def tiny(tmp_path):
     queries.create_views(con)
     yield con
     con.close()
+
+
+def pytest_terminal_summary(terminalreporter):
+    from browser import SCREENSHOTS
+
+    if SCREENSHOTS.exists() and any(SCREENSHOTS.iterdir()):
+        terminalreporter.write_line(f"screenshots of every page: {SCREENSHOTS}")

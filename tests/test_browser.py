@@ -1,0 +1,100 @@
+"""Browser tests: the real app in headless Chromium (Debian's package), driven with Playwright."""
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+import pytest
+
+from browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, streamlit_server, wait_for_app
+from finsam import queries as q
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+PAGES = ["", "kon", "remittenter", "tid", "uppfoljning", "kommuner", "avslut", "jamfor", "kallor"]
+SN = quote("Sydnärke")
+
+
+@pytest.fixture(scope="module")
+def app_url(demo_db):
+    with streamlit_server(demo_db) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def page(browser):
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="sv-SE")
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+def no_exception(pg) -> None:
+    assert pg.locator('[data-testid="stException"]').count() == 0
+    assert pg.locator('[data-testid="stAlertContentError"]').count() == 0
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_loads_with_its_charts(app_url, page, path):
+    page.goto(f"{app_url}/{path}?forbund={SN}&ar=2023&ar=2025")
+    wait_for_app(page, '[data-testid="stDataFrame"]' if path == "kallor" else '[data-testid="stPlotlyChart"]')
+    no_exception(page)
+    if path == "kallor":
+        assert page.locator('[data-testid="stDataFrame"]').count() >= 1
+    else:
+        assert page.locator('[data-testid="stPlotlyChart"]').count() >= 1
+    assert "Demodata" in page.inner_text("body")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{path or 'oversikt'}.png", full_page=True)
+
+
+def first_metric(pg) -> str:
+    return pg.locator('[data-testid="stMetricValue"]').first.inner_text()
+
+
+def test_a_filter_changed_in_the_panel_changes_the_figures(app_url, page, demo_con):
+    page.goto(f"{app_url}/?forbund={SN}&ar=2024&ar=2024")
+    wait_for_app(page)
+    all_sydnarke = first_metric(page)
+    page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').nth(2).click()
+    page.keyboard.type("Laxå")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    page.wait_for_function(f"() => document.querySelector('[data-testid=\"stMetricValue\"]').innerText != '{all_sydnarke}'",
+                           timeout=30_000)
+    wait_for_app(page)
+    expected = q.participant_flow(demo_con, q.Filters(years=(2024, 2024), associations=("Sydnärke",),
+                                                      municipalities=("1860",))).participants_total.iloc[0]
+    assert first_metric(page) == str(expected)
+    assert re.search(r"kommun=Lax%C3%A5|kommun=Laxå", page.url)
+    no_exception(page)
+
+
+def test_a_url_with_filters_reopens_the_selection(app_url, page, demo_con):
+    page.goto(f"{app_url}/?forbund={SN}&kommun={quote('Kumla')}&kommun={quote('Laxå')}&ar=2024&ar=2024")
+    wait_for_app(page)
+    sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
+    assert "Kumla" in sidebar and "Laxå" in sidebar
+    expected = q.participant_flow(demo_con, q.Filters(years=(2024, 2024), associations=("Sydnärke",),
+                                                      municipalities=("1881", "1860"))).participants_total.iloc[0]
+    assert first_metric(page) == str(expected)
+    # the same selection carries over to another page
+    page.goto(f"{app_url}/kon?forbund={SN}&kommun={quote('Kumla')}&kommun={quote('Laxå')}&ar=2024&ar=2024")
+    wait_for_app(page)
+    assert "Kumla, Laxå · 2024" in page.inner_text("body")
+    no_exception(page)
+
+
+def test_english_by_url(app_url, page):
+    page.goto(f"{app_url}/kommuner?lang=English&forbund={SN}")
+    wait_for_app(page)
+    assert page.locator("h1").first.inner_text() == "Municipalities"
+    assert "Demo data" in page.inner_text("body")
