@@ -21,6 +21,7 @@ PAGES = [
     ("pages/avslut.py", "page_exits", "avslut", ":material/logout:"),
     ("pages/jamfor.py", "page_compare", "jamfor", ":material/compare_arrows:"),
     ("pages/kallor.py", "page_sources", "kallor", ":material/fact_check:"),
+    ("pages/importera.py", "page_import", "importera", ":material/upload_file:"),
 ]
 
 
@@ -41,8 +42,12 @@ def main() -> None:
              for path, key, url, icon in PAGES]
     current = st.navigation(pages)
     st.session_state["_filters"] = ui.filter_panel()
-    if ui.lookup("is_demo", st.session_state["_filters"].associations):
+    status = ui.lookup("demo_status", st.session_state["_filters"].associations)
+    if (status.has_demo & ~status.has_imported).any():
         st.warning(t("demo_notice", lang), icon=":material/science:")
+    mixed = status[status.has_demo & status.has_imported].association_id.tolist()
+    if mixed:
+        st.warning(t("mixed_notice", lang).format(", ".join(mixed)), icon=":material/warning:")
     _run.active = True
     try:
         current.run()

@@ -396,27 +396,26 @@ def published_figures(con) -> pd.DataFrame:
 
 
 def is_demo(con, association_ids: Sequence[str] = ()) -> bool:
-    """True when any selected association shows demo records."""
+    """True when a selected association shows only demo records (none imported yet)."""
+    return not demo_status(con, association_ids).query("has_demo and not has_imported").empty
+
+
+def demo_status(con, association_ids: Sequence[str] = ()) -> pd.DataFrame:
+    """Per association: has_demo (demo records present) and has_imported (imported records present)."""
     s = _Sql()
-    s.add_in("association_id", association_ids)
-    return bool(con.execute(f"SELECT bool_or(is_demo) FROM association WHERE {s.where()}", s.params).fetchone()[0])
+    s.add_in("a.association_id", association_ids)
+    return _run(con, f"""SELECT a.association_id,
+        EXISTS (SELECT 1 FROM participation p WHERE p.association_id = a.association_id AND p.is_demo)
+        OR EXISTS (SELECT 1 FROM anonymous_participants n WHERE n.association_id = a.association_id AND n.is_demo)
+          AS has_demo,
+        EXISTS (SELECT 1 FROM participation p WHERE p.association_id = a.association_id AND NOT p.is_demo)
+          AS has_imported
+        FROM association a WHERE {s.where()} ORDER BY 1""", s.params)
 
 
-def key_figures(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
-    """Per year (and group): participants_total, new, ended, women_share_pct, mean_months,
-    positive_share_pct and retained_6m_pct: the board's key figures, composed from the queries above."""
-    keys = list(by) + ["year"]
-    flow = participant_flow(con, f, by)[keys + ["participants_total", "new", "ended"]]
-    gender = gender_split(con, f, by)
-    women = gender[gender.gender == "kvinna"][keys + ["share_pct"]].rename(columns={"share_pct": "women_share_pct"})
-    time = time_in_intervention(con, f, by)[keys + ["mean_months"]]
-    steps = positive_steps(con, f, by)[keys + ["share_pct"]].rename(columns={"share_pct": "positive_share_pct"})
-    fu = followup(con, f, by)
-    fu = fu[fu.horizon == "6m"][keys + ["retained_share_pct"]].rename(columns={"retained_share_pct": "retained_6m_pct"})
-    out = flow
-    for part in (women, time, steps, fu):
-        out = out.merge(part, on=keys, how="left")
-    return out
+def import_log(con) -> pd.DataFrame:
+    """The import log, newest first: when, by whom, file name and hash, kind and row counts (no values)."""
+    return _run(con, "SELECT * FROM import_log ORDER BY import_id DESC", [])
 
 
 FILTERED_QUERIES = ("participant_flow", "gender_split", "municipality_split", "referral_split",

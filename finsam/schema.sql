@@ -133,4 +133,20 @@ CREATE TABLE published_figure (
     notes VARCHAR NOT NULL
 );
 
+-- One row per import: who, when, which file (name and content hash) and how many rows; never row values.
+CREATE TABLE import_log (
+    import_id INTEGER PRIMARY KEY,
+    imported_at TIMESTAMP NOT NULL,
+    imported_by VARCHAR NOT NULL,
+    file_name VARCHAR NOT NULL,
+    file_sha256 VARCHAR NOT NULL CHECK (length(file_sha256) = 64),
+    kind VARCHAR NOT NULL CHECK (kind IN ('deltagare', 'anonyma', 'budget', 'enkät')),
+    associations VARCHAR NOT NULL,
+    rows_in_file INTEGER NOT NULL,
+    rows_added INTEGER NOT NULL,
+    rows_updated INTEGER NOT NULL,
+    rows_unchanged INTEGER NOT NULL,
+    rows_rejected INTEGER NOT NULL
+);
+
 CREATE TABLE build_info (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);

@@ -1,0 +1,66 @@
+"""Import: upload a coordinator's file, preview it as read, see every problem at once, confirm, and see
+the result; templates, the import log, and removing an association's demo records."""
+import streamlit as st
+
+from finsam import importer, ui
+from finsam.export import excel_csv
+from finsam.labels import t
+
+ui.ensure_frame()
+lang = ui.language()
+st.title(t("page_import", lang))
+st.caption(t("imp_intro", lang))
+
+kind = st.radio(t("imp_kind", lang), ["deltagare", "anonyma"], key="imp_kind", horizontal=True,
+                format_func=lambda k: t(f"imp_kind_{k}", lang))
+with st.expander(t("imp_templates", lang)):
+    c1, c2 = st.columns(2)
+    c1.download_button("Mall (.xlsx)", importer.template(kind, "xlsx"), file_name=f"finsam_mall_{kind}.xlsx",
+                       key="template_xlsx")
+    c2.download_button("Mall (.csv)", importer.template(kind, "csv"), file_name=f"finsam_mall_{kind}.csv",
+                       key="template_csv")
+
+associations = ui.lookup("associations").association_id.tolist()
+assoc = st.selectbox(t("imp_association", lang), [""] + associations, key="imp_association",
+                     format_func=lambda a: a or t("imp_from_file", lang))
+upload = st.file_uploader(t("imp_file", lang), type=["xlsx", "csv"], key="imp_file")
+sheet = st.text_input(t("imp_sheet", lang), key="imp_sheet") if upload and upload.name.endswith("xlsx") else ""
+valid_only = st.checkbox(t("imp_valid_only", lang), key="imp_valid_only")
+
+if upload is not None:
+    content = upload.getvalue()
+    options = dict(association=assoc or None, sheet=sheet or None, kind=kind, reader=ui.connection().cursor())
+    try:
+        check = importer.import_file(ui.db_path(), upload.name, content, dry_run=True, **options)
+    except importer.ImportRejected as e:
+        st.error(str(e))
+        st.stop()
+    for notice in check.notices:
+        st.info(notice)
+    st.subheader(t("imp_preview", lang))
+    st.dataframe(importer.read_file(upload.name, content, sheet or None).head(10), key="imp_preview_table")
+    if check.ok:
+        st.success(t("imp_ok", lang).format(check.rows))
+    else:
+        problems = check.problem_frame()
+        st.error(t("imp_problems", lang).format(len(problems), problems["rad"].nunique()))
+        st.dataframe(problems, hide_index=True, key="imp_problems_table")
+        st.download_button(t("download_csv", lang), excel_csv(problems), file_name="finsam_importfel.csv",
+                           key="imp_problems_download")
+    if (check.ok or valid_only) and st.button(t("imp_confirm", lang), type="primary", key="imp_confirm"):
+        user = st.session_state.get("_user_name", "dashboard")
+        with st.spinner():
+            result = importer.import_file(ui.db_path(), upload.name, content, valid_only=valid_only, user=user,
+                                          **options)
+        st.success(t("imp_done", lang).format(result.added, result.updated, result.unchanged, result.rejected_rows))
+        if result.rejected_file:
+            st.download_button(t("imp_rejected_file", lang), result.rejected_file.read_bytes(),
+                               file_name=result.rejected_file.name, key="imp_rejected_download")
+
+status = ui.lookup("demo_status", ())
+for a in status[status.has_demo & status.has_imported].association_id:
+    if st.button(t("imp_remove_demo", lang).format(a), key=f"remove_demo_{a}"):
+        st.success(t("imp_removed", lang).format(importer.remove_demo_records(ui.db_path(), a)))
+
+st.subheader(t("imp_log", lang))
+st.dataframe(ui.lookup("import_log"), hide_index=True, key="imp_log_table")
