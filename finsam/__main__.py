@@ -48,7 +48,9 @@ def cmd_figures(args) -> int:
         interventions=tuple(args.intervention or ()),
         municipalities=tuple(_municipality_codes(con, args.municipality or ())),
     )
-    df = figures.compute(con, f)
+    from finsam.privacy import OFF, Protection
+
+    df = figures.compute(con, f, OFF if args.no_suppress else Protection())
     if args.intervention:
         df = df[df.intervention != "ALL"]
     df.to_csv(sys.stdout, index=False, float_format="%.10g", lineterminator="\n")
@@ -72,8 +74,11 @@ def cmd_reconcile(args) -> int:
     con = _connect(args)
     published = queries.published_figures(con)
     with_records = set(con.execute("SELECT DISTINCT association_id, intervention_id FROM participation").fetchall())
-    result = reconcile.reconcile(published, figures.compute(con), reconcile.read_conflicts(config.load().data_dir),
-                                 with_records)
+    from finsam.privacy import OFF
+
+    # the reports print small counts, so the comparison is with unprotected figures
+    result = reconcile.reconcile(published, figures.compute(con, protection=OFF),
+                                 reconcile.read_conflicts(config.load().data_dir), with_records)
     shown = result if args.all else result[result.status != "match"]
     shown.to_csv(sys.stdout, index=False, float_format="%.10g", lineterminator="\n")
     print(reconcile.summary(result))
@@ -102,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--year", type=int, help="one year")
     p.add_argument("--intervention", action="append", help="intervention (repeatable)")
     p.add_argument("--municipality", action="append", help="municipality name or code (repeatable)")
+    p.add_argument("--no-suppress", action="store_true", dest="no_suppress",
+                   help="show counts under 5 too (the CLI runs as administrator; protect the file)")
     p.set_defaults(func=cmd_figures)
     p = sub.add_parser("reconcile", help="published figures beside the computed ones")
     _db_arg(p)
@@ -134,6 +141,13 @@ def main(argv: list[str] | None = None) -> int:
                    help="import the valid rows and write the rejected ones to a file to fix")
     p.add_argument("--dayfirst", action="store_true", help="read 1/3/2024 as 1 March (default: as 1 March)")
     p.set_defaults(func=_delegate("finsam.importer", "cmd_import"))
+    p = sub.add_parser("user", help="local accounts: add, remove, list (FINSAM_USERS)")
+    p.add_argument("action", choices=["add", "remove", "list"])
+    p.add_argument("name", nargs="?")
+    p.add_argument("--role", choices=["admin", "coordinator", "board", "reader"])
+    p.add_argument("--association")
+    p.add_argument("--password-stdin", action="store_true", dest="password_stdin")
+    p.set_defaults(func=_delegate("finsam.auth", "cmd_user"))
     p = sub.add_parser("init", help="an empty database holding only the reference data")
     _db_arg(p)
     p.set_defaults(func=_delegate("finsam.importer", "cmd_init"))

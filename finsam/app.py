@@ -26,6 +26,20 @@ PAGES = [
 
 
 _run = threading.local()  # Streamlit runs each session's script in its own thread
+RECORD_FREE_PAGES = {"pages/kallor.py"}  # what a reader of published figures may open
+
+
+def _page_allowed(path: str, access) -> bool:
+    if path == "pages/importera.py":
+        return access.may_import
+    return access.sees_records or path in RECORD_FREE_PAGES
+
+
+def _published_only():
+    """The selection of a reader of published figures: years of the reports, no record filters."""
+    from finsam.queries import Filters
+
+    return Filters(years=(2000, 2100))
 
 
 def frame_is_running() -> bool:
@@ -38,11 +52,13 @@ def main() -> None:
     lang = st.sidebar.radio("Språk / Language", ["sv", "en"], key="lang", bind="query-params", horizontal=True,
                             format_func=lambda v: {"sv": "Svenska", "en": "English"}[v])
     ui.ensure_database(lang)
-    pages = [st.Page(ui.ROOT / path, title=t(key, lang), url_path=url, icon=icon, default=(url == "oversikt"))
-             for path, key, url, icon in PAGES]
+    access = ui.sign_in(lang)
+    allowed = [p for p in PAGES if _page_allowed(p[0], access)]
+    pages = [st.Page(ui.ROOT / path, title=t(key, lang), url_path=url, icon=icon, default=(i == 0))
+             for i, (path, key, url, icon) in enumerate(allowed)]
     current = st.navigation(pages)
-    st.session_state["_filters"] = ui.filter_panel()
-    status = ui.lookup("demo_status", st.session_state["_filters"].associations)
+    st.session_state["_filters"] = ui.filter_panel() if access.sees_records else _published_only()
+    status = ui.lookup("demo_status", st.session_state["_filters"].associations or access.associations or ())
     if (status.has_demo & ~status.has_imported).any():
         st.warning(t("demo_notice", lang), icon=":material/science:")
     mixed = status[status.has_demo & status.has_imported].association_id.tolist()
@@ -51,6 +67,11 @@ def main() -> None:
     _run.active = True
     try:
         current.run()
+        protection = ui.protection()
+        if protection.enabled:
+            st.caption(t("suppressed_legend", lang).format(protection.threshold, protection.threshold))
+        else:
+            st.caption(t("unprotected_note", lang))
     except Exception:  # an unexpected failure: logged in full, shown as a sentence, never as a traceback
         logging.getLogger("finsam").exception("page %s failed", current.title)
         st.error(t("error", lang))

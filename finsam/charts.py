@@ -46,6 +46,16 @@ def _headroom(fig: go.Figure) -> None:
             fig.layout[axis].range = [0, top * 1.18]
 
 
+def _txt(values, lang: str, decimals: int = 0) -> list[str]:
+    """Numbers as the reader sees them; a hidden small count (NaN) as `..`."""
+    return [number(v, decimals, lang) for v in values]
+
+
+def _totals(df: pd.DataFrame, column: str) -> pd.Series:
+    """The year's total of a column, hidden (NaN) when any of its cells is hidden."""
+    return df.groupby("year")[column].agg(lambda x: x.sum(skipna=False))
+
+
 def _years_axis(fig: go.Figure) -> None:
     fig.update_xaxes(type="category")
 
@@ -69,7 +79,7 @@ def flow(df: pd.DataFrame, lang: str, subtitle: str) -> go.Figure:
 def gender(df: pd.DataFrame, labels: dict[str, str], lang: str, subtitle: str) -> go.Figure:
     """gender_split: stacked bars per year, registered and anonymous apart, with count and share."""
     fig = go.Figure()
-    totals = df.groupby("year").participants.sum()
+    totals = _totals(df, "participants")
     for g in ("kvinna", "man"):
         d = df[df.gender == g]
         if d.empty:
@@ -77,7 +87,7 @@ def gender(df: pd.DataFrame, labels: dict[str, str], lang: str, subtitle: str) -
         fig.add_bar(x=d.year, y=d.registered, name=labels.get(g, g), marker_color=colors.GENDER[g],
                     text=[f"{number(r, 0, lang)} ({percent(s, 0, lang)})" for r, s in zip(d.participants, d.share_pct)],
                     textposition="inside", insidetextanchor="middle",
-                    customdata=list(zip(d.participants, d.share_pct.round(1), totals.loc[d.year])),
+                    customdata=list(zip(_txt(d.participants, lang), _txt(d.share_pct, lang, 1), _txt(totals.loc[d.year], lang))),
                     hovertemplate=f"%{{x}} {labels.get(g, g)}: %{{customdata[0]}} (%{{customdata[1]}} %), "
                                   f"n = %{{customdata[2]}}<extra></extra>")
         if d.anonymous.sum():
@@ -110,12 +120,12 @@ def referrals(df: pd.DataFrame, labels: dict[str, str], lang: str, subtitle: str
     """referral_split: stacked bars per year by referral source, count and share."""
     fig = go.Figure()
     order = df.groupby("referral_source").participations.sum().sort_values(ascending=False).index
-    totals = df.groupby("year").participations.sum()
+    totals = _totals(df, "participations")
     for code in order:
         d = df[df.referral_source == code]
         fig.add_bar(x=d.year, y=d.participations, name=labels.get(code, code), marker_color=colors.REFERRAL.get(code, colors.stable(code)),
                     text=[percent(s, 0, lang) if s >= 4 else "" for s in d.share_pct], textposition="inside",
-                    customdata=list(zip(d.share_pct.round(1), totals.loc[d.year])),
+                    customdata=list(zip(_txt(d.share_pct, lang, 1), _txt(totals.loc[d.year], lang))),
                     hovertemplate=f"%{{x}} {labels.get(code, code)}: %{{y}} (%{{customdata[0]}} %), n = %{{customdata[1]}}<extra></extra>")
     fig.update_layout(barmode="stack")
     _years_axis(fig)
@@ -124,13 +134,15 @@ def referrals(df: pd.DataFrame, labels: dict[str, str], lang: str, subtitle: str
 
 def referral_heatmap(df: pd.DataFrame, labels: dict[str, str], lang: str, subtitle: str) -> go.Figure:
     """referral_by_municipality for one year: municipality x referral source counts."""
-    pivot = df.pivot_table(index="municipality_name", columns="referral_source", values="participations",
-                           aggfunc="sum", fill_value=0)
+    cells = df.set_index(["municipality_name", "referral_source"]).participations
+    present = cells.index.to_frame().assign(row=True).row.unstack().notna()
+    pivot = cells.unstack().mask(~present, 0)  # no row: nobody (0); a row with NaN: hidden (..)
     pivot = pivot[pivot.sum().sort_values(ascending=False).index]
+    text = [[number(v, 0, lang) if v != 0 else "" for v in row] for row in pivot.values]
     fig = go.Figure(go.Heatmap(
         z=pivot.values, x=[labels.get(c, c) for c in pivot.columns], y=list(pivot.index), colorscale="Blues",
-        text=[[number(v, 0, lang) if v else "" for v in row] for row in pivot.values], texttemplate="%{text}",
-        hovertemplate="%{y} · %{x}: %{z}<extra></extra>", colorbar=dict(title=col("participants", lang))))
+        text=text, texttemplate="%{text}", hovertemplate="%{y} · %{x}: %{text}<extra></extra>",
+        colorbar=dict(title=col("participants", lang))))
     fig.update_yaxes(autorange="reversed")
     return _layout(fig, t("t_referral_heat", lang), subtitle, lang, col("referral_source", lang),
                    col("municipality_name", lang), height=max(360, 120 + 45 * len(pivot)))
@@ -139,12 +151,12 @@ def referral_heatmap(df: pd.DataFrame, labels: dict[str, str], lang: str, subtit
 def referral_trend(df: pd.DataFrame, labels: dict[str, str], lang: str, subtitle: str) -> go.Figure:
     """referral_split over years: each source's share as a line."""
     fig = go.Figure()
-    totals = df.groupby("year").participations.sum()
+    totals = _totals(df, "participations")
     for code in df.groupby("referral_source").participations.sum().sort_values(ascending=False).index:
         d = df[df.referral_source == code]
         fig.add_scatter(x=d.year, y=d.share_pct, name=labels.get(code, code), mode="lines+markers",
                         line=dict(color=colors.REFERRAL.get(code, colors.stable(code)), width=3),
-                        customdata=list(zip(d.participations, totals.loc[d.year])),
+                        customdata=list(zip(_txt(d.participations, lang), _txt(totals.loc[d.year], lang))),
                         hovertemplate=f"%{{x}} {labels.get(code, code)}: %{{y:.1f}} % (%{{customdata[0]}} av %{{customdata[1]}})<extra></extra>")
     _years_axis(fig)
     return _layout(fig, t("t_referral_trend", lang), subtitle, lang, col("year", lang), col("share_pct", lang))
@@ -170,7 +182,7 @@ def time_mean(df: pd.DataFrame, lang: str, subtitle: str) -> go.Figure:
         fig.add_scatter(x=df.year, y=df[name], name=col(name, lang), mode="lines+markers+text",
                         line=dict(width=3, dash=dash, color="#1F5AA6" if name == "mean_days" else "#E07B00"),
                         text=[number(v, 0, lang) for v in df[name]], textposition=where,
-                        customdata=df.ended, hovertemplate="%{x}: %{y:.0f} (n = %{customdata})<extra></extra>")
+                        customdata=_txt(df.ended, lang), hovertemplate="%{x}: %{y:.0f} (n = %{customdata})<extra></extra>")
     _years_axis(fig)
     return _layout(fig, t("t_time_mean", lang), subtitle, lang, col("year", lang), t("days", lang))
 
@@ -184,7 +196,7 @@ def time_by(df: pd.DataFrame, split: str, labels: dict[str, str], lang: str, sub
         color = colors.EXIT.get(code) if split == "exit_reason" else colors.stable(code or "none")
         fig.add_bar(x=d.year, y=d.mean_days, name=name, marker_color=color or colors.stable(code),
                     text=[f"{number(m, 0, lang)}" for m in d.mean_days], textposition="outside",
-                    customdata=d.ended, hovertemplate=f"%{{x}} {name}: %{{y:.0f}} (n = %{{customdata}})<extra></extra>")
+                    customdata=_txt(d.ended, lang), hovertemplate=f"%{{x}} {name}: %{{y:.0f}} (n = %{{customdata}})<extra></extra>")
     fig.update_layout(barmode="group")
     _years_axis(fig)
     key = "t_time_exit" if split == "exit_reason" else "t_time_assign"
@@ -201,13 +213,13 @@ def followup(df: pd.DataFrame, lang: str, subtitle: str) -> go.Figure:
         n = d.kept + d.not_kept
         fig.add_bar(x=d.year, y=d.retained_share_pct, name=t(key, lang), marker_color=colors.FOLLOWUP[horizon],
                     text=[f"{percent(s, 0, lang)} (n = {number(k, 0, lang)})" for s, k in zip(d.retained_share_pct, n)],
-                    textposition="outside", customdata=list(zip(d.kept, n, d.due)),
+                    textposition="outside", customdata=list(zip(_txt(d.kept, lang), _txt(n, lang), _txt(d.due, lang))),
                     hovertemplate="%{x}: %{y:.1f} % (%{customdata[0]} av %{customdata[1]} svarande)<extra></extra>")
         fig.add_scatter(x=d.year, y=d.response_rate_pct, name=f"{t('response_rate', lang)}, {t(key, lang)}",
                         mode="markers+text", marker=dict(symbol="diamond", size=16, color="#1A1A1A",
                                                          line=dict(color="white", width=2)),
                         text=[percent(r, 0, lang) for r in d.response_rate_pct], textposition="middle right",
-                        textfont=dict(color="white"), customdata=list(zip(n, d.due)),
+                        textfont=dict(color="white"), customdata=list(zip(_txt(n, lang), _txt(d.due, lang))),
                         hovertemplate="%{x}: %{y:.1f} % (%{customdata[0]} av %{customdata[1]})<extra></extra>")
     fig.update_layout(barmode="group")
     fig.update_yaxes(range=[0, 115])
@@ -225,7 +237,7 @@ def municipalities(df: pd.DataFrame, lang: str, subtitle: str) -> go.Figure:
         fig.add_bar(x=d.municipality_name, y=d.share_pct, name=f"{t('share_participants', lang)} {year}",
                     marker_color=colors.SERIES[i % len(colors.SERIES)],
                     text=[percent(s, 0, lang) for s in d.share_pct], textposition="outside",
-                    customdata=d.participations,
+                    customdata=_txt(d.participations, lang),
                     hovertemplate=f"{year} %{{x}}: %{{y:.1f}} % (%{{customdata}} deltagare)<extra></extra>")
     last = df[df.year == years[-1]]
     fig.add_scatter(x=last.municipality_name, y=last.population_share_pct, name=t("share_population", lang),
@@ -238,12 +250,12 @@ def municipalities(df: pd.DataFrame, lang: str, subtitle: str) -> go.Figure:
 def exits(df: pd.DataFrame, labels: dict[str, str], lang: str, subtitle: str) -> go.Figure:
     """exit_reasons: 100 % stacked bars per year, count and share in the hover."""
     fig = go.Figure()
-    totals = df.groupby("year").ended.sum()
+    totals = _totals(df, "ended")
     for code in [c for c in colors.EXIT if c in set(df.exit_reason)]:
         d = df[df.exit_reason == code]
         fig.add_bar(x=d.year, y=d.share_pct, name=labels.get(code, code), marker_color=colors.EXIT[code],
                     text=[percent(s, 0, lang) if s >= 5 else "" for s in d.share_pct], textposition="inside",
-                    customdata=list(zip(d.ended, totals.loc[d.year])),
+                    customdata=list(zip(_txt(d.ended, lang), _txt(totals.loc[d.year], lang))),
                     hovertemplate=f"%{{x}} {labels.get(code, code)}: %{{customdata[0]}} (%{{y:.1f}} %), n = %{{customdata[1]}}<extra></extra>")
     fig.update_layout(barmode="stack")
     _years_axis(fig)
@@ -259,7 +271,7 @@ def positive_steps(df: pd.DataFrame, labels: dict[str, str], lang: str, subtitle
         name = t("kf_positive", lang) if a is None else (labels.get(a, a) if a else "–")
         fig.add_bar(x=d.year, y=d.share_pct, name=name, marker_color=colors.SERIES[i % len(colors.SERIES)],
                     text=[f"{percent(s, 0, lang)} (n = {number(n, 0, lang)})" for s, n in zip(d.share_pct, d.ended)],
-                    textposition="outside", customdata=list(zip(d.positive, d.ended)),
+                    textposition="outside", customdata=list(zip(_txt(d.positive, lang), _txt(d.ended, lang))),
                     hovertemplate=f"%{{x}} {name}: %{{customdata[0]}} av %{{customdata[1]}} (%{{y:.1f}} %)<extra></extra>")
     fig.update_layout(barmode="group")
     fig.update_yaxes(range=[0, 115])

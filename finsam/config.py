@@ -12,12 +12,22 @@ SETTINGS = {
     "FINSAM_DB": ("data/finsam.duckdb", "Path of the DuckDB file the dashboard and the CLI use."),
     "FINSAM_DATA_DIR": ("data", "Folder with the reference data and published figures the build reads."),
     "FINSAM_SEED": ("20241231", "Seed of the demo build (same seed and data: same records)."),
+    "FINSAM_AUTH": ("none", "Sign-in: none (demo installation), local, oidc, or local,oidc."),
+    "FINSAM_USERS": ("config/users.toml", "Local accounts (argon2 password hashes, role, association)."),
+    "FINSAM_ROLES": ("config/roles.toml", "Roles of OpenID Connect identities by e-mail, domain or claim."),
+    "FINSAM_LOCKOUT_MINUTES": ("15", "How long an account stays locked after 5 failed sign-ins."),
+    "FINSAM_SMALL_COUNT": ("5", "Counts below this (from 1) are shown as '..'; shares over fewer are hidden."),
 }
 
 
 def setting(name: str) -> str:
     default, _help = SETTINGS[name]
     return os.environ.get(name, default)
+
+
+def path_setting(name: str) -> Path:
+    """A path setting, relative to the repository root unless absolute."""
+    return _path(name)
 
 
 def _path(name: str) -> Path:

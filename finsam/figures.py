@@ -11,8 +11,10 @@ from dataclasses import replace
 import pandas as pd
 
 from finsam import queries as q
+from finsam.privacy import Protection
 
 COLUMNS = ["association", "intervention", "year", "measure", "dimension", "category", "value", "unit"]
+SUPPRESSED = ".."  # the Swedish statistics mark for "too few to publish"
 GROUPINGS = (("association_id", "intervention_id"), ("association_id",))
 MERGED_REFERRALS = {"Psyk/Vc/Hab": ("Psyk", "Vc", "Hab")}
 # SUS's exit category "Utskrivning" is work, studies or active job seeking (Västerås 2020)
@@ -36,8 +38,11 @@ COMPUTED_MEASURES = {
 
 
 class _Out:
-    def __init__(self):
+    """Collects figures; with protection on, a hidden value is written as `..` (never left out silently)."""
+
+    def __init__(self, protected: bool):
         self.rows: list[tuple] = []
+        self.protected = protected
 
     def add(self, df: pd.DataFrame, by: tuple, measure: str, column: str, unit: str, dimension: str = "",
             category=None) -> None:
@@ -47,44 +52,54 @@ class _Out:
         for r in df.itertuples(index=False):
             value = getattr(r, column)
             if value is None or pd.isna(value):
-                continue
+                if not self.protected:
+                    continue
+                value = SUPPRESSED
+            else:
+                value = float(value)
             cat = "" if category is None else category(r) if callable(category) else getattr(r, category)
             interv = r.intervention_id if "intervention_id" in by else "ALL"
-            self.rows.append((r.association_id, interv, int(r.year), measure, dimension, str(cat), float(value), unit))
+            self.rows.append((r.association_id, interv, int(r.year), measure, dimension, str(cat), value, unit))
 
 
-def compute(con, f: q.Filters = q.Filters()) -> pd.DataFrame:
-    out = _Out()
+def compute(con, f: q.Filters = q.Filters(), protection: Protection = Protection()) -> pd.DataFrame:
+    """Every figure for the selection; small counts are protected unless protection is OFF (reconcile
+    compares with the reports, which print small counts)."""
+    out = _Out(protection.enabled)
+
+    def run(name: str, filters: q.Filters, by=(), **kwargs) -> pd.DataFrame:
+        return q.run(con, name, filters, protection, by=by, **kwargs)
+
     labels = {name: dict(zip(df.code, df.label_sv)) for name in ("assignment",)
               for df in [q.code_list(con, name)]}
     for by in GROUPINGS:
-        flow = q.participant_flow(con, f, by)
+        flow = run("participant_flow", f, by)
         for measure, col in (("participants_total", "participants_total"), ("participants_registered", "participations"),
                              ("participants_new", "new"), ("participants_ended", "ended"),
                              ("participants_ongoing", "ongoing"), ("participants_unique", "persons")):
             out.add(flow, by, measure, col, "count")
         for g in ("kvinna", "man"):
-            gf = q.participant_flow(con, replace(f, genders=(g,)), by)
+            gf = run("participant_flow", replace(f, genders=(g,)), by)
             for measure, col in (("participants_total", "participants_total"), ("participants_new", "new"),
                                  ("participants_ended", "ended"), ("participants_ongoing", "ongoing"),
                                  ("participants_unique", "persons")):
                 out.add(gf, by, measure, col, "count", "gender", lambda r, g=g: g)
-            ex = _with_merged(q.exit_reasons(con, replace(f, genders=(g,)), by), list(by) + ["year"], "exit_reason",
+            ex = _with_merged(run("exit_reasons", replace(f, genders=(g,)), by), list(by) + ["year"], "exit_reason",
                               ["ended"], MERGED_EXITS)
             out.add(ex, by, "exit_reason_count", "ended", "count", "exit_reason|gender",
                     lambda r, g=g: f"{r.exit_reason}|{g}")
-        gs = q.gender_split(con, f, by)
+        gs = run("gender_split", f, by)
         out.add(gs, by, "gender_count", "participants", "count", "gender", "gender")
         out.add(gs, by, "gender_share", "share_pct", "percent", "gender", "gender")
 
-        ms = q.municipality_split(con, f, by)
+        ms = run("municipality_split", f, by)
         out.add(ms, by, "municipality_count", "participations", "count", "municipality", "municipality_name")
         out.add(ms, by, "municipality_new_count", "new", "count", "municipality", "municipality_name")
         out.add(ms, by, "municipality_share", "share_pct", "percent", "municipality", "municipality_name")
         out.add(ms, by, "municipality_population_share", "population_share_pct", "percent", "municipality",
                 "municipality_name")
 
-        rs = _with_merged(q.referral_split(con, f, by), list(by) + ["year"], "referral_source",
+        rs = _with_merged(run("referral_split", f, by), list(by) + ["year"], "referral_source",
                           ["participations", "new"])
         if not rs.empty:
             leaf = rs[~rs.referral_source.isin(MERGED_REFERRALS)]
@@ -94,23 +109,23 @@ def compute(con, f: q.Filters = q.Filters()) -> pd.DataFrame:
         out.add(rs, by, "referral_count", "participations", "count", "referral_source", "referral_source")
         out.add(rs, by, "referral_new_count", "new", "count", "referral_source", "referral_source")
         out.add(rs, by, "referral_share", "share_pct", "percent", "referral_source", "referral_source")
-        rm = _with_merged(q.referral_by_municipality(con, f, by), list(by) + ["year", "municipality_name"],
+        rm = _with_merged(run("referral_by_municipality", f, by), list(by) + ["year", "municipality_name"],
                           "referral_source", ["participations"])
         out.add(rm, by, "referral_count_by_municipality", "participations", "count", "municipality|referral_source",
                 lambda r: f"{r.municipality_name}|{r.referral_source}")
 
-        t = q.time_in_intervention(con, f, by)
+        t = run("time_in_intervention", f, by)
         out.add(t, by, "mean_days_in_intervention", "mean_days", "days")
         out.add(t, by, "median_days_in_intervention", "median_days", "days")
         out.add(t, by, "mean_months_in_intervention", "mean_months", "months")
 
-        ex = _with_merged(q.exit_reasons(con, f, by), list(by) + ["year"], "exit_reason", ["ended", "share_pct"],
+        ex = _with_merged(run("exit_reasons", f, by), list(by) + ["year"], "exit_reason", ["ended", "share_pct"],
                           MERGED_EXITS)
         out.add(ex, by, "exit_reason_count", "ended", "count", "exit_reason", "exit_reason")
         out.add(ex, by, "exit_reason_share", "share_pct", "percent", "exit_reason", "exit_reason")
-        year_ended = q.participant_flow(con, f, by)[list(by) + ["year", "ended"]].rename(columns={"ended": "year_ended"})
+        year_ended = run("participant_flow", f, by)[list(by) + ["year", "ended"]].rename(columns={"ended": "year_ended"})
         for g in ("kvinna", "man"):
-            eg = _with_merged(q.exit_reasons(con, replace(f, genders=(g,)), by), list(by) + ["year"], "exit_reason",
+            eg = _with_merged(run("exit_reasons", replace(f, genders=(g,)), by), list(by) + ["year"], "exit_reason",
                               ["ended"], MERGED_EXITS)
             if not eg.empty:
                 eg = eg.merge(year_ended, on=list(by) + ["year"])
@@ -119,17 +134,17 @@ def compute(con, f: q.Filters = q.Filters()) -> pd.DataFrame:
             out.add(eg, by, "exit_reason_share", "share_of_all_ended_pct", "percent", "exit_reason|gender",
                     lambda r, g=g: f"{r.exit_reason}|{g}")
 
-        ps = q.positive_steps(con, f, by)
+        ps = run("positive_steps", f, by)
         out.add(ps, by, "positive_step_share", "share_pct", "percent")
         out.add(ps, by, "positive_step_count", "positive", "count")
-        pa = q.positive_steps(con, f, by, by_assignment=True)
+        pa = run("positive_steps", f, by, by_assignment=True)
         pa = pa[pa.assignment != ""]
         assignment = lambda r: labels["assignment"].get(r.assignment, r.assignment)  # noqa: E731
         out.add(pa, by, "positive_step_share", "share_pct", "percent", "assignment", assignment)
         out.add(pa, by, "positive_step_count", "positive", "count", "assignment", assignment)
         out.add(pa, by, "participants_ended", "ended", "count", "assignment", assignment)
 
-        fu = q.followup(con, f, by)
+        fu = run("followup", f, by)
         fu = fu[fu.due > 0]
         out.add(fu[fu.horizon == "6m"], by, "followup_6m_retained_share", "retained_share_pct", "percent")
         out.add(fu[fu.horizon == "18m"], by, "followup_18m_retained_share", "retained_share_pct", "percent")
@@ -141,7 +156,7 @@ def compute(con, f: q.Filters = q.Filters()) -> pd.DataFrame:
                                           ("public_support_time", "public_support_time", "public_support_time"),
                                           ("income_before", "income_source_before", "income_source"),
                                           ("income_after", "income_source_after", "income_source")):
-            bg = q.background(con, f, variable, by)
+            bg = run("background", f, by, variable=variable)
             bg = bg[bg.code != ""]
             out.add(bg, by, f"{stem}_count", "participations", "count", dimension, "code")
             out.add(bg, by, f"{stem}_share", "share_pct", "percent", dimension, "code")
@@ -157,7 +172,10 @@ def _with_table_totals(df: pd.DataFrame) -> pd.DataFrame:
         t = df[(df.measure == measure) & (df.dimension == dimension) & ~df.category.isin(MERGED_EXITS)]
         if t.empty:
             continue
-        s = t.groupby(["association", "intervention", "year", "measure", "unit"], as_index=False)["value"].sum()
+        t = t.assign(value=pd.to_numeric(t.value, errors="coerce"))
+        s = t.groupby(["association", "intervention", "year", "measure", "unit"], as_index=False)["value"] \
+            .agg(lambda x: x.sum(skipna=False))
+        s["value"] = s["value"].map(lambda v: SUPPRESSED if pd.isna(v) else v)
         s["dimension"] = ""
         s["category"] = ""
         parts.append(s[COLUMNS])
@@ -174,7 +192,7 @@ def _with_merged(df: pd.DataFrame, keys: list[str], code_col: str, value_cols: l
         part = df[df[code_col].isin(members)]
         if part.empty:
             continue
-        s = part.groupby(keys, as_index=False)[value_cols].sum()
+        s = part.groupby(keys, as_index=False)[value_cols].agg(lambda x: x.sum(skipna=False))
         s[code_col] = group
         extra.append(s)
     return pd.concat([df, *extra], ignore_index=True) if extra else df

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 
 LANGS = ("sv", "en")
+SUPPRESSED = ".."
 
 COLUMNS: dict[str, tuple[str, str]] = {
     "year": ("År", "Year"),
@@ -88,6 +89,27 @@ TEXT: dict[str, tuple[str, str]] = {
     "building": ("Bygger demodatabasen ur de publicerade rapporterna …", "Building the demo database from the published reports …"),
     "error": ("Något gick fel när sidan skulle visas. Prova ett annat urval eller ladda om sidan.",
               "Something went wrong showing this page. Try another selection or reload the page."),
+    "suppressed_legend": ("`..` = färre än {} deltagare: för få för att redovisas (eller inga alls). Andelar och "
+                          "medelvärden över färre än {} visas inte.",
+                          "`..` = fewer than {} participants: too few to publish (or none). Shares and means over "
+                          "fewer than {} are not shown."),
+    "unprotected": ("Visa oskyddade siffror (även antal under 5)", "Show unprotected figures (counts under 5 too)"),
+    "unprotected_note": ("Oskyddade siffror visas: dela inte dessa vidare.", "Unprotected figures are shown: do not share them."),
+    "login_title": ("Logga in", "Sign in"),
+    "login_user": ("Användarnamn", "User name"),
+    "login_password": ("Lösenord", "Password"),
+    "login_button": ("Logga in", "Sign in"),
+    "login_oidc": ("Logga in med organisationens konto", "Sign in with your organisation's account"),
+    "login_no_role": ("Inloggad som {}, men kontot har ingen roll i finsam. Kontakta förbundets administratör.",
+                      "Signed in as {}, but the account has no role in finsam. Contact the association's administrator."),
+    "logout": ("Logga ut", "Sign out"),
+    "signed_in_as": ("Inloggad: {} ({})", "Signed in: {} ({})"),
+    "demo_mode": ("Demoinstallation utan inloggning.", "Demo installation without sign-in."),
+    "role_admin": ("administratör", "administrator"),
+    "role_coordinator": ("samordnare", "coordinator"),
+    "role_board": ("styrelseledamot", "board member"),
+    "role_reader": ("läsare av publicerade siffror", "reader of published figures"),
+    "role_demo": ("demo", "demo"),
     "n_note": ("n = antal deltagare bakom varje andel.", "n = the number of participants behind each share."),
     "anonymous_note": ("Anonymt registrerade deltagare (utan samtycke eller med skyddad identitet) räknas i totalen "
                        "och könsfördelningen men har ingen kommun eller remittent.",
@@ -208,9 +230,10 @@ def col(name: str, lang: str) -> str:
 
 
 def number(value: float | int | None, decimals: int = 0, lang: str = "sv") -> str:
-    """1234.5 -> '1 234,5' in Swedish (narrow no-break space as thousands separator), '1,234.5' in English."""
+    """1234.5 -> '1 234,5' in Swedish (narrow no-break space as thousands separator), '1,234.5' in English;
+    a missing or hidden value (NaN) -> '..', the statistics mark for "too few to publish"."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
+        return SUPPRESSED
     text = f"{value:,.{decimals}f}"
     if lang == "en":
         return text
@@ -219,7 +242,7 @@ def number(value: float | int | None, decimals: int = 0, lang: str = "sv") -> st
 
 def percent(value: float | None, decimals: int = 0, lang: str = "sv") -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
+        return SUPPRESSED
     return f"{number(value, decimals, lang)}\u00a0%"
 
 

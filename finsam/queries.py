@@ -23,6 +23,10 @@ from typing import Sequence
 import duckdb
 import pandas as pd
 
+from finsam import privacy
+from finsam.access import ADMIN, Access
+from finsam.privacy import Protection
+
 GROUPS = ("association_id", "intervention_id")
 DAYS_PER_MONTH = 30  # the reports convert days to months with 30-day months (276 days = 9,2 months)
 DAY_BANDS = [(0, 90, "0–3 mån"), (91, 180, "3–6 mån"), (181, 365, "6–12 mån"), (366, 730, "1–2 år"),
@@ -127,12 +131,18 @@ def _run(con, sql: str, params: list) -> pd.DataFrame:
     return con.execute(sql, params).df()
 
 
-def run(con, name: str, f: Filters, **kwargs) -> pd.DataFrame:
+def run(con, name: str, f: Filters, protection: Protection = Protection(), access: Access = ADMIN,
+        **kwargs) -> pd.DataFrame:
     """Run the query function `name` for a selection: the one door every page, export, report and the
-    CLI go through, so that what applies to every figure (small-count protection) applies here once."""
+    CLI go through. Here, once for all of them, the role's associations bound the selection (a request
+    for another association's records is refused, whatever the URL or session says) and the small-count
+    protection is applied (on unless the role may see unprotected figures and asked for them)."""
     if name not in FILTERED_QUERIES:
         raise ValueError(f"unknown query {name}")
-    return globals()[name](con, f, **kwargs)
+    f = replace(f, associations=access.scope(f.associations))
+    if not protection.enabled and not access.may_unprotect:
+        protection = Protection(threshold=protection.threshold)
+    return privacy.protect(name, globals()[name](con, f, **kwargs), protection)
 
 
 def create_views(con: duckdb.DuckDBPyConnection) -> None:
@@ -416,6 +426,23 @@ def demo_status(con, association_ids: Sequence[str] = ()) -> pd.DataFrame:
 def import_log(con) -> pd.DataFrame:
     """The import log, newest first: when, by whom, file name and hash, kind and row counts (no values)."""
     return _run(con, "SELECT * FROM import_log ORDER BY import_id DESC", [])
+
+
+def key_figures(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
+    """Per year (and group): participants_total, new, ended, women_share_pct, mean_months,
+    positive_share_pct and retained_6m_pct: the board's key figures, composed from the queries above."""
+    keys = list(by) + ["year"]
+    flow = participant_flow(con, f, by)[keys + ["participants_total", "new", "ended"]]
+    gender = gender_split(con, f, by)
+    women = gender[gender.gender == "kvinna"][keys + ["share_pct"]].rename(columns={"share_pct": "women_share_pct"})
+    time = time_in_intervention(con, f, by)[keys + ["mean_months"]]
+    steps = positive_steps(con, f, by)[keys + ["share_pct"]].rename(columns={"share_pct": "positive_share_pct"})
+    fu = followup(con, f, by)
+    fu = fu[fu.horizon == "6m"][keys + ["retained_share_pct"]].rename(columns={"retained_share_pct": "retained_6m_pct"})
+    out = flow
+    for part in (women, time, steps, fu):
+        out = out.merge(part, on=keys, how="left")
+    return out
 
 
 FILTERED_QUERIES = ("participant_flow", "gender_split", "municipality_split", "referral_split",

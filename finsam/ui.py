@@ -10,7 +10,9 @@ import pandas as pd
 import streamlit as st
 
 from finsam import config, db, queries as q
+from finsam.access import DEMO, Access
 from finsam.export import excel_csv
+from finsam.privacy import Protection
 from finsam.labels import col, t
 
 log = logging.getLogger("finsam")
@@ -57,17 +59,30 @@ def connection():
 
 
 @st.cache_data(max_entries=2000, show_spinner=False)
-def _cached(name: str, filters: q.Filters, version: str, kwargs: tuple) -> pd.DataFrame:
+def _cached(name: str, filters: q.Filters, version: str, protection: Protection, access: Access,
+            kwargs: tuple) -> pd.DataFrame:
     cursor = _connection(str(db_path()), version).cursor()
     try:
-        return q.run(cursor, name, filters, **dict(kwargs))
+        return q.run(cursor, name, filters, protection, access, **dict(kwargs))
     finally:
         cursor.close()
 
 
 def query(name: str, filters: q.Filters, **kwargs) -> pd.DataFrame:
-    """A query function of finsam.queries by name, cached by its filters and the database version."""
-    return _cached(name, filters, db_version(), tuple(sorted(kwargs.items())))
+    """A query of finsam.queries by name for the signed-in role and its protection; cached by all of these
+    and the database version (a cached result is never served to a role it was not made for)."""
+    return _cached(name, filters, db_version(), protection(), access(), tuple(sorted(kwargs.items())))
+
+
+def access() -> Access:
+    return st.session_state.get("_access", DEMO)
+
+
+def protection() -> Protection:
+    """On for everyone; off only when a role that may see unprotected figures asked for it."""
+    threshold = int(config.setting("FINSAM_SMALL_COUNT"))
+    wanted_off = st.session_state.get("unprotected", False) and access().may_unprotect
+    return Protection(enabled=not wanted_off, threshold=threshold)
 
 
 @st.cache_data(max_entries=50, show_spinner=False)
@@ -118,7 +133,8 @@ def filter_panel() -> q.Filters:
     sb = st.sidebar
     sb.header(t("filters", lang))
     assoc = lookup("associations")
-    assoc_ids = list(assoc.association_id)
+    allowed = access().associations
+    assoc_ids = [a for a in assoc.association_id if allowed is None or a in allowed]
     _prune("forbund", assoc_ids)
     chosen = sb.multiselect(t("associations", lang), assoc_ids, key="forbund", bind="query-params",
                             placeholder=t("all", lang))
@@ -157,9 +173,55 @@ def filter_panel() -> q.Filters:
                                format_func=lambda c: f"{c} – {ref_labels[c]}" if c != ref_labels.get(c) else c,
                                placeholder=t("all", lang))
     sb.button(t("reset", lang), on_click=_reset, key="reset")
+    if access().may_unprotect:
+        sb.checkbox(t("unprotected", lang), key="unprotected")
     return q.Filters(years=(int(years[0]), int(years[1])), associations=tuple(chosen),
                      interventions=tuple(interventions), municipalities=tuple(municipalities),
                      genders=tuple(genders), referral_sources=tuple(referrals))
+
+
+def sign_in(lang: str) -> Access:
+    """The signed-in role (finsam.auth); shows the sign-in form and stops the page until there is one."""
+    from finsam import auth
+
+    modes = auth.mode()
+    if not modes:
+        st.sidebar.caption(t("demo_mode", lang))
+        return DEMO
+    if "oidc" in modes and st.user.get("is_logged_in"):
+        found = auth.access_for_identity(st.user.to_dict())
+        if found is None:
+            st.warning(t("login_no_role", lang).format(st.user.get("email", "")))
+            st.button(t("logout", lang), on_click=st.logout, key="logout")
+            st.stop()
+        st.session_state["_access"] = found
+    current = st.session_state.get("_access")
+    if current is None:
+        st.title(t("login_title", lang))
+        if "oidc" in modes:
+            st.button(t("login_oidc", lang), on_click=st.login, key="login_oidc")
+        if "local" in modes:
+            with st.form("login"):
+                name = st.text_input(t("login_user", lang), key="login_user")
+                password = st.text_input(t("login_password", lang), type="password", key="login_password")
+                submitted = st.form_submit_button(t("login_button", lang))
+            if submitted:
+                result = auth.login_local(name.strip(), password)
+                if result.access is None:
+                    st.error(result.message)
+                else:
+                    st.session_state["_access"] = result.access
+                    st.rerun()
+        st.stop()
+    st.sidebar.caption(t("signed_in_as", lang).format(current.user, t(f"role_{current.role}", lang)))
+    st.sidebar.button(t("logout", lang), on_click=_logout, key="logout")
+    return current
+
+
+def _logout() -> None:
+    st.session_state.pop("_access", None)
+    if st.user.get("is_logged_in"):
+        st.logout()
 
 
 def selection_text(f: q.Filters, lang: str) -> str:
@@ -231,12 +293,13 @@ def chart(fig, table: pd.DataFrame, key: str, lang: str, code_columns: dict[str,
 @st.cache_data(max_entries=4, show_spinner=False)
 def _reconciliation(version: str) -> pd.DataFrame:
     from finsam import figures, reconcile
+    from finsam.privacy import OFF
 
     cursor = _connection(str(db_path()), version).cursor()
     try:
         with_records = set(cursor.execute(
             "SELECT DISTINCT association_id, intervention_id FROM participation").fetchall())
-        return reconcile.reconcile(q.published_figures(cursor), figures.compute(cursor),
+        return reconcile.reconcile(q.published_figures(cursor), figures.compute(cursor, protection=OFF),
                                    reconcile.read_conflicts(config.load().data_dir), with_records)
     finally:
         cursor.close()

@@ -1,0 +1,138 @@
+"""Small-count protection, applied in one place: finsam.queries.run passes every result through protect().
+
+- counts from 1 to threshold-1 (default 1-4) become NaN, shown as `..` ("too few to publish");
+- secondary suppression: where cells add up to a total shown elsewhere (a year's categories, a row of a
+  cross-table, ended + ongoing = participants), a single hidden cell could be worked out by subtraction,
+  so the next smallest cell of that group is hidden too, until no group has exactly one hidden cell;
+- shares, means, medians and rates over fewer than `threshold` participations become NaN; the n behind
+  each shown share stays in its column.
+A 0 is not hidden: it reveals nobody.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+DEFAULT_THRESHOLD = 5
+
+
+@dataclass(frozen=True)
+class Protection:
+    enabled: bool = True
+    threshold: int = DEFAULT_THRESHOLD
+
+
+OFF = Protection(enabled=False)
+
+
+@dataclass(frozen=True)
+class Spec:
+    """How one query's result is protected.
+
+    counts: count columns to hide when 1..threshold-1.
+    category_groups: (count column, extra keys): the rows sharing year, the `by` columns and the extra keys
+      add up to a total shown elsewhere (the categories of a year).
+    row_sums: column lists that add up within a row (ended + ongoing = participations).
+    rates: {rate column: n column}: hidden when n < threshold or the n is hidden.
+    derived: {column: source count column}: hidden whenever the source is hidden (e.g. a share).
+    """
+    counts: tuple[str, ...] = ()
+    category_groups: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    row_sums: tuple[tuple[str, ...], ...] = ()
+    rates: dict[str, str] = field(default_factory=dict)
+    derived: dict[str, str] = field(default_factory=dict)
+
+
+SPECS: dict[str, Spec] = {
+    "participant_flow": Spec(
+        counts=("participations", "new", "ended", "ongoing", "persons", "anonymous", "participants_total"),
+        row_sums=(("ended", "ongoing"), ("participations", "anonymous"))),
+    "gender_split": Spec(counts=("registered", "anonymous", "participants"),
+                         category_groups=(("participants", ()),), row_sums=(("registered", "anonymous"),),
+                         derived={"share_pct": "participants"}),
+    "municipality_split": Spec(counts=("participations", "new"),
+                               category_groups=(("participations", ()), ("new", ())),
+                               derived={"share_pct": "participations"}),
+    "referral_split": Spec(counts=("participations", "new"),
+                           category_groups=(("participations", ()), ("new", ())),
+                           derived={"share_pct": "participations"}),
+    "referral_by_municipality": Spec(counts=("participations",),
+                                     category_groups=(("participations", ("municipality_code",)),
+                                                      ("participations", ("referral_source",)))),
+    "time_in_intervention": Spec(counts=("ended",), rates={"mean_days": "ended", "median_days": "ended",
+                                                           "mean_months": "ended"}),
+    "time_distribution": Spec(counts=("ended",), category_groups=(("ended", ()),)),
+    "exit_reasons": Spec(counts=("ended",), category_groups=(("ended", ()),), derived={"share_pct": "ended"}),
+    "positive_steps": Spec(counts=("ended", "positive"), rates={"share_pct": "ended"}),
+    "followup": Spec(counts=("kept", "not_kept", "no_answer", "due"), row_sums=(("kept", "not_kept", "no_answer"),),
+                     rates={"retained_share_pct": "_answered", "response_rate_pct": "due"}),
+    "background": Spec(counts=("participations",), category_groups=(("participations", ()),),
+                       derived={"share_pct": "participations"}),
+    "key_figures": Spec(counts=("participants_total", "new", "ended"),
+                        rates={"women_share_pct": "participants_total", "mean_months": "ended",
+                               "positive_share_pct": "ended", "retained_6m_pct": "ended"}),
+}
+GROUP_COLUMNS = ("association_id", "intervention_id", "year")
+
+
+def protect(name: str, df: pd.DataFrame, protection: Protection) -> pd.DataFrame:
+    """The query result with small counts and the rates over them hidden (NaN)."""
+    spec = SPECS.get(name)
+    if not protection.enabled or spec is None or df.empty:
+        return df
+    out = df.copy()
+    t = protection.threshold
+    if name == "followup":
+        out["_answered"] = out["kept"] + out["not_kept"]
+    hidden = pd.DataFrame(False, index=out.index, columns=list(spec.counts))
+    for c in spec.counts:
+        v = out[c]
+        hidden[c] = (v >= 1) & (v < t)
+    _secondary(out, hidden, spec)
+    for rate, n in spec.rates.items():
+        if rate in out:
+            small = out[n].isna() | (out[n] < t)
+            if n in hidden:
+                small |= hidden[n]
+            out[rate] = out[rate].where(~small, np.nan)
+    for col, source in spec.derived.items():
+        if col in out:
+            out[col] = out[col].where(~hidden[source], np.nan)
+    for c in spec.counts:
+        out[c] = out[c].astype("float64").where(~hidden[c], np.nan)
+    return out.drop(columns=["_answered"], errors="ignore")
+
+
+def _hide_next(out: pd.DataFrame, hidden: pd.DataFrame, rows, col: str) -> bool:
+    """Hide the smallest shown cell of `col` among `rows` (zeros included: a lone 0 beside one hidden cell
+    would give it away against the total). Returns whether anything was hidden."""
+    shown = [i for i in rows if not hidden.at[i, col]]
+    if not shown:
+        return False
+    smallest = min(shown, key=lambda i: out.at[i, col])
+    hidden.at[smallest, col] = True
+    return True
+
+
+def _secondary(out: pd.DataFrame, hidden: pd.DataFrame, spec: Spec) -> None:
+    keys = [c for c in GROUP_COLUMNS if c in out.columns]
+    changed = True
+    while changed:
+        changed = False
+        for col, extra in spec.category_groups:
+            group_keys = keys + list(extra)
+            groups = out.groupby(group_keys, dropna=False).groups.values() if group_keys else [out.index]
+            for rows in groups:
+                rows = list(rows)
+                if len(rows) > 1 and hidden.loc[rows, col].sum() == 1:
+                    changed |= _hide_next(out, hidden, rows, col)
+        for cols in spec.row_sums:
+            for i in out.index:
+                flags = [hidden.at[i, c] for c in cols]
+                if sum(flags) == 1:
+                    candidates = [c for c in cols if not hidden.at[i, c]]
+                    smallest = min(candidates, key=lambda c: out.at[i, c])
+                    hidden.at[i, smallest] = True
+                    changed = True
