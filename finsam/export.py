@@ -5,10 +5,12 @@ import io
 
 import pandas as pd
 
+from finsam.labels import SUPPRESSED
+
 
 def excel_csv(df: pd.DataFrame) -> bytes:
     """CSV that Swedish Excel opens as columns: semicolon separated, decimal comma, UTF-8 with BOM."""
-    return df.to_csv(sep=";", decimal=",", index=False, lineterminator="\r\n").encode("utf-8-sig")
+    return df.to_csv(sep=";", decimal=",", index=False, lineterminator="\r\n", na_rep=SUPPRESSED).encode("utf-8-sig")
 
 
 def xlsx(df: pd.DataFrame, sheet_name: str = "finsam") -> bytes:

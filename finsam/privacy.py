@@ -123,9 +123,9 @@ def _secondary(out: pd.DataFrame, hidden: pd.DataFrame, spec: Spec) -> None:
         changed = False
         for col, extra in spec.category_groups:
             group_keys = keys + list(extra)
-            groups = out.groupby(group_keys, dropna=False).groups.values() if group_keys else [out.index]
-            for rows in groups:
-                rows = list(rows)
+            positions = out.groupby(group_keys, dropna=False).indices.values() if group_keys else [range(len(out))]
+            for pos in positions:
+                rows = list(out.index[list(pos)])
                 if len(rows) > 1 and hidden.loc[rows, col].sum() == 1:
                     changed |= _hide_next(out, hidden, rows, col)
         for cols in spec.row_sums:

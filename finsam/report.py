@@ -48,8 +48,9 @@ ZEBRA = "#EEF3FA"
 GREY = "#5F6B7A"
 DEMO_FILL, DEMO_TEXT = "#FFF4E0", "#7A4E00"
 SLIDE_WIDTH = 13.333  # inches: 16:9
-CONTENT_WIDTH, CONTENT_HEIGHT, MIN_PICTURE, GAP = 12.3, 4.3, 6.0, 0.25  # inches, below a slide's sentence
-CHAR_EM, ROW_EM = 0.62, 2.1  # a table character's mean width and a row's height, in font sizes
+CONTENT_WIDTH, CONTENT_HEIGHT, MIN_PICTURE, GAP = 12.3, 4.3, 6.2, 0.25  # inches, below a slide's sentence
+CHAR_EM, ROW_EM = 0.6, 2.1  # a table character's mean width and a row's height, in font sizes
+SLIDE_FONT = "Arial"  # on every office machine (Liberation Sans has its metrics), so the tables fit everywhere
 
 Progress = Callable[[float, str], None]
 
@@ -647,14 +648,14 @@ def _textbox(slide, left: float, top: float, width: float, height: float,
         para.space_after = Pt(size * 0.4)
         run = para.add_run()
         run.text = body
-        run.font.size, run.font.bold, run.font.color.rgb = Pt(size), bold, _colour(colour)
+        run.font.name, run.font.size, run.font.bold, run.font.color.rgb = SLIDE_FONT, Pt(size), bold, _colour(colour)
 
 
 def _slide_layout(table: pd.DataFrame) -> tuple[float, float]:
     """The table's font size (pt) and width (inches) beside a chart: the largest size at which the table
-    fits the content area (12.3 x 4.3 in) and leaves the chart at least 6 in."""
+    fits the content area (12.3 x 4.3 in) and leaves the chart at least 6.2 in."""
     chars, lines = sum(_widths(table)), len(table) + 2  # a header of two lines
-    for size in (12, 11, 10, 9, 8):
+    for size in (11, 10, 9, 8):
         width = chars * size * CHAR_EM / 72
         if width <= CONTENT_WIDTH - MIN_PICTURE - GAP and lines * size * ROW_EM / 72 <= CONTENT_HEIGHT:
             return size, max(width, 3.5)
@@ -681,7 +682,7 @@ def _pptx_table(slide, s: Section, left: float, top: float, width: float, size: 
             para = cell.text_frame.paragraphs[0]
             para.alignment = PP_ALIGN.LEFT if j < s.text_columns else PP_ALIGN.RIGHT
             for run in para.runs:
-                run.font.size, run.font.bold = Pt(size), i == 0
+                run.font.name, run.font.size, run.font.bold = SLIDE_FONT, Pt(size), i == 0
                 run.font.color.rgb = RGBColor(255, 255, 255) if i == 0 else _colour("#1A1A1A")
             cell.fill.solid()
             cell.fill.fore_color.rgb = _colour(ACCENT if i == 0 else ZEBRA if i % 2 else "#FFFFFF")
@@ -713,7 +714,8 @@ def to_pptx(pack: Pack) -> bytes:
         title.text = s.title
         para = title.text_frame.paragraphs[0]
         para.alignment = PP_ALIGN.LEFT
-        para.runs[0].font.size, para.runs[0].font.bold, para.runs[0].font.color.rgb = Pt(30), True, _colour(ACCENT)
+        font = para.runs[0].font
+        font.name, font.size, font.bold, font.color.rgb = SLIDE_FONT, Pt(30), True, _colour(ACCENT)
         _textbox(slide, 0.5, 1.05, 12.3, 0.8, [(s.sentence, 18, "#1A1A1A", False)])
         if s.key == "data":
             _textbox(slide, 0.5, 1.9, 12.3, 5.0, [(note, 15, "#1A1A1A", False) for note in s.notes])

@@ -275,10 +275,20 @@ def page() -> Page:
 
 def chart(fig, table: pd.DataFrame, key: str, lang: str, code_columns: dict[str, dict[str, str]] | None = None,
           note: str | None = None) -> None:
-    """A chart with its table one click away and the table as CSV for Swedish Excel."""
+    """A chart with its table one click away: the chart as PNG and SVG, the table as CSV for Swedish Excel
+    and as .xlsx. Images and workbooks are made only when their button is clicked, so pages stay fast."""
+    from finsam import images
+    from finsam.export import xlsx
+
     st.plotly_chart(fig, key=f"chart_{key}", config={"displaylogo": False, "toImageButtonOptions": {"scale": 2}})
     if note:
         st.caption(note)
+    with st.container(horizontal=True, key=f"images_{key}"):
+        for kind, render, mime in (("png", images.png, "image/png"), ("svg", images.svg, "image/svg+xml")):
+            name = f"finsam_{key}.{kind}"
+            st.download_button(_export_label(kind, lang), _deferred(name, render, fig), file_name=name, mime=mime,
+                               key=f"download_{kind}_{key}", on_click="ignore", type="tertiary",
+                               icon=":material/image:")
     shown = table.copy()
     for column, labels in (code_columns or {}).items():
         if column in shown:
@@ -286,8 +296,31 @@ def chart(fig, table: pd.DataFrame, key: str, lang: str, code_columns: dict[str,
     shown = shown.rename(columns={c: col(c, lang) for c in shown.columns})
     with st.expander(t("show_table", lang)):
         st.dataframe(shown, hide_index=True, key=f"table_{key}")
-        st.download_button(t("download_csv", lang), excel_csv(shown), file_name=f"finsam_{key}.csv",
-                           mime="text/csv", key=f"download_{key}")
+        with st.container(horizontal=True):
+            st.download_button(t("download_csv", lang), excel_csv(shown), file_name=f"finsam_{key}.csv",
+                               mime="text/csv", key=f"download_{key}")
+            st.download_button(_export_label("xlsx", lang), _deferred(f"finsam_{key}.xlsx", xlsx, shown, key[:31]),
+                               file_name=f"finsam_{key}.xlsx", key=f"download_xlsx_{key}", on_click="ignore",
+                               mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def _export_label(kind: str, lang: str) -> str:
+    sv, en = {"png": ("Diagrammet som bild (PNG)", "Chart as image (PNG)"),
+              "svg": ("Diagrammet som vektorbild (SVG)", "Chart as vector image (SVG)"),
+              "xlsx": ("Ladda ner tabellen (.xlsx)", "Download the table (.xlsx)")}[kind]
+    return en if lang == "en" else sv
+
+
+def _deferred(file_name: str, make, *args):
+    """A download's data made only on the click (Streamlit calls it on a thread of its own); a failure is
+    logged with the file it was for, since the user only sees the download fail."""
+    def data() -> bytes:
+        try:
+            return make(*args)
+        except Exception:
+            log.exception("making %s failed", file_name)
+            raise
+    return data
 
 
 @st.cache_data(max_entries=4, show_spinner=False)

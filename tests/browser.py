@@ -24,10 +24,10 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(db: Path, timeout: float = 120):
-    """`streamlit run dashboard.py` on a free port with FINSAM_DB=db; yields the base URL."""
+def streamlit_server(db: Path, timeout: float = 120, env: dict | None = None):
+    """`streamlit run dashboard.py` on a free port with FINSAM_DB=db (and env); yields the base URL."""
     port = free_port()
-    env = {**os.environ, "FINSAM_DB": str(db)}
+    env = {**os.environ, "FINSAM_DB": str(db), **(env or {})}
     log = open(db.with_suffix(f".{port}.log"), "w")
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"),
                              "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true"],

@@ -98,3 +98,31 @@ def test_english_by_url(app_url, page):
     wait_for_app(page)
     assert page.locator("h1").first.inner_text() == "Municipalities"
     assert "Demo data" in page.inner_text("body")
+
+
+def test_local_account_sees_its_association_only_even_by_url(demo_db, browser, tmp_path):
+    from argon2 import PasswordHasher
+
+    from finsam import auth
+
+    users = tmp_path / "users.toml"
+    auth.write_users({"anna": {"password_hash": PasswordHasher().hash("ett långt lösenord"), "role": "board",
+                               "association": "Västerås"}}, users)
+    with streamlit_server(demo_db, env={"FINSAM_AUTH": "local", "FINSAM_USERS": str(users)}) as url:
+        pg = browser.new_page(viewport={"width": 1440, "height": 1000})
+        pg.goto(f"{url}/?forbund={SN}")  # a link to another association's figures
+        pg.get_by_label("Användarnamn").fill("anna")
+        pg.get_by_label("Lösenord").fill("ett långt lösenord")
+        pg.get_by_role("button", name="Logga in").click()
+        wait_for_app(pg)
+        body = pg.inner_text("body")
+        assert "Inloggad: anna" in body and "Sydnärke" not in pg.locator('[data-testid="stSidebar"]').inner_text()
+        assert first_metric(pg) == "85"  # Västerås 2020, not Sydnärke
+        pg.goto(f"{url}/kommuner?forbund={SN}&kommun={quote('Kumla')}")  # editing the URL again
+        pg.get_by_label("Användarnamn").fill("anna")
+        pg.get_by_label("Lösenord").fill("fel lösenord")
+        pg.get_by_role("button", name="Logga in").click()
+        pg.wait_for_selector('[data-testid="stAlertContentError"]')
+        assert "Fel användarnamn eller lösenord" in pg.inner_text("body")
+        assert pg.locator('[data-testid="stPlotlyChart"]').count() == 0
+        pg.close()

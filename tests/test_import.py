@@ -171,6 +171,7 @@ def test_duplicate_rows_in_the_file_are_refused(live):
     before = sha(live)
     report = import_file(live, "dup.csv", csv_bytes([ROWS[0], ROWS[0]]), today=TODAY)
     assert {p.row for p in report.problems if "dubblett" in p.rule} == {2, 3}
+    assert all(p.value == "" for p in report.problems if p.column == "deltagare_id")  # names no person
     assert sha(live) == before
 
 

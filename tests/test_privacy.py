@@ -1,0 +1,242 @@
+"""Privacy: small counts hidden everywhere, secondary suppression, roles enforced in the query layer,
+sign-in with local accounts (lockout) and OpenID Connect (through AppTest's st.user)."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import DATA, ROOT, insert_records, record
+from finsam import auth, db, figures, privacy, queries as q
+from finsam.access import Access, AccessDenied
+from finsam.export import excel_csv
+from finsam.privacy import OFF, Protection
+
+D = dt.date
+SMALL = {1, 2, 3, 4}
+
+
+def test_primary_and_secondary_suppression_on_a_table_built_to_leak():
+    # a year's referral sources: 3 would be worked out from the total (shown on the overview) minus 10 + 12
+    df = pd.DataFrame({"year": [2024] * 3, "referral_source": ["FK", "Soc", "Egen"], "participations": [12, 10, 3],
+                       "new": [5, 5, 0], "share_pct": [48.0, 40.0, 12.0]})
+    out = privacy.protect("referral_split", df, Protection())
+    assert out.participations.isna().tolist() == [False, True, True]  # 3 hidden, and the next smallest (10)
+    assert out.share_pct.isna().tolist() == [False, True, True]
+    assert out.new.tolist() == [5, 5, 0]  # a 0 reveals nobody; 5 is publishable
+
+
+def test_secondary_suppression_in_a_cross_table_both_ways():
+    rows = [("Kumla", "FK", 20), ("Kumla", "Soc", 2), ("Kumla", "Egen", 9), ("Laxå", "FK", 8), ("Laxå", "Soc", 7),
+            ("Laxå", "Egen", 6)]
+    df = pd.DataFrame([(2024, "1881" if m == "Kumla" else "1860", m, r, n) for m, r, n in rows],
+                      columns=["year", "municipality_code", "municipality_name", "referral_source", "participations"])
+    out = privacy.protect("referral_by_municipality", df, Protection())
+    hidden = out[out.participations.isna()][["municipality_name", "referral_source"]].values.tolist()
+    for key in ("municipality_code", "referral_source"):  # no row or column with exactly one hidden cell
+        assert (out.participations.isna().groupby(df[key]).sum() != 1).all(), hidden
+    assert ["Kumla", "Soc"] in hidden and len(hidden) >= 4
+
+
+def test_rates_over_fewer_than_five_are_hidden_and_the_n_stays():
+    df = pd.DataFrame({"year": [2023, 2024], "ended": [4, 7], "positive": [2, 5], "share_pct": [50.0, 71.4]})
+    out = privacy.protect("positive_steps", df, Protection())
+    assert np.isnan(out.share_pct[0]) and out.share_pct[1] == 71.4
+    assert np.isnan(out.ended[0]) and out.ended[1] == 7
+
+
+def test_threshold_is_configurable():
+    df = pd.DataFrame({"year": [2024, 2024], "gender": ["kvinna", "man"], "registered": [6, 9], "anonymous": [0, 0],
+                       "participants": [6, 9], "share_pct": [40.0, 60.0]})
+    assert privacy.protect("gender_split", df, Protection(threshold=7)).participants.isna().all()
+    assert not privacy.protect("gender_split", df, Protection()).participants.isna().any()
+
+
+@pytest.fixture()
+def small(tiny, tmp_path):
+    """Six participants in Sydnärke 2024: four women in Kumla, two men in Laxå; three of them ended."""
+    recs = [record(person_id=f"K{i}", municipality_code="1881", gender="kvinna", referral_source="FK",
+                   start_date=D(2024, 2, 1 + i), end_date=D(2024, 9, 1) if i < 2 else None,
+                   exit_reason="arbete" if i < 2 else None, has_positive_step=True if i < 2 else None,
+                   followup_6m="behallit" if i < 2 else "ej_aktuell") for i in range(4)]
+    recs += [record(person_id=f"L{i}", municipality_code="1860", gender="man", referral_source="Soc",
+                    start_date=D(2024, 3, 1 + i), end_date=D(2024, 10, 1) if i == 0 else None,
+                    exit_reason="avbrott" if i == 0 else None, has_positive_step=False if i == 0 else None)
+             for i in range(2)]
+    insert_records(tiny, recs)
+    tiny.execute("UPDATE intervention SET first_year = 2024, last_year = 2024")
+    tiny.execute("CHECKPOINT")
+    return tiny
+
+
+def _numbers_in(value) -> list:
+    if isinstance(value, dict):
+        return [n for v in value.values() for n in _numbers_in(v)]
+    if isinstance(value, list):
+        return [n for v in value for n in _numbers_in(v)]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return [value]
+    if isinstance(value, str):
+        return [int(m) for m in re.findall(r"(?<![\d,.])(\d+)(?![\d,.]| ?%)", value)]
+    return []
+
+
+def test_no_small_count_in_any_figure_or_csv(small):
+    f = q.Filters(associations=("Sydnärke",), years=(2024, 2024))
+    flow = q.run(small, "participant_flow", f)
+    assert flow.participants_total.tolist() == [6] and flow.ended.isna().all() and flow.ongoing.isna().all()
+    for name, kwargs in [("gender_split", {}), ("municipality_split", {}), ("referral_split", {}),
+                         ("referral_by_municipality", {}), ("time_in_intervention", {}), ("exit_reasons", {}),
+                         ("positive_steps", {}), ("followup", {}), ("time_distribution", {}),
+                         ("background", {"variable": "age_band"})]:
+        df = q.run(small, name, f, **kwargs)
+        counts = privacy.SPECS[name].counts
+        values = df[list(counts)].to_numpy().ravel()
+        assert not set(v for v in values if v == v) & SMALL, (name, df)
+        assert not re.search(r"(^|;)[1-4](;|\r)", excel_csv(df[list(counts)]).decode("utf-8-sig")), name
+    from finsam import charts
+    fig = charts.gender(q.run(small, "gender_split", f), {}, "sv", "test")
+    data = json.loads(fig.to_json())["data"]
+    assert not set(_numbers_in([{k: v for k, v in tr.items() if k in ("y", "text", "customdata")} for tr in data])) & SMALL
+
+
+def test_figures_command_protects_by_default_and_no_suppress_shows_everything(small, tmp_path):
+    path = Path(small.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0])
+    small.close()
+    run = lambda *a: subprocess.run([sys.executable, "-m", "finsam", "figures", "--db", str(path), *a], cwd=ROOT,  # noqa: E731
+                                    capture_output=True, text=True, timeout=120)
+    protected = pd.read_csv(io.StringIO(run().stdout), dtype=str, keep_default_na=False)
+    counts = protected[(protected.unit == "count") & (protected.value != "..")]
+    assert not set(counts.value.astype(float).astype(int)) & SMALL
+    assert (protected.value == "..").any()
+    full = pd.read_csv(io.StringIO(run("--no-suppress").stdout), dtype=str, keep_default_na=False)
+    assert "4" in set(full[full.measure == "gender_count"].value.str.replace(".0", "", regex=False))
+
+
+def test_the_query_layer_refuses_other_associations_whatever_is_asked(demo_con):
+    board = Access("board", ("Sydnärke",), "anna")
+    ok = q.run(demo_con, "participant_flow", q.Filters(), access=board)
+    assert ok.participants_total.sum() == q.run(demo_con, "participant_flow",
+                                                q.Filters(associations=("Sydnärke",))).participants_total.sum()
+    with pytest.raises(AccessDenied):
+        q.run(demo_con, "participant_flow", q.Filters(associations=("Västerås",)), access=board)
+    with pytest.raises(AccessDenied):
+        q.run(demo_con, "participant_flow", q.Filters(), access=Access("reader", None, "r"))
+
+
+def test_only_roles_that_may_unprotect_get_unprotected_figures(demo_con):
+    f = q.Filters(associations=("Sydnärke",), municipalities=("1860",), years=(2024, 2024))
+    board = q.run(demo_con, "referral_split", f, OFF, Access("board", ("Sydnärke",), "b"))
+    coordinator = q.run(demo_con, "referral_split", f, OFF, Access("coordinator", ("Sydnärke",), "c"))
+    assert board.participations.isna().any() and not coordinator.participations.isna().any()
+
+
+# --- sign-in ---------------------------------------------------------------------------------------------
+
+@pytest.fixture()
+def accounts(tmp_path, monkeypatch):
+    users = tmp_path / "users.toml"
+    from argon2 import PasswordHasher
+    h = PasswordHasher()
+    auth.write_users({"anna": {"password_hash": h.hash("rätt lösenord 1"), "role": "board", "association": "Sydnärke"},
+                      "kim": {"password_hash": h.hash("rätt lösenord 2"), "role": "coordinator",
+                              "association": "Västerås"}}, users)
+    roles = tmp_path / "roles.toml"
+    roles.write_text('[[roles]]\nemail = "bo@sydnarke.se"\nrole = "board"\nassociation = "Sydnärke"\n\n'
+                     '[[roles]]\ndomain = "vasteras.se"\nrole = "coordinator"\nassociation = "Västerås"\n\n'
+                     '[[roles]]\nclaim = "groups"\nvalue = "finsam-admin"\nrole = "admin"\n\n'
+                     '[[roles]]\nemail = "las@example.se"\nrole = "reader"\n', encoding="utf-8")
+    monkeypatch.setenv("FINSAM_USERS", str(users))
+    monkeypatch.setenv("FINSAM_ROLES", str(roles))
+    return users
+
+
+def test_local_login_and_lockout(accounts):
+    waits = []
+    now = dt.datetime(2026, 1, 1, 12, 0)
+    assert auth.login_local("anna", "rätt lösenord 1", now=now).access.associations == ("Sydnärke",)
+    for i in range(4):
+        r = auth.login_local("anna", "fel", now=now, sleep=waits.append)
+        assert r.access is None and "Fel användarnamn eller lösenord" in r.message
+    assert waits == [1.0]  # the fourth attempt (after three failures) waits
+    r = auth.login_local("anna", "fel", now=now, sleep=waits.append)
+    assert "låst" in r.message
+    assert auth.login_local("anna", "rätt lösenord 1", now=now + dt.timedelta(minutes=5)).access is None
+    assert auth.login_local("anna", "rätt lösenord 1", now=now + dt.timedelta(minutes=16)).access is not None
+    assert auth.login_local("okänd", "x", now=now).message == "Fel användarnamn eller lösenord."
+
+
+def test_oidc_identities_map_to_roles(accounts):
+    assert auth.access_for_identity({"email": "bo@sydnarke.se"}).associations == ("Sydnärke",)
+    assert auth.access_for_identity({"email": "x@vasteras.se"}).role == "coordinator"
+    assert auth.access_for_identity({"email": "y@z.se", "groups": ["a", "finsam-admin"]}).role == "admin"
+    assert auth.access_for_identity({"email": "nobody@z.se"}) is None
+
+
+def app(demo_db, monkeypatch, mode: str, user: dict | None = None, **state) -> AppTest:
+    monkeypatch.setenv("FINSAM_DB", str(demo_db))
+    monkeypatch.setenv("FINSAM_AUTH", mode)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    if user is not None:
+        at.user = user
+    for k, v in state.items():
+        at.session_state[k] = v
+    return at.run()
+
+
+def test_oidc_board_member_sees_only_her_association_even_by_url(demo_db, accounts, monkeypatch):
+    at = app(demo_db, monkeypatch, "oidc", {"is_logged_in": True, "email": "bo@sydnarke.se"}, forbund=["Västerås"])
+    assert not at.exception and not at.error
+    assert at.sidebar.multiselect(key="forbund").options == ["Sydnärke"]
+    assert at.sidebar.multiselect(key="forbund").value == []  # Västerås from the URL is dropped
+    expected = q.run(db.connect(demo_db, read_only=True), "participant_flow",
+                     q.Filters(associations=("Sydnärke",), years=(2025, 2025))).participants_total.iloc[0]
+    assert at.metric[0].value == str(int(expected))
+    assert not at.sidebar.checkbox  # a board member cannot switch the protection off
+
+
+def test_oidc_reader_sees_published_figures_only(demo_db, accounts, monkeypatch):
+    at = app(demo_db, monkeypatch, "oidc", {"is_logged_in": True, "email": "las@example.se"})
+    assert not at.exception
+    assert at.title[0].value == "Källor"
+    assert not at.get("plotly_chart")
+
+
+def test_oidc_without_role_is_refused(demo_db, accounts, monkeypatch):
+    at = app(demo_db, monkeypatch, "oidc", {"is_logged_in": True, "email": "nobody@z.se"})
+    assert "ingen roll" in at.warning[0].value and not at.get("plotly_chart")
+
+
+def test_coordinator_may_switch_protection_off_for_its_association(demo_db, accounts, monkeypatch):
+    at = app(demo_db, monkeypatch, "oidc", {"is_logged_in": True, "email": "k@vasteras.se"})
+    assert at.sidebar.checkbox(key="unprotected")
+    assert at.sidebar.multiselect(key="forbund").options == ["Västerås"]
+
+
+def test_local_sign_in_form(demo_db, accounts, monkeypatch):
+    at = app(demo_db, monkeypatch, "local")
+    assert at.title[0].value == "Logga in" and not at.get("plotly_chart")
+    at.text_input(key="login_user").input("anna")
+    at.text_input(key="login_password").input("fel")
+    at.button[0].click().run()
+    assert "Fel användarnamn" in at.error[0].value
+    at.text_input(key="login_user").input("anna")
+    at.text_input(key="login_password").input("rätt lösenord 1")
+    at.button[0].click().run()
+    assert not at.exception and at.get("plotly_chart")
+    assert at.sidebar.multiselect(key="forbund").options == ["Sydnärke"]
+
+
+def test_demo_installation_says_it_is_demo(demo_db, monkeypatch):
+    at = app(demo_db, monkeypatch, "none")
+    assert any("Demoinstallation" in c.value for c in at.sidebar.caption)
+    assert any("Demodata" in w.value for w in at.warning)
