@@ -22,6 +22,8 @@ PAGES = [
     ("pages/jamfor.py", "page_compare", "jamfor", ":material/compare_arrows:"),
     ("pages/kallor.py", "page_sources", "kallor", ":material/fact_check:"),
     ("pages/importera.py", "page_import", "importera", ":material/upload_file:"),
+    ("pages/styrelseunderlag.py", "page_board_pack", "styrelseunderlag", ":material/picture_as_pdf:"),
+    ("pages/presentation.py", "page_presentation", "presentation", ":material/slideshow:"),
 ]
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 
 from finsam import db, queries
 from finsam.demo import build_stream
-from finsam.demo_streams import all_streams
+from finsam.demo_streams import all_streams, money_and_voices
 from finsam.published import Published, read
 
 PARTICIPATION_COLUMNS = [
@@ -74,6 +74,9 @@ def build(db_path: Path, data_dir: Path, seed: int) -> dict[str, int]:
         db._insert(con, "participation", participations)
         if len(anonymous):
             db._insert(con, "anonymous_participants", anonymous)
+        budget, surveys = money_and_voices(Published(read(data_dir)))
+        db._insert(con, "budget", pd.DataFrame(budget).assign(is_demo=True))
+        db._insert(con, "survey_result", pd.DataFrame(surveys).astype({"respondents": "Int64"}).assign(is_demo=True))
         con.execute("INSERT INTO build_info VALUES ('kind', 'demo'), ('seed', ?), ('built_at', ?)",
                     [str(seed), dt.datetime.now().isoformat(timespec="seconds")])
         con.execute("CHECKPOINT")

@@ -51,6 +51,7 @@ def load_reference(con: duckdb.DuckDBPyConnection, data_dir: Path) -> None:
     for col in ("first_year", "last_year"):
         interventions[col] = pd.to_numeric(interventions[col]).astype("Int64")
     _insert(con, "intervention", interventions)
+    _insert(con, "survey_question", _read_csv(data_dir / "survey_questions.csv"))
     for name in CODE_LISTS:
         df = _nullify(_read_csv(data_dir / "codes" / f"{name}.csv"))
         df["sort_order"] = df["sort_order"].astype(int)

@@ -338,3 +338,61 @@ def vasteras(p: Published) -> Stream:
 
 def all_streams(p: Published) -> list[Stream]:
     return [samordningsteamet(p), ciceron(p), *streams_2016(p), *streams_nv(p), vasteras(p)]
+
+
+def money_and_voices(p: Published) -> tuple[list[dict], list[dict]]:
+    """Budget and survey rows of the demo database, as the reports publish them."""
+    budget = []
+    for interv in [*REFERRAL_PRIORS_2016, *STRUCTURAL_2016]:
+        section = "Tabell 4" if interv in STRUCTURAL_2016 else "Tabell 3"
+        granted = p.value("Sydnärke", interv, 2016, "budget_sek", source=S16, section=section)
+        # På väg's cost: Tabell 3 prints 1 218 037, its own deviation, Tabell 8 and the text 1 218 308
+        used = p.value("Sydnärke", interv, 2016, "cost_sek", source=S16,
+                       section="Tabell 8" if interv == "På väg" else section)
+        budget.append(dict(association_id="Sydnärke", intervention_id=interv, year=2016, granted_sek=int(granted),
+                           used_sek=int(used)))
+    for team in [*NV_TEAMS, "Kurator Region Västmanland"]:
+        budget.append(dict(association_id="Norra Västmanland", intervention_id=team, year=2022,
+                           granted_sek=int(p.value("Norra Västmanland", team, 2022, "budget_sek", source=NV,
+                                                   section="7.")),
+                           used_sek=int(p.value("Norra Västmanland", team, 2022, "cost_sek", source=NV))))
+    surveys = []
+
+    def survey(assoc, interv, year, kind, timepoint, question, share, respondents=None, group="all"):
+        surveys.append(dict(association_id=assoc, intervention_id=interv, year=year, survey=kind, timepoint=timepoint,
+                            question=question, answer_group=group, respondents=respondents,
+                            positive_share_pct=float(share)))
+
+    a, i = "Sydnärke", "Samordningsteamet"
+    for year in (2024, 2025):
+        n = p.count(a, i, 2025, "nns_respondents", source=S25) if year == 2025 else None
+        for key, share in p.table(a, i, year, "nns_positive_share", "timepoint|question", S25).items():
+            timepoint, question = key.split("|")
+            survey(a, i, year, "nns", timepoint, question, share, n)
+    for year in (2022, 2023, 2024, 2025):
+        n = p.count(a, i, 2025, "violence_respondents", source=S25) if year == 2025 else None
+        survey(a, i, year, "violence", "start", "exposed", p.value(a, i, year, "violence_exposed_share", source=S25), n)
+    # 2025 by gender: 67 % of 48 respondents were women (32), 33 % men (16)
+    n25 = p.count(a, i, 2025, "violence_respondents", source=S25)
+    women = round(p.value(a, i, 2025, "violence_respondent_share", "gender", "kvinna", S25) / 100 * n25)
+    for g, n in (("kvinna", women), ("man", n25 - women)):
+        survey(a, i, 2025, "violence", "start", "exposed",
+               p.value(a, i, 2025, "violence_exposed_share", "gender", g, S25), n, g)
+    nv = "Norra Västmanland"
+    survey(nv, "Samordningsteam Sala", 2022, "violence", "start", "exposed",
+           p.value(nv, "Samordningsteam Sala", 2022, "violence_exposed_share", source=NV))
+    sura = "Samordningsteam Surahammar"
+    n = p.count(nv, sura, 2022, "violence_respondents", source=NV)
+    survey(nv, sura, 2022, "violence", "start", "exposed",
+           100.0 * p.count(nv, sura, 2022, "violence_exposed_count", source=NV) / n, n)
+    va, vi = "Västerås", "Samordningsteam Västerås"
+    for key, share in p.table(va, vi, 2020, "nns_positive_share", "timepoint|question", VA).items():
+        timepoint, question = key.split("|")
+        survey(va, vi, 2020, "nns", timepoint, question, share)
+    return budget, surveys
+
+
+STRUCTURAL_2016 = ["Förstudien Hallsbergsmodellen", "Ledarskapsutbildning för handledare",
+                   "Ledarskapsutbildning för handledare, Laxå", "Indikatorprojektet",
+                   "Kompetensutveckling till handläggare", "Rehabiliteringsmässan", "IPS-metodutbildning",
+                   "Grundutbildning i MI"]

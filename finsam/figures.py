@@ -34,6 +34,9 @@ COMPUTED_MEASURES = {
     "followup_response_rate", "followup_respondents", "age_band_count", "age_band_share", "education_count",
     "education_share", "public_support_time_count", "public_support_time_share", "income_source_before_count",
     "income_source_before_share", "income_source_after_count", "income_source_after_share",
+    *(MONEY_AND_SURVEY_MEASURES := {"budget_sek", "cost_sek", "deviation_sek", "cost_per_participant_sek",
+                                    "cost_per_positive_sek", "nns_positive_share", "nns_respondents",
+                                    "violence_exposed_share", "violence_respondents"}),
 }
 
 
@@ -160,9 +163,36 @@ def compute(con, f: q.Filters = q.Filters(), protection: Protection = Protection
             bg = bg[bg.code != ""]
             out.add(bg, by, f"{stem}_count", "participations", "count", dimension, "code")
             out.add(bg, by, f"{stem}_share", "share_pct", "percent", dimension, "code")
+    _money_and_voices(out, run, f)
     df = _with_table_totals(pd.DataFrame(out.rows, columns=COLUMNS))
     return df.sort_values(["association", "intervention", "year", "measure", "dimension", "category"],
                           kind="stable").reset_index(drop=True)
+
+
+def _money_and_voices(out: _Out, run, f: q.Filters) -> None:
+    """Budget, cost and survey figures: per intervention, and per association over its individual
+    interventions (`ALL`) and over its structural ones (`ALL_STRUCTURAL`)."""
+    for by in GROUPINGS:
+        money = run("economy", f, by)
+        if "intervention_id" not in by:
+            money = money.assign(intervention_id=money.kind.map({"individual": "ALL", "structural": "ALL_STRUCTURAL"}))
+        by_ = ("association_id", "intervention_id")
+        for measure, column in (("budget_sek", "granted_sek"), ("cost_sek", "used_sek"), ("deviation_sek", "deviation_sek"),
+                                ("cost_per_participant_sek", "cost_per_participant_sek"),
+                                ("cost_per_positive_sek", "cost_per_positive_sek")):
+            out.add(money, by_, measure, column, "sek")
+    for survey, measure in (("nns", "nns_positive_share"), ("violence", "violence_exposed_share")):
+        df = run("surveys", f, survey=survey)
+        by_ = ("association_id", "intervention_id")
+        everyone = df[df.answer_group == "all"]
+        if survey == "nns":
+            out.add(everyone, by_, measure, "positive_share_pct", "percent", "timepoint|question",
+                    lambda r: f"{r.timepoint}|{r.question}")
+        else:
+            out.add(everyone, by_, measure, "positive_share_pct", "percent")
+            out.add(df[df.answer_group != "all"], by_, measure, "positive_share_pct", "percent", "gender", "answer_group")
+        n = everyone.groupby(["association_id", "intervention_id", "year"], as_index=False).respondents.max()
+        out.add(n, by_, "nns_respondents" if survey == "nns" else "violence_respondents", "respondents", "count")
 
 
 def _with_table_totals(df: pd.DataFrame) -> pd.DataFrame:

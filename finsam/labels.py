@@ -154,6 +154,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "page_exits": ("Avslut och resultat", "Exits and results"),
     "page_compare": ("Jämför", "Compare"),
     "page_sources": ("Källor", "Sources"),
+    "page_presentation": ("Presentation", "Presentation"),
+    "page_board_pack": ("Styrelseunderlag", "Board pack"),
     # key figures
     "kf_participants": ("Deltagare", "Participants"),
     "kf_new": ("Nya", "New"),

@@ -43,6 +43,7 @@ class Spec:
     row_sums: tuple[tuple[str, ...], ...] = ()
     rates: dict[str, str] = field(default_factory=dict)
     derived: dict[str, str] = field(default_factory=dict)
+    rates_if_known: dict[str, str] = field(default_factory=dict)  # hidden only when a known n is small
 
 
 SPECS: dict[str, Spec] = {
@@ -70,6 +71,9 @@ SPECS: dict[str, Spec] = {
                      rates={"retained_share_pct": "_answered", "response_rate_pct": "due"}),
     "background": Spec(counts=("participations",), category_groups=(("participations", ()),),
                        derived={"share_pct": "participations"}),
+    "economy": Spec(counts=("participants", "positive"),
+                    rates={"cost_per_participant_sek": "participants", "cost_per_positive_sek": "positive"}),
+    "surveys": Spec(rates_if_known={"positive_share_pct": "respondents", "change_pct": "respondents"}),
     "key_figures": Spec(counts=("participants_total", "new", "ended"),
                         rates={"women_share_pct": "participants_total", "mean_months": "ended",
                                "positive_share_pct": "ended", "retained_6m_pct": "ended"}),
@@ -97,6 +101,9 @@ def protect(name: str, df: pd.DataFrame, protection: Protection) -> pd.DataFrame
             if n in hidden:
                 small |= hidden[n]
             out[rate] = out[rate].where(~small, np.nan)
+    for rate, n in spec.rates_if_known.items():
+        small = out[n].notna() & (out[n] < t)
+        out[rate] = out[rate].where(~small, np.nan)
     for col, source in spec.derived.items():
         if col in out:
             out[col] = out[col].where(~hidden[source], np.nan)

@@ -445,6 +445,65 @@ def key_figures(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
     return out
 
 
+def economy(con, f: Filters, by: Sequence[str] = ("association_id", "intervention_id")) -> pd.DataFrame:
+    """Per year and intervention (by association with by=("association_id",)): kind, granted_sek,
+    used_sek, deviation_sek (granted - used), participants (all who took part that year, anonymous
+    included), positive (ended that year with a positive step), cost_per_participant_sek (used /
+    participants) and cost_per_positive_sek (used / positive). Money belongs to whole interventions, so
+    the municipality, gender and referral-source filters do not apply here."""
+    whole = Filters(years=f.years, associations=f.associations, interventions=f.interventions)
+    g, _ = _by(by)
+    s = _Sql()
+    s.add_in("b.association_id", f.associations)
+    s.add_in("b.intervention_id", f.interventions)
+    if f.years:
+        s.clauses.append("b.year BETWEEN ? AND ?")
+        s.params.extend(f.years)
+    money = _run(con, f"""SELECT b.association_id, b.intervention_id, i.kind, b.year, b.granted_sek, b.used_sek
+        FROM budget b JOIN intervention i USING (association_id, intervention_id) WHERE {s.where()}""", s.params)
+    keys = ["association_id", "intervention_id", "year"]
+    flow = participant_flow(con, whole, ("association_id", "intervention_id"))[keys + ["participants_total"]]
+    steps = positive_steps(con, whole, ("association_id", "intervention_id"))[keys + ["positive"]]
+    out = money.merge(flow, on=keys, how="left").merge(steps, on=keys, how="left")
+    out = out.rename(columns={"participants_total": "participants"}).fillna({"participants": 0, "positive": 0})
+    group = [c for c in ("association_id", "intervention_id") if c in by] + ["kind", "year"]
+    out = out.groupby(group, as_index=False)[["granted_sek", "used_sek", "participants", "positive"]].sum()
+    out["deviation_sek"] = out.granted_sek - out.used_sek
+    out["cost_per_participant_sek"] = (out.used_sek / out.participants).where(out.participants > 0)
+    out["cost_per_positive_sek"] = (out.used_sek / out.positive).where(out.positive > 0)
+    for col in ("cost_per_participant_sek", "cost_per_positive_sek"):
+        out[col] = out[col].where(out.used_sek > 0)  # no cost booked: nothing to divide (e.g. Drop-outs 2016)
+    return out.sort_values(group).reset_index(drop=True)
+
+
+def surveys(con, f: Filters, survey: str = "nns", by: Sequence[str] = ()) -> pd.DataFrame:
+    """Survey results of the selection: association_id, intervention_id, year, timepoint, question,
+    question_text, answer_group, respondents (where known), positive_share_pct and change_pct (from the
+    previous year with the same question). Always per association and intervention (`by` is accepted for
+    a uniform call and ignored)."""
+    if survey not in ("nns", "violence"):
+        raise ValueError(survey)
+    s = _Sql()
+    s.add_in("r.association_id", f.associations)
+    s.add_in("r.intervention_id", f.interventions)
+    if f.years:
+        s.clauses.append("r.year BETWEEN ? AND ?")
+        s.params.extend(f.years)
+    return _run(con, f"""
+        SELECT r.association_id, r.intervention_id, r.year, r.timepoint, r.question,
+               coalesce(q.text_sv, r.question) AS question_text, r.answer_group, r.respondents,
+               r.positive_share_pct,
+               r.positive_share_pct - lag(r.positive_share_pct) OVER (
+                   PARTITION BY r.association_id, r.intervention_id, r.timepoint, r.question, r.answer_group
+                   ORDER BY r.year) AS change_pct
+        FROM survey_result r
+        LEFT JOIN survey_question q ON q.association_id = r.association_id AND q.survey = r.survey
+             AND q.timepoint = r.timepoint AND q.question = r.question
+        WHERE r.survey = ? AND {s.where()}
+        ORDER BY r.association_id, r.intervention_id, r.timepoint, TRY_CAST(r.question AS INTEGER), r.question,
+                 r.answer_group, r.year""", [survey] + s.params)
+
+
 FILTERED_QUERIES = ("participant_flow", "gender_split", "municipality_split", "referral_split",
                     "referral_by_municipality", "time_in_intervention", "time_distribution", "exit_reasons",
-                    "positive_steps", "followup", "background", "key_figures")
+                    "positive_steps", "followup", "background", "key_figures", "economy", "surveys")

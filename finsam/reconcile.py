@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from finsam.figures import COMPUTED_MEASURES
+from finsam.figures import COMPUTED_MEASURES, MONEY_AND_SURVEY_MEASURES
 from finsam.published import KEY
 
 CONFLICT_COLUMNS = KEY + ["source_file", "published_value", "status", "followed_value", "explanation"]
@@ -87,7 +87,10 @@ def reconcile(published: pd.DataFrame, computed: pd.DataFrame, conflicts: pd.Dat
                      if _matches_rule(row, r)), None)
         tol = tolerance(row.unit, row.value_text)
         status, reason = "mismatch", ""
-        if (row.association, row.intervention) not in with_records and row.intervention != "ALL":
+        if row.measure in MONEY_AND_SURVEY_MEASURES and computed_value is None and rule is None:
+            status, reason = "not_reconstructable", "no budget or survey row for this figure in the demo data"
+        elif row.measure not in MONEY_AND_SURVEY_MEASURES and (row.association, row.intervention) not in with_records \
+                and row.intervention != "ALL":
             status, reason = "not_reconstructable", "no participation records: a structural intervention (its " \
                 "participants are staff) or a figure about all of Sweden"
         elif rule is not None and rule.status == "not_reconstructable":

@@ -28,10 +28,9 @@ from pptx.util import Emu, Inches, Pt
 from finsam import charts, colors, config, images, queries as q
 from finsam.access import ADMIN, Access
 from finsam.privacy import Protection
-from finsam.labels import col, number, t
+from finsam.labels import SUPPRESSED, col, number, t
 
 LANG = "sv"
-SUPPRESSED = ".."
 MISSING = "–"  # no such figure (no row, nothing to divide by): not a suppressed one
 DEMO_NOTE = ("Demodata: deltagarposterna är rekonstruerade ur förbundens publicerade årsrapporter och delvis "
              "syntetiska. De beskriver inga verkliga personer.")

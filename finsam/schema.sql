@@ -133,6 +133,45 @@ CREATE TABLE published_figure (
     notes VARCHAR NOT NULL
 );
 
+-- Money: granted (budget) and used funds per intervention and year; the deviation is granted - used.
+CREATE TABLE budget (
+    association_id VARCHAR NOT NULL,
+    intervention_id VARCHAR NOT NULL,
+    year SMALLINT NOT NULL CHECK (year BETWEEN 2000 AND 2100),
+    granted_sek BIGINT NOT NULL CHECK (granted_sek >= 0),
+    used_sek BIGINT NOT NULL CHECK (used_sek >= 0),
+    is_demo BOOLEAN NOT NULL DEFAULT false,
+    PRIMARY KEY (association_id, intervention_id, year),
+    FOREIGN KEY (association_id, intervention_id) REFERENCES intervention (association_id, intervention_id)
+);
+
+-- Voices: survey results per question and answer group (share positive and, where known, respondents).
+-- survey: 'nns' (NNS indicator survey) or 'violence' (exposure to violence among new participants).
+CREATE TABLE survey_result (
+    association_id VARCHAR NOT NULL,
+    intervention_id VARCHAR NOT NULL,
+    year SMALLINT NOT NULL CHECK (year BETWEEN 2000 AND 2100),
+    survey VARCHAR NOT NULL CHECK (survey IN ('nns', 'violence')),
+    timepoint VARCHAR NOT NULL CHECK (timepoint IN ('3m', 'exit', 'start')),
+    question VARCHAR NOT NULL,
+    answer_group VARCHAR NOT NULL CHECK (answer_group IN ('all', 'kvinna', 'man')),
+    respondents INTEGER CHECK (respondents > 0),
+    positive_share_pct DOUBLE NOT NULL CHECK (positive_share_pct BETWEEN 0 AND 100),
+    is_demo BOOLEAN NOT NULL DEFAULT false,
+    PRIMARY KEY (association_id, intervention_id, year, survey, timepoint, question, answer_group),
+    FOREIGN KEY (association_id, intervention_id) REFERENCES intervention (association_id, intervention_id)
+);
+
+-- The questions in full, as each association's survey words them.
+CREATE TABLE survey_question (
+    association_id VARCHAR NOT NULL REFERENCES association (association_id),
+    survey VARCHAR NOT NULL,
+    timepoint VARCHAR NOT NULL,
+    question VARCHAR NOT NULL,
+    text_sv VARCHAR NOT NULL,
+    PRIMARY KEY (association_id, survey, timepoint, question)
+);
+
 -- One row per import: who, when, which file (name and content hash) and how many rows; never row values.
 CREATE TABLE import_log (
     import_id INTEGER PRIMARY KEY,
