@@ -19,6 +19,8 @@ PAGES = [
     ("pages/uppfoljning.py", "page_followup", "uppfoljning", ":material/trending_up:"),
     ("pages/kommuner.py", "page_municipalities", "kommuner", ":material/location_city:"),
     ("pages/avslut.py", "page_exits", "avslut", ":material/logout:"),
+    ("pages/ekonomi.py", "page_economy", "ekonomi", ":material/payments:"),
+    ("pages/enkater.py", "page_surveys", "enkater", ":material/forum:"),
     ("pages/jamfor.py", "page_compare", "jamfor", ":material/compare_arrows:"),
     ("pages/kallor.py", "page_sources", "kallor", ":material/fact_check:"),
     ("pages/importera.py", "page_import", "importera", ":material/upload_file:"),

@@ -294,3 +294,74 @@ def compare(df: pd.DataFrame, group_col: str, measures: list[tuple[str, str]], l
                     textposition="outside", hovertemplate="%{x}: %{y:.1f}<extra></extra>")
     fig.update_xaxes(type="category")
     return _layout(fig, title, subtitle, lang, height=480)
+
+
+def economy(df: pd.DataFrame, lang: str, subtitle: str) -> go.Figure:
+    """economy: granted against used per intervention and year, the deviation in the hover."""
+    fig = go.Figure()
+    x = [f"{i}<br>{y}" for i, y in zip(df.intervention_id, df.year)]
+    for column, color in (("granted_sek", "#92C5DE"), ("used_sek", "#1F5AA6")):
+        fig.add_bar(x=x, y=df[column], name=col(column, lang), marker_color=color,
+                    customdata=_txt(df.deviation_sek, lang),
+                    hovertemplate=f"%{{x}}: %{{y:,.0f}} kr ({col('deviation_sek', lang).lower()} %{{customdata}} kr)"
+                                  "<extra></extra>")
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(tickformat=",.0f")
+    fig = _layout(fig, t("t_economy", lang), subtitle, lang, "", "kr", height=560)
+    fig.update_layout(legend=dict(yanchor="bottom", y=1.0, x=0), margin=dict(t=120, b=170))
+    return fig
+
+
+def cost_per_participant(df: pd.DataFrame, lang: str, subtitle: str) -> go.Figure:
+    """economy: used funds per participant and per participant with a positive step, with the n."""
+    fig = go.Figure()
+    x = [f"{i}<br>{y}" for i, y in zip(df.intervention_id, df.year)]
+    for column, n, color in (("cost_per_participant_sek", "participants", "#1F5AA6"),
+                             ("cost_per_positive_sek", "positive", "#1B7837")):
+        fig.add_bar(x=x, y=df[column], name=col(column, lang), marker_color=color,
+                    text=[number(v, 0, lang) for v in df[column]], textposition="outside",
+                    customdata=_txt(df[n], lang), hovertemplate="%{x}: %{y:,.0f} kr (n = %{customdata})<extra></extra>")
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(tickformat=",.0f")
+    fig = _layout(fig, t("t_cost_per_participant", lang), subtitle, lang, "", "kr", height=560)
+    fig.update_layout(legend=dict(yanchor="bottom", y=1.0, x=0), margin=dict(t=120, b=170))
+    return fig
+
+
+def survey(df: pd.DataFrame, lang: str, title: str, subtitle: str) -> go.Figure:
+    """surveys: share of positive answers per question (or per year), one bar per year, n in the label."""
+    fig = go.Figure()
+    for i, (year, d) in enumerate(df.groupby("year")):
+        labels = [percent(s, 0, lang) for s in d.positive_share_pct]
+        n = d.respondents.astype("float").max()
+        name = f"{year} (n = {number(n, 0, lang)})" if n == n else str(year)
+        fig.add_bar(y=[f"{q}. {txt}" if q.isdigit() else txt for q, txt in zip(d.question, d.question_text)],
+                    x=d.positive_share_pct, orientation="h", name=name,
+                    marker_color=colors.SERIES[i % len(colors.SERIES)], text=labels, textposition="outside",
+                    hovertemplate="%{y}: %{x:.0f} %<extra>" + str(year) + "</extra>")
+    fig.update_layout(barmode="group")
+    fig.update_xaxes(range=[0, 115])
+    fig.update_yaxes(autorange="reversed")
+    return _layout(fig, title, subtitle, lang, col("positive_share_pct_answers", lang), "",
+                   height=max(420, 110 + 55 * df.question.nunique() * max(1, df.year.nunique())))
+
+
+def violence(df: pd.DataFrame, labels: dict[str, str], lang: str, subtitle: str) -> go.Figure:
+    """surveys (violence): share of new participants exposed to violence per year, by answer group."""
+    fig = go.Figure()
+    for group, name, color in (("all", t("all_respondents", lang), "#5E3C99"),
+                               ("kvinna", labels.get("kvinna", "kvinna"), colors.GENDER["kvinna"]),
+                               ("man", labels.get("man", "man"), colors.GENDER["man"])):
+        d = df[df.answer_group == group]
+        if d.empty:
+            continue
+        n = d.respondents.astype("float")
+        fig.add_bar(x=[f"{a}<br>{i}" for a, i in zip(d.association_id, d.year)] if d.association_id.nunique() > 1
+                    else d.year, y=d.positive_share_pct, name=name, marker_color=color,
+                    text=[percent(s, 0, lang) + (f" (n = {number(k, 0, lang)})" if k == k else "")
+                          for s, k in zip(d.positive_share_pct, n)], textposition="outside",
+                    hovertemplate="%{x}: %{y:.0f} %<extra></extra>")
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(range=[0, 115])
+    _years_axis(fig)
+    return _layout(fig, t("t_violence", lang), subtitle, lang, col("year", lang), "%")

@@ -68,7 +68,34 @@ ANONYMOUS_COLUMNS = [
     Column("kön", ("kon", "gender"), True, "kvinna"),
     Column("antal", ("count", "participant_count"), True, "2"),
 ]
-KINDS = {"deltagare": PARTICIPATION_COLUMNS, "anonyma": ANONYMOUS_COLUMNS}
+BUDGET_COLUMNS = [
+    Column("förbund", ("forbund", "association"), False, "Sydnärke"),
+    Column("insats", ("intervention",), True, "Samordningsteamet"),
+    Column("år", ("ar", "year"), True, "2024"),
+    Column("beviljat_sek", ("beviljat", "budget", "tilldelade medel", "granted_sek"), True, "700000"),
+    Column("använt_sek", ("anvant sek", "använt", "utfall", "kostnad", "used_sek"), True, "645276"),
+    Column("slag", ("kind",), False, "individinriktad"),
+]
+SURVEY_COLUMNS = [
+    Column("förbund", ("forbund", "association"), False, "Sydnärke"),
+    Column("insats", ("intervention",), True, "Samordningsteamet"),
+    Column("år", ("ar", "year"), True, "2025"),
+    Column("enkät", ("enkat", "survey"), True, "nns"),
+    Column("fråga", ("fraga", "question"), True, "1"),
+    Column("antal_svar", ("antal svarande", "respondents"), False, "32"),
+    Column("andel_positiva", ("andel positiva svar", "positive_share_pct"), True, "97"),
+    Column("mättillfälle", ("mattillfalle", "timepoint"), False, "avslut"),
+    Column("grupp", ("svarande", "answer_group"), False, "alla"),
+]
+KINDS = {"deltagare": PARTICIPATION_COLUMNS, "anonyma": ANONYMOUS_COLUMNS, "budget": BUDGET_COLUMNS,
+         "enkät": SURVEY_COLUMNS}
+SURVEYS = {"nns": "nns", "nns indikatorer": "nns", "indikatorer": "nns", "vald": "violence", "valdsenkat": "violence",
+           "violence": "violence"}
+TIMEPOINTS = {"": None, "avslut": "exit", "vid avslut": "exit", "exit": "exit", "3m": "3m", "3 man": "3m",
+              "efter 3 manader": "3m", "start": "start", "vid start": "start"}
+GROUPS = {"": "all", "alla": "all", "all": "all"}
+KIND_WORDS = {"": "individual", "individinriktad": "individual", "individual": "individual",
+              "strukturovergripande": "structural", "structural": "structural"}
 YES = {"ja", "j", "yes", "y", "1", "true", "sant"}
 NO = {"nej", "n", "no", "0", "false", "falskt"}
 
@@ -370,6 +397,78 @@ def prepare_anonymous(raw: pd.DataFrame, codes: Codes, association: str | None, 
     return p, rules
 
 
+def _amount(value: str) -> float:
+    """'1 234 567 kr', '1234567', '56,5 %' -> a number (NaN when it is none)."""
+    text = re.sub(r"(kr|sek|%)$", "", value.strip().lower()).strip().replace("\u00a0", "").replace(" ", "")
+    try:
+        return float(text.replace(",", "."))
+    except ValueError:
+        return float("nan")
+
+
+def _common(d: pd.DataFrame, codes: Codes, association: str | None, columns: list[Column], today: dt.date):
+    """What the small templates share: association, intervention, year, required values."""
+    d = d.copy()
+    if association:
+        d["förbund"] = d["förbund"].where(d["förbund"] != "", association) if "förbund" in d else association
+    for c in columns:
+        if c.name not in d:
+            d[c.name] = ""
+    given = {c: d[c] != "" for c in d.columns}
+    p = pd.DataFrame(index=d.index)
+    p["association_id"] = d["förbund"].map(lambda v: codes.associations.get(_fold(v)) if v else None)
+    p["intervention_id"] = [codes.interventions.get((a, _fold(i)), i) for a, i in zip(p["association_id"], d["insats"])]
+    p["year"] = pd.to_numeric(d["år"], errors="coerce")
+    rules = [_check(c.name, "värde saknas (kolumnen är obligatorisk)", lambda f, c=c: given[c.name])
+             for c in columns if c.required]
+    rules += [
+        _check("förbund", "värde saknas: ange förbund i filen eller vid importen", lambda f: d["förbund"] != ""),
+        _check("förbund", "okänt förbund", lambda f: ~given["förbund"] | p["association_id"].notna()),
+        _check("år", f"ogiltigt år (2000–{today.year})", lambda f: ~given["år"] | p["year"].between(2000, today.year)),
+    ]
+    return d, p, given, rules
+
+
+def prepare_budget(raw: pd.DataFrame, codes: Codes, association: str | None, today: dt.date):
+    d, p, given, rules = _common(raw, codes, association, BUDGET_COLUMNS, today)
+    p["granted_sek"] = d["beviljat_sek"].map(_amount)
+    p["used_sek"] = d["använt_sek"].map(_amount)
+    p["kind"] = d["slag"].map(lambda v: KIND_WORDS.get(_fold(v)))
+    duplicated = pd.concat([p["association_id"], d["insats"].map(_fold), p["year"]], axis=1).duplicated(keep=False)
+    for col in ("beviljat_sek", "använt_sek"):
+        key = "granted_sek" if col == "beviljat_sek" else "used_sek"
+        rules.append(_check(col, "belopp måste vara ett heltal i kronor, 0 eller mer",
+                            lambda f, key=key, col=col: ~given[col] | ((p[key] >= 0) & (p[key] % 1 == 0))))
+    rules += [_check("slag", "skriv individinriktad eller strukturövergripande", lambda f: p["kind"].notna()),
+              _check("år", "dubblett: samma förbund, insats och år förekommer flera gånger", lambda f: ~duplicated)]
+    return p, rules
+
+
+def prepare_survey(raw: pd.DataFrame, codes: Codes, association: str | None, today: dt.date):
+    d, p, given, rules = _common(raw, codes, association, SURVEY_COLUMNS, today)
+    p["survey"] = d["enkät"].map(lambda v: SURVEYS.get(_fold(v)))
+    p["timepoint"] = d["mättillfälle"].map(lambda v: TIMEPOINTS.get(_fold(v), "?"))
+    p["timepoint"] = p["timepoint"].where(p["timepoint"].notna(), p["survey"].map({"nns": "exit", "violence": "start"}))
+    p["answer_group"] = d["grupp"].map(lambda v: GROUPS.get(_fold(v)) or codes.code("gender", v))
+    p["question"] = d["fråga"]
+    p["respondents"] = d["antal_svar"].map(_amount)
+    p["positive_share_pct"] = d["andel_positiva"].map(_amount)
+    key = [p["association_id"], d["insats"].map(_fold), p["year"], p["survey"], p["timepoint"], d["fråga"].map(_fold),
+           p["answer_group"]]
+    duplicated = pd.concat(key, axis=1).duplicated(keep=False)
+    rules += [
+        _check("enkät", "okänd enkät (nns eller våld)", lambda f: ~given["enkät"] | p["survey"].notna()),
+        _check("mättillfälle", "skriv avslut, 3m eller start", lambda f: p["timepoint"] != "?"),
+        _check("grupp", "skriv alla, kvinna eller man", lambda f: p["answer_group"].notna()),
+        _check("antal_svar", "antal svar måste vara ett heltal större än 0",
+               lambda f: ~given["antal_svar"] | ((p["respondents"] > 0) & (p["respondents"] % 1 == 0))),
+        _check("andel_positiva", "andelen måste vara 0–100 (procent)",
+               lambda f: ~given["andel_positiva"] | p["positive_share_pct"].between(0, 100)),
+        _check("fråga", "dubblett: samma fråga, år och grupp förekommer flera gånger", lambda f: ~duplicated),
+    ]
+    return p, rules
+
+
 def validate(prepared: pd.DataFrame, rules: list[pa.Check], raw: pd.DataFrame,
              headers: dict[str, str]) -> list[Problem]:
     """Every problem of every row at once: row number as in Excel, column as in the file, value, rule."""
@@ -479,8 +578,9 @@ def _ensure_interventions(con, rows: pd.DataFrame, today: dt.date) -> list[str]:
         exists = con.execute("SELECT first_year, last_year FROM intervention WHERE association_id = ? "
                              "AND intervention_id = ?", [assoc, interv]).fetchone()
         if exists is None:
-            con.execute("INSERT INTO intervention VALUES (?, ?, ?, 'individual', ?, ?, NULL)",
-                        [assoc, interv, interv, first, last])
+            kind = grp["kind"].iloc[0] if "kind" in grp else "individual"
+            con.execute("INSERT INTO intervention VALUES (?, ?, ?, ?, ?, ?, NULL)",
+                        [assoc, interv, interv, kind, first, last])
             created.append(f"{assoc}: {interv}")
         else:
             con.execute("UPDATE intervention SET first_year = least(coalesce(first_year, ?), ?), "
@@ -506,7 +606,9 @@ def import_file(db_path: Path, name: str, content: bytes, *, association: str | 
                              "förbundets egna pseudonyma deltagar-id. Inget har lästs in eller loggats.")
     if kind is None:
         folded = {_fold(h) for h in raw.columns}
-        kind = "anonyma" if {"antal", "ar"} <= folded or {"count", "year"} <= folded else "deltagare"
+        kind = "budget" if {"beviljat sek", "anvant sek"} <= folded else \
+            "enkät" if {"enkat", "andel positiva"} <= folded else \
+            "anonyma" if {"antal", "ar"} <= folded or {"count", "year"} <= folded else "deltagare"
     report.kind = kind
     headers, unknown = map_headers(raw, KINDS[kind])
     if unknown:
@@ -522,8 +624,12 @@ def import_file(db_path: Path, name: str, content: bytes, *, association: str | 
             con.close()
     if kind == "deltagare":
         prepared, rules = prepare_participations(raw_named, codes, association, dayfirst, today)
-    else:
+    elif kind == "anonyma":
         prepared, rules = prepare_anonymous(raw_named, codes, association, today)
+    elif kind == "budget":
+        prepared, rules = prepare_budget(raw_named, codes, association, today)
+    else:
+        prepared, rules = prepare_survey(raw_named, codes, association, today)
     report.problems = validate(prepared, rules, raw, headers)
     bad_rows = {p.row for p in report.problems}
     if (report.problems and not valid_only) or dry_run:
@@ -545,8 +651,10 @@ def import_file(db_path: Path, name: str, content: bytes, *, association: str | 
             report.notices += [f"Ny insats skapad: {c}" for c in created]
             if kind == "deltagare":
                 report.added, report.updated, report.unchanged = _upsert_participations(con, good, import_id)
-            else:
+            elif kind == "anonyma":
                 report.added, report.updated, report.unchanged = _upsert_anonymous(con, good)
+            else:
+                report.added, report.updated, report.unchanged = _upsert_keyed(con, good, kind)
             con.execute("INSERT INTO import_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
                 import_id, dt.datetime.now().replace(microsecond=0), user, Path(name).name,
                 hashlib.sha256(content).hexdigest(), kind, ", ".join(sorted(good["association_id"].unique())),
@@ -564,10 +672,14 @@ def import_file(db_path: Path, name: str, content: bytes, *, association: str | 
 
 def _finish(good: pd.DataFrame, kind: str) -> pd.DataFrame:
     """Typed rows ready for the database (only valid rows reach here)."""
-    if kind == "anonyma":
+    if kind in ("anonyma", "budget", "enkät"):
         out = good.copy()
         out["year"] = out["year"].astype(int)
-        out["participant_count"] = out["participant_count"].astype(int)
+        for col in ("participant_count", "granted_sek", "used_sek"):
+            if col in out:
+                out[col] = out[col].astype(int)
+        if "respondents" in out:
+            out["respondents"] = out["respondents"].astype("Int64")
         return out
     out = pd.DataFrame({
         "association_id": good["association_id"], "intervention_id": good["intervention_id"],
@@ -601,6 +713,35 @@ def _upsert_anonymous(con, rows: pd.DataFrame) -> tuple[int, int, int]:
             con.execute("UPDATE anonymous_participants SET participant_count = ?, is_demo = false WHERE "
                         "association_id = ? AND intervention_id = ? AND year = ? AND gender = ?",
                         [r.participant_count, r.association_id, r.intervention_id, r.year, r.gender])
+            updated += 1
+        else:
+            unchanged += 1
+    return added, updated, unchanged
+
+
+KEYED = {
+    "budget": ("budget", ["association_id", "intervention_id", "year"], ["granted_sek", "used_sek"]),
+    "enkät": ("survey_result", ["association_id", "intervention_id", "year", "survey", "timepoint", "question",
+                                "answer_group"], ["respondents", "positive_share_pct"]),
+}
+
+
+def _upsert_keyed(con, rows: pd.DataFrame, kind: str) -> tuple[int, int, int]:
+    """Budget and survey rows: insert new keys, replace the values of existing ones."""
+    table, key, values = KEYED[kind]
+    added = updated = unchanged = 0
+    for r in rows[key + values].to_dict("records"):
+        where = " AND ".join(f"{k} = ?" for k in key)
+        old = con.execute(f"SELECT {', '.join(values)} FROM {table} WHERE {where}", [r[k] for k in key]).fetchone()
+        new = tuple(None if pd.isna(r[v]) else r[v] for v in values)
+        if old is None:
+            cols = key + values + ["is_demo"]
+            con.execute(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
+                        [r[k] for k in key] + list(new) + [False])
+            added += 1
+        elif tuple(old) != new:
+            con.execute(f"UPDATE {table} SET {', '.join(f'{v} = ?' for v in values)}, is_demo = false WHERE {where}",
+                        list(new) + [r[k] for k in key])
             updated += 1
         else:
             unchanged += 1
@@ -652,7 +793,7 @@ def template(kind: str, fmt: str) -> bytes:
         return df.to_csv(sep=";", index=False).encode("utf-8-sig")
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as xl:
-        df.to_excel(xl, index=False, sheet_name="deltagare" if kind == "deltagare" else "anonyma")
+        df.to_excel(xl, index=False, sheet_name=kind)
     return buf.getvalue()
 
 

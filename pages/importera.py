@@ -11,7 +11,7 @@ lang = ui.language()
 st.title(t("page_import", lang))
 st.caption(t("imp_intro", lang))
 
-kind = st.radio(t("imp_kind", lang), ["deltagare", "anonyma"], key="imp_kind", horizontal=True,
+kind = st.radio(t("imp_kind", lang), ["deltagare", "anonyma", "budget", "enkät"], key="imp_kind", horizontal=True,
                 format_func=lambda k: t(f"imp_kind_{k}", lang))
 with st.expander(t("imp_templates", lang)):
     c1, c2 = st.columns(2)

@@ -11,7 +11,8 @@ from finsam import queries as q
 
 playwright = pytest.importorskip("playwright.sync_api")
 
-PAGES = ["", "kon", "remittenter", "tid", "uppfoljning", "kommuner", "avslut", "jamfor", "kallor"]
+PAGES = ["", "kon", "remittenter", "tid", "uppfoljning", "kommuner", "avslut", "ekonomi", "enkater", "jamfor",
+         "kallor"]
 SN = quote("Sydnärke")
 
 

@@ -346,3 +346,35 @@ def test_random_malformed_rows_never_change_the_database_on_rejection(tmp_path_f
         assert not report.written and sha(path) == before
     else:
         assert report.written
+
+
+def test_budget_and_survey_templates(live):
+    budget = csv_bytes([["Sydnärke", "Samordningsteamet", "2025", "1 200 000", "1 150 000 kr", ""]],
+                       header=["förbund", "insats", "år", "beviljat_sek", "använt_sek", "slag"])
+    report = import_file(live, "budget.csv", budget, today=TODAY)
+    assert report.kind == "budget" and report.added == 1, report.text()
+    assert count(live, "SELECT used_sek FROM budget") == 1150000
+    survey = csv_bytes([["Sydnärke", "Samordningsteamet", "2025", "NNS", "1", "32", "97"],
+                        ["Sydnärke", "Samordningsteamet", "2025", "våld", "utsatt", "48", "58 %"]],
+                       header=["förbund", "insats", "år", "enkät", "fråga", "antal_svar", "andel_positiva"])
+    report = import_file(live, "enkat.csv", survey, today=TODAY)
+    assert report.kind == "enkät" and report.added == 2, report.text()
+    assert count(live, "SELECT timepoint FROM survey_result WHERE survey = 'violence'") == "start"
+
+
+@pytest.mark.parametrize("kind,header,row,column", [
+    ("budget", ["förbund", "insats", "år", "beviljat_sek", "använt_sek"], ["Sydnärke", "X", "2025", "-5", "10"],
+     "beviljat_sek"),
+    ("budget", ["förbund", "insats", "år", "beviljat_sek", "använt_sek"], ["Sydnärke", "X", "1999", "5", "10"], "år"),
+    ("enkät", ["förbund", "insats", "år", "enkät", "fråga", "antal_svar", "andel_positiva"],
+     ["Sydnärke", "X", "2025", "nns", "1", "0", "50"], "antal_svar"),
+    ("enkät", ["förbund", "insats", "år", "enkät", "fråga", "antal_svar", "andel_positiva"],
+     ["Sydnärke", "X", "2025", "nns", "1", "10", "150"], "andel_positiva"),
+    ("enkät", ["förbund", "insats", "år", "enkät", "fråga", "antal_svar", "andel_positiva"],
+     ["Sydnärke", "X", "2025", "kundenkät", "1", "10", "50"], "enkät"),
+])
+def test_bad_budget_and_survey_files_change_nothing(live, kind, header, row, column):
+    before = sha(live)
+    report = import_file(live, f"{kind}.csv", csv_bytes([row], header=header), today=TODAY)
+    assert report.kind == kind and any(p.column == column for p in report.problems), report.text()
+    assert sha(live) == before

@@ -1,0 +1,25 @@
+"""Enkäter: the NNS indicator questions in full with the share of positive answers per year, the n and
+the change from the year before; the violence survey's share per year with n, women and men apart where
+published."""
+import streamlit as st
+
+from finsam import charts, ui
+from finsam.labels import t
+
+p = ui.page()
+lang, f = p.lang, p.filters
+st.title(t("page_surveys", lang))
+st.caption(p.subtitle)
+nns = ui.query("surveys", f, survey="nns")
+violence = ui.query("surveys", f, survey="violence")
+if nns.empty and violence.empty:
+    st.info(t("no_survey", lang))
+    st.stop()
+for (assoc, interv, timepoint), part in nns.groupby(["association_id", "intervention_id", "timepoint"]):
+    title = f"{t('t_nns', lang)} {t('timepoint_' + timepoint, lang)}"
+    sub = f"{assoc} · {interv} · {', '.join(str(y) for y in sorted(part.year.unique()))}"
+    ui.chart(charts.survey(part, lang, title, sub), part.drop(columns=["question"]),
+             f"nns_{assoc}_{interv}_{timepoint}", lang, note=t("survey_note", lang))
+if not violence.empty:
+    ui.chart(charts.violence(violence, ui.code_labels("gender", lang), lang, p.subtitle),
+             violence.drop(columns=["question", "question_text"]), "violence", lang, note=t("survey_note", lang))

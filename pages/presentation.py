@@ -1,0 +1,134 @@
+"""Presentation: the shared selection for the projector, one screen at a time (the key figures, then one
+chart per screen) with the filter panel and controls hidden. Next and previous by button, by the arrow
+keys and by a presenter's clicker (Page Down / Page Up); Esc goes back to the dashboard."""
+import streamlit as st
+
+from finsam import charts, ui
+from finsam.labels import number, percent, t
+
+TEXT = {
+    "previous": ("Föregående", "Previous"),
+    "next": ("Nästa", "Next"),
+    "back": ("Tillbaka till dashboarden", "Back to the dashboard"),
+    "keys": ("Piltangenterna eller klickern bläddrar, Esc går tillbaka.",
+             "Arrow keys or a clicker turn the screens, Esc goes back."),
+    "key_figures": ("Nyckeltal {}", "Key figures {}"),
+}
+SLIDE = "presentation_slide"
+CHART_HEIGHT = 640  # px: the chart fills a 1080p projector below the heading
+CSS = """<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stSidebarCollapseButton"],
+[data-testid="stHeader"], [data-testid="stToolbar"], .st-key-presentation_clicker_next,
+.st-key-presentation_clicker_previous { display: none !important; }
+[data-testid="stMainBlockContainer"] { max-width: 100%; padding: 1rem 3rem 1rem 3rem; }
+.st-key-presentation_heading h1 { font-size: 3.2rem; line-height: 1.15; padding: 0; }
+.st-key-presentation_heading p { font-size: 1.6rem; color: #4A5565; margin: 0; }
+.st-key-presentation_figures [data-testid="stMetricValue"] { font-size: 4.5rem; }
+.st-key-presentation_figures [data-testid="stMetricLabel"] p { font-size: 1.6rem; }
+.st-key-presentation_figures [data-testid="stMetricDelta"] { font-size: 1.3rem; }
+.st-key-presentation_nav button p { font-size: 1.2rem; }
+</style>"""
+
+
+def say(key: str, lang: str) -> str:
+    sv, en = TEXT[key]
+    return en if lang == "en" else sv
+
+
+def for_the_room(fig):
+    """The dashboard's chart at a size readable from the back of a room; its title is the screen's heading."""
+    fig.update_layout(title=None, height=CHART_HEIGHT, font_size=24, legend_font_size=22,
+                      margin=dict(l=90, r=30, t=30, b=150), hoverlabel_font_size=22)
+    fig.update_traces(textfont_size=22, selector=lambda trace: trace.type in ("bar", "scatter", "heatmap"))
+    fig.update_xaxes(title_font_size=24, tickfont_size=22)
+    fig.update_yaxes(title_font_size=24, tickfont_size=22)
+    return fig
+
+
+def key_figures(lang: str, f) -> None:
+    """The board's key figures of the selection's last year in large type, the year before beside each."""
+    last = f.years[1]
+    both = f.with_years(last - 1, last)
+    flow = ui.query("participant_flow", both).set_index("year")
+    gender = ui.query("gender_split", both)
+    women = gender[gender.gender == "kvinna"].set_index("year").share_pct
+    time = ui.query("time_in_intervention", both).set_index("year").mean_months
+    steps = ui.query("positive_steps", both).set_index("year").share_pct
+    follow = ui.query("followup", both)
+    retained = follow[follow.horizon == "6m"].set_index("year").retained_share_pct
+    shown = [("kf_participants", flow.participants_total, lambda v: number(v, 0, lang)),
+             ("kf_new", flow.new, lambda v: number(v, 0, lang)),
+             ("kf_ended", flow.ended, lambda v: number(v, 0, lang)),
+             ("kf_women", women, lambda v: percent(v, 0, lang)),
+             ("kf_mean_time", time, lambda v: f"{number(v, 1, lang)} {t('months', lang)}"),
+             ("kf_positive", steps, lambda v: percent(v, 0, lang)),
+             ("kf_retained", retained, lambda v: percent(v, 0, lang))]
+    with st.container(key="presentation_figures"):
+        cells = st.columns(4) + st.columns(3)
+        for cell, (key, series, fmt) in zip(cells, shown):
+            cell.metric(t(key, lang), fmt(series.get(last)) if last in series.index else "–",
+                        f"{last - 1}: {fmt(series.get(last - 1))}" if last - 1 in series.index else None,
+                        delta_color="off", delta_arrow="off", border=True)
+
+
+def screens(lang: str, f, subtitle: str) -> list[tuple[str, object]]:
+    """(heading, draw) per screen: draw() shows the key figures or returns the screen's chart. Only the
+    shown screen's chart is built; the queries behind the list are cached."""
+    labels = {name: ui.code_labels(name, lang) for name in ("gender", "referral_source", "exit_reason")}
+    out = [(say("key_figures", lang).format(f.years[1]), lambda: key_figures(lang, f)),
+           (t("t_flow", lang), lambda: charts.flow(ui.query("participant_flow", f), lang, subtitle)),
+           (t("t_gender", lang), lambda: charts.gender(ui.query("gender_split", f), labels["gender"], lang, subtitle)),
+           (t("t_municipalities", lang),
+            lambda: charts.municipalities(ui.query("municipality_split", f), lang, subtitle))]
+    if not ui.query("referral_split", f).empty:
+        out.append((t("t_referrals", lang), lambda: charts.referrals(ui.query("referral_split", f),
+                                                                      labels["referral_source"], lang, subtitle)))
+    if not ui.query("exit_reasons", f).empty:
+        out += [(t("t_time_dist", lang), lambda: charts.time_distribution(ui.query("time_distribution", f), lang,
+                                                                          subtitle)),
+                (t("t_exits", lang), lambda: charts.exits(ui.query("exit_reasons", f), labels["exit_reason"], lang,
+                                                          subtitle)),
+                (t("t_positive", lang), lambda: charts.positive_steps(ui.query("positive_steps", f), {}, lang,
+                                                                      subtitle))]
+    if (ui.query("followup", f).due.fillna(1) > 0).any():
+        out.append((t("t_followup", lang), lambda: charts.followup(ui.query("followup", f), lang, subtitle)))
+    return out
+
+
+def turn(step: int, count: int) -> None:
+    st.session_state[SLIDE] = min(max(st.session_state.get(SLIDE, 0) + step, 0), count - 1)
+
+
+p = ui.page()
+lang, f = p.lang, p.filters
+st.html(CSS)
+shown = screens(lang, f, p.subtitle)
+count = len(shown)
+index = min(st.session_state.get(SLIDE, 0), count - 1)
+st.session_state[SLIDE] = index
+heading, body = shown[index]
+
+top = st.columns([7, 3], vertical_alignment="top")
+with top[0].container(key="presentation_heading"):
+    st.title(heading)
+    st.markdown(p.subtitle)
+with top[1].container(horizontal=True, horizontal_alignment="right", key="presentation_nav"):
+    st.button(say("previous", lang), on_click=turn, args=(-1, count), key="presentation_previous",
+              icon=":material/arrow_back:", shortcut="Left", disabled=index == 0)
+    st.button(say("next", lang), on_click=turn, args=(1, count), key="presentation_next", type="primary",
+              icon=":material/arrow_forward:", shortcut="Right", disabled=index == count - 1)
+    st.markdown(f"**{index + 1} / {count}**")
+# a clicker sends Page Down / Page Up: hidden twins of the buttons take those keys
+st.button("next", on_click=turn, args=(1, count), key="presentation_clicker_next", shortcut="PageDown")
+st.button("previous", on_click=turn, args=(-1, count), key="presentation_clicker_previous", shortcut="PageUp")
+
+figure = body()
+if figure is not None:
+    st.plotly_chart(for_the_room(figure), key=f"presentation_chart_{index}",
+                    config={"displaylogo": False, "displayModeBar": False})
+
+with st.container(horizontal=True, vertical_alignment="center"):
+    if st.button(say("back", lang), key="presentation_back", icon=":material/close:", shortcut="Esc",
+                 type="tertiary"):
+        st.switch_page("pages/oversikt.py")
+    st.caption(say("keys", lang))
