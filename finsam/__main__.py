@@ -53,7 +53,8 @@ def cmd_figures(args) -> int:
     df = figures.compute(con, f, OFF if args.no_suppress else Protection())
     if args.intervention:
         df = df[df.intervention != "ALL"]
-    df.to_csv(sys.stdout, index=False, float_format="%.10g", lineterminator="\n")
+    df["value"] = df["value"].map(lambda v: v if isinstance(v, str) else f"{v:.10g}")
+    df.to_csv(sys.stdout, index=False, lineterminator="\n")
     return 0
 
 

@@ -235,10 +235,14 @@ class PandasBaseline:
                             ("referral_source", f.referral_sources)):
             if values:
                 mask &= r[col].isin(values).to_numpy()
-        for year in sorted(self.years(f).year.unique()):
+        columns = list(dict.fromkeys(columns + ["start_year", "end_year"]))
+        years = sorted(self.years(f).year.unique())
+        if not years:  # still one (empty) part, so that answers keep their columns
+            yield None, r.loc[r.index[:0], columns].assign(is_new=False, is_ended=False)
+        for year in years:
             take = (mask & (r.first_year <= year).to_numpy() & (r.last_year >= year).to_numpy()
                     & (r.start_year <= year).to_numpy() & (r.end_year >= year).to_numpy())
-            part = r.loc[take, list(dict.fromkeys(columns + ["start_year", "end_year"]))]
+            part = r.loc[take, columns]
             yield year, part.assign(is_new=part.start_year == year, is_ended=part.end_year == year)
 
     def anon(self, f: q.Filters) -> pd.DataFrame:
@@ -248,19 +252,21 @@ class PandasBaseline:
         return a[a.gender.isin(f.genders)] if f.genders else a
 
     @staticmethod
-    def per_year(f_parts, keys: list[str], aggregate) -> pd.DataFrame:
+    def per_year(parts, keys: list[str], aggregate) -> pd.DataFrame:
         """aggregate(groupby) of each year's records by keys, the years stacked with a year column."""
-        out = []
-        for year, part in f_parts:
-            if part.empty:
-                continue
+        def grouped(part: pd.DataFrame, year) -> pd.DataFrame:
             g = part.groupby(keys, dropna=False, sort=False) if keys else part.groupby(np.zeros(len(part), dtype=np.int8))
             df = aggregate(g)
             df = df.reset_index() if keys else df.reset_index(drop=True)
-            out.append(df.assign(year=year))
-        if not out:
-            return pd.DataFrame(columns=keys + ["year"])
-        return pd.concat(out, ignore_index=True)
+            return df.assign(year=pd.Series(year, index=df.index, dtype="int64"))
+
+        out, empty = [], None
+        for year, part in parts:
+            if part.empty:
+                empty = part
+            else:
+                out.append(grouped(part, year))
+        return pd.concat(out, ignore_index=True) if out else grouped(empty, 0)
 
     @staticmethod
     def share(df: pd.DataFrame, column: str, within: list[str]) -> pd.Series:

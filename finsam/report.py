@@ -27,16 +27,16 @@ from pptx.util import Emu, Inches, Pt
 
 from finsam import charts, colors, config, images, queries as q
 from finsam.access import ADMIN, Access
-from finsam.privacy import Protection
 from finsam.labels import SUPPRESSED, col, number, t
+from finsam.privacy import Protection
 
 LANG = "sv"
 MISSING = "–"  # no such figure (no row, nothing to divide by): not a suppressed one
 DEMO_NOTE = ("Demodata: deltagarposterna är rekonstruerade ur förbundens publicerade årsrapporter och delvis "
              "syntetiska. De beskriver inga verkliga personer.")
-SUPPRESSED_NOTE = ("”..” betyder färre än {0} deltagare: för få för att redovisas, så att ingen enskild deltagare "
-                   "kan pekas ut. Där ett dolt tal annars kunde räknas fram ur en summa döljs också nästa minsta tal "
-                   "(ibland en nolla). Andelar och medelvärden över färre än {0} visas inte heller.")
+SUPPRESSED_NOTE = ("”..” betyder färre än {0} deltagare: för få för att redovisas, så att ingen enskild "
+                   "deltagare kan pekas ut. Där ett dolt tal annars kunde räknas fram ur en summa döljs också "
+                   "nästa minsta tal (ibland en nolla). Andelar och medelvärden över färre än {0} visas inte heller.")
 TREND_YEARS = 5
 MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
           "november", "december")
@@ -191,6 +191,12 @@ def _get(row: pd.Series | None, column: str):
     return None if row is None else row[column]
 
 
+def _drawn(df: pd.DataFrame, column: str) -> pd.DataFrame:
+    """The rows a stacked bar chart can draw: a suppressed (NaN) segment is left out, not drawn (plotly
+    would start the next segment of that bar from zero)."""
+    return df.dropna(subset=[column])
+
+
 def _table(rows: list[list[str]], columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
@@ -272,7 +278,8 @@ def _gender(ctx: _Context) -> Section:
                 f"({fmt(_get(now, 'participants'))} av {fmt(total)})")
     before = _row(women, year=ctx.c)
     sentence += f", mot {pct(before.share_pct)} år {ctx.c}." if before is not None else "."
-    return Section("gender", "Könsfördelning", sentence, charts.gender(df, labels, LANG, ctx.subtitle),
+    figure = charts.gender(_drawn(df, "registered"), labels, LANG, ctx.subtitle)
+    return Section("gender", "Könsfördelning", sentence, figure,
                    _table(rows, columns), [t("anonymous_note", LANG)], text_columns=2)
 
 
@@ -307,7 +314,8 @@ def _referrals(ctx: _Context) -> Section:
         sentence = (f"{labels.get(top, top)} remitterade flest deltagare {ctx.y}: {fmt(known.participations[top])} "
                     f"({pct(known.share_pct[top])})")
         sentence += (f", mot {fmt(before.participations[top])} år {ctx.c}." if top in before.index else ".")
-    return Section("referrals", "Remittenter", sentence, charts.referrals(split, labels, LANG, ctx.subtitle),
+    figure = charts.referrals(_drawn(split, "participations"), labels, LANG, ctx.subtitle)
+    return Section("referrals", "Remittenter", sentence, figure,
                    _table(rows, columns),
                    [f"Tabellen: deltagare {ctx.y} per remittent och kommun. Anonymt registrerade deltagare har "
                     "ingen remittent och räknas inte här."])
@@ -368,8 +376,8 @@ def _exits(ctx: _Context) -> Section:
         sentence = (f"{pct(now.share_pct)} av de {fmt(now.ended)} som avslutade {ctx.y} hade tagit ett positivt steg; "
                     f"vanligaste avslutsanledning var {labels.get(top.exit_reason, top.exit_reason).lower()} "
                     f"({pct(top.share_pct)}).")
-    return Section("exits", "Avslut och positiva steg", sentence,
-                   charts.exits(df, labels, LANG, ctx.subtitle) if not df.empty else None, _table(rows, columns),
+    figure = charts.exits(_drawn(df, "share_pct"), labels, LANG, ctx.subtitle) if not df.empty else None
+    return Section("exits", "Avslut och positiva steg", sentence, figure, _table(rows, columns),
                    ["Positiv stegförflyttning: andel av de avslutade med uppgiften registrerad."])
 
 

@@ -22,7 +22,7 @@ def test_figures_prints_the_published_columns(demo_db):
     assert r.returncode == 0, r.stderr
     df = pd.read_csv(io.StringIO(r.stdout), keep_default_na=False)
     assert list(df.columns) == ["association", "intervention", "year", "measure", "dimension", "category", "value", "unit"]
-    fig = df.set_index(["measure", "dimension", "category"]).value
+    fig = pd.to_numeric(df.set_index(["measure", "dimension", "category"]).value, errors="coerce")
     assert fig[("participants_total", "", "")] == 145
     assert fig[("municipality_count", "municipality", "Kumla")] == 63
     assert fig[("referral_count", "referral_source", "FK")] == 72
@@ -34,7 +34,7 @@ def test_figures_by_municipality(demo_db):
     r = run("figures", "--db", str(demo_db), "--association", "Sydnärke", "--municipality", "Laxå", "--year", "2024")
     df = pd.read_csv(io.StringIO(r.stdout), keep_default_na=False)
     total = df[(df.measure == "participants_registered") & (df.intervention == "Samordningsteamet")].value
-    assert total.tolist() == [16]
+    assert pd.to_numeric(total).tolist() == [16]
 
 
 def test_reconcile_exits_zero_and_ends_with_a_summary(demo_db):
