@@ -2,13 +2,15 @@
 a plain pandas implementation of the same answers.
 
 For each database, six selections (whole country; the largest association; the largest municipality; the
-last year; five years of the two largest associations; women referred by FK) run the finsam.queries calls of
-every page in pages/ (PAGES lists them as the pages make them, including the participant_flow of
-ui.page()). finsam runs in its own process: per selection and page a fresh connection (cold: DuckDB's
-buffers empty, the file in the OS cache), then `repeat` warm runs. pandas runs in another process: the
-records loaded once into a DataFrame, each call a filter and per-year groupby with the year semantics of
-finsam.queries. Peak memory is the resident set (VmHWM, reset per page through /proc/self/clear_refs), so
-DuckDB's native memory counts. Both give the same answers or the run says where they differ.
+last year; five years of the two largest associations; women referred by FK) give each page in pages/ its
+finsam.queries calls (page_calls lists them as the pages make them, with ui.page()'s participant_flow).
+Every distinct call is measured once, as the app's cache would run it once: in its own fresh connection the
+cold run (DuckDB's buffers empty, the file in the OS cache), then up to `repeat` warm runs (fewer when they
+pass WARM_BUDGET_S, at least one), all through finsam.queries.run with small-count protection as the pages
+get them. A page's time is the sum of its calls. finsam runs in one process, pandas in another: the records
+loaded once into a DataFrame, each call a filter and a groupby per year with the year semantics of
+finsam.queries. Peak memory is the resident set (VmHWM, reset per call through /proc/self/clear_refs), so
+DuckDB's native memory counts. The unprotected answers of both must be equal, or the run says where not.
 """
 from __future__ import annotations
 
@@ -27,10 +29,12 @@ import pandas as pd
 from finsam import db, queries as q
 
 BY_INTERVENTION = ("association_id", "intervention_id")
-KEY_COLUMNS = ("association_id", "intervention_id", "year", "gender", "municipality_association_id",
+KEY_COLUMNS = ("association_id", "intervention_id", "kind", "year", "gender", "municipality_association_id",
                "municipality_code", "municipality_name", "referral_source", "exit_reason", "assignment", "horizon",
-               "band_order", "band")
+               "band_order", "band", "timepoint", "question", "answer_group")
 RTOL = 1e-9
+WARM_BUDGET_S = 5.0
+PANEL = "(filter panel)"
 
 
 @dataclass(frozen=True)
@@ -45,16 +49,21 @@ class Call:
             return getattr(q, self.name)(con, *self.kwargs)
         return q.run(con, self.name, self.filters, **dict(self.kwargs))
 
+    def answer(self, con) -> pd.DataFrame:
+        """The query's own answer, before small-count protection (what the pandas baseline computes)."""
+        return getattr(q, self.name)(con, self.filters, **dict(self.kwargs))
 
-def page_calls(f: q.Filters, latest: dict[str, int]) -> dict[str, list[Call]]:
-    """Per page, the calls it makes for selection f (latest: each association's last year, for jamfor)."""
+
+def page_calls(f: q.Filters, latest: dict[str, int], with_money: bool) -> dict[str, list[Call]]:
+    """Per page, the calls it makes for selection f, each once (the app caches repeats). latest: each
+    association's last year (jamfor); with_money: the database has budget rows (ekonomi goes on)."""
     last = f.years[1]
-    prev = f.with_years(last - 1, last)
+    both = f.with_years(last - 1, last)
     flow = Call("participant_flow", f)  # ui.page(), before every page
+    key_figures = [Call("participant_flow", both), Call("gender_split", both), Call("time_in_intervention", both),
+                   Call("positive_steps", both), Call("followup", both)]
     return {
-        "oversikt": [flow, Call("participant_flow", prev), Call("gender_split", prev),
-                     Call("time_in_intervention", prev), Call("positive_steps", prev), Call("followup", prev),
-                     Call("participant_flow", f)],
+        "oversikt": [flow] + key_figures,
         "kon": [flow, Call("gender_split", f), Call("gender_split", f, (("by", BY_INTERVENTION),))],
         "remittenter": [flow, Call("referral_split", f), Call("referral_by_municipality", f.with_years(last, last))],
         "tid": [flow, Call("time_in_intervention", f), Call("time_distribution", f),
@@ -64,10 +73,15 @@ def page_calls(f: q.Filters, latest: dict[str, int]) -> dict[str, list[Call]]:
         "kommuner": [flow, Call("municipality_split", f)],
         "avslut": [flow, Call("exit_reasons", f), Call("positive_steps", f),
                    Call("positive_steps", f, (("by_assignment", True),))],
+        "ekonomi": [flow, Call("economy", f)] + ([Call("economy", f, (("by", ("association_id",)),))]
+                                                 if with_money else []),
+        "enkater": [flow, Call("surveys", f, (("survey", "nns"),)), Call("surveys", f, (("survey", "violence"),))],
         "jamfor": [flow] + [c for a, year in latest.items() for c in (
             Call("year_range", None, ((a,),)),
             Call("key_figures", replace(f, associations=(a,), interventions=(), municipalities=(), years=(year, year)),
                  (("by", ("association_id",)),)))] + [Call("key_figures", f)],
+        # the first screen: the key figures, and the checks that decide which screens follow
+        "presentation": [flow, Call("referral_split", f), Call("exit_reasons", f), Call("followup", f)] + key_figures,
     }
 
 
@@ -117,47 +131,39 @@ def _rows(result) -> int:
     return len(result) if isinstance(result, pd.DataFrame) else 1
 
 
-def finsam_worker(path: str, plan: list[tuple[str, str, list[Call]]], repeat: int) -> dict:
-    """Run the plan (selection, page, calls) with finsam.queries: per step a fresh connection, the cold run,
-    then `repeat` warm runs. Returns timings, the answers (first run of each distinct call) and peak memory."""
-    steps, answers = [], {}
-    for selection, page, calls in plan:
+def finsam_worker(path: str, calls: list[Call], repeat: int) -> dict:
+    """Each call in a fresh connection: the cold run, the warm runs, then its unprotected answer (untimed).
+    Returns per call the times, rows, peak memory and answer, and the process's peak memory."""
+    out = {}
+    for call in calls:
         _reset_peak()
         con = db.connect(path, read_only=True)
         started = time.perf_counter()
-        results = [c.run(con) for c in calls]
+        result = call.run(con)
         cold = time.perf_counter() - started
         warm = []
-        for _ in range(repeat):
+        while len(warm) < max(1, repeat) and (not warm or sum(warm) < WARM_BUDGET_S):
             started = time.perf_counter()
-            for c in calls:
-                c.run(con)
+            call.run(con)
             warm.append(time.perf_counter() - started)
+        answer = call.answer(con) if call.filters is not None else None
         con.close()
-        for c, r in zip(calls, results):
-            if c.filters is not None:
-                answers.setdefault(c, r)
-        steps.append({"selection": selection, "page": page, "cold_s": cold, "warm_s": warm,
-                      "rows": sum(_rows(r) for r in results), "peak_bytes": _peak_bytes()})
-    return {"steps": steps, "answers": answers,
-            "peak_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
+        out[call] = {"cold_s": cold, "warm_s": warm, "rows": _rows(result), "peak_bytes": _peak_bytes(),
+                     "answer": answer}
+    return {"calls": out, "peak_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
 
 
-def pandas_worker(path: str, plan: list[tuple[str, str, list[Call]]]) -> dict:
-    """Load the records once, then run each step of the plan once with the pandas baseline."""
+def pandas_worker(path: str, calls: list[Call]) -> dict:
+    """Load the records once, then compute each call once with the pandas baseline."""
     started = time.perf_counter()
     base = PandasBaseline.load(path)
     load_s = time.perf_counter() - started
-    steps, answers = [], {}
-    for selection, page, calls in plan:
+    out = {}
+    for call in calls:
         started = time.perf_counter()
-        results = [base.run(c) for c in calls]
-        steps.append({"selection": selection, "page": page, "s": time.perf_counter() - started})
-        for c, r in zip(calls, results):
-            if c.filters is not None:
-                answers.setdefault(c, r)
-    return {"steps": steps, "answers": answers, "load_s": load_s,
-            "peak_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
+        answer = base.run(call)
+        out[call] = {"s": time.perf_counter() - started, "answer": answer if call.filters is not None else None}
+    return {"calls": out, "load_s": load_s, "peak_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
 
 
 def _in_process(fn, *args):
@@ -174,10 +180,16 @@ class PandasBaseline:
     RECORD_COLUMNS = ["association_id", "intervention_id", "person_id", "municipality_code", "gender",
                       "referral_source", "assignment", "start_date", "end_date", "exit_reason", "has_positive_step",
                       "followup_6m", "followup_18m"]
+    TABLES = ["intervention", "anonymous_participants", "association_municipality", "municipality", "population_share",
+              "budget", "survey_result", "survey_question"]
 
-    def __init__(self, records: pd.DataFrame, interventions: pd.DataFrame, anonymous: pd.DataFrame,
-                 members: pd.DataFrame, shares: pd.DataFrame):
-        self.anonymous, self.members, self.shares = anonymous, members, shares
+    def __init__(self, records: pd.DataFrame, tables: dict[str, pd.DataFrame]):
+        self.interventions, self.anonymous = tables["intervention"], tables["anonymous_participants"]
+        self.shares, self.budget = tables["population_share"], tables["budget"]
+        self.surveys_, self.questions = tables["survey_result"], tables["survey_question"]
+        self.members = tables["association_municipality"].merge(tables["municipality"], on="municipality_code")[
+            ["association_id", "municipality_code", "municipality_name"]]
+        interventions = self.interventions
         records["start_year"] = records.start_date.dt.year.astype("int16")
         records["end_year"] = records.end_date.dt.year.fillna(9999).astype("int16")  # 9999: ongoing
         records["days"] = (records.end_date - records.start_date).dt.days
@@ -200,11 +212,7 @@ class PandasBaseline:
             records = con.execute(f"SELECT {', '.join(cls.RECORD_COLUMNS)} FROM participation").df()
             for col in ("start_date", "end_date"):
                 records[col] = pd.to_datetime(records[col])
-            return cls(records, con.execute("SELECT * FROM intervention").df(),
-                       con.execute("SELECT * FROM anonymous_participants").df(),
-                       con.execute("SELECT am.association_id, am.municipality_code, m.municipality_name "
-                                   "FROM association_municipality am JOIN municipality m USING (municipality_code)").df(),
-                       con.execute("SELECT * FROM population_share").df())
+            return cls(records, {t: con.table(t).df() for t in cls.TABLES})
         finally:
             con.close()
 
@@ -407,6 +415,45 @@ class PandasBaseline:
             out = out.merge(part, on=keys, how="left")
         return out
 
+    def economy(self, f: q.Filters, by=BY_INTERVENTION) -> pd.DataFrame:
+        whole = q.Filters(years=f.years, associations=f.associations, interventions=f.interventions)
+        b = self.budget.merge(self.interventions[["association_id", "intervention_id", "kind"]],
+                              on=["association_id", "intervention_id"])
+        if f.associations:
+            b = b[b.association_id.isin(f.associations)]
+        if f.interventions:
+            b = b[b.intervention_id.isin(f.interventions)]
+        if f.years:
+            b = b[b.year.between(*f.years)]
+        keys = ["association_id", "intervention_id", "year"]
+        flow = self.participant_flow(whole, BY_INTERVENTION)[keys + ["participants_total"]]
+        steps = self.positive_steps(whole, BY_INTERVENTION)[keys + ["positive"]]
+        out = b[keys + ["kind", "granted_sek", "used_sek"]].merge(flow, on=keys, how="left").merge(steps, on=keys, how="left")
+        out = out.rename(columns={"participants_total": "participants"}).fillna({"participants": 0, "positive": 0})
+        group = [c for c in BY_INTERVENTION if c in by] + ["kind", "year"]
+        out = out.groupby(group, as_index=False)[["granted_sek", "used_sek", "participants", "positive"]].sum()
+        out["deviation_sek"] = out.granted_sek - out.used_sek
+        booked = out.used_sek > 0
+        out["cost_per_participant_sek"] = (out.used_sek / out.participants).where((out.participants > 0) & booked)
+        out["cost_per_positive_sek"] = (out.used_sek / out.positive).where((out.positive > 0) & booked)
+        return out
+
+    def surveys(self, f: q.Filters, survey: str = "nns", by=()) -> pd.DataFrame:
+        r = self.surveys_[self.surveys_.survey == survey]
+        if f.associations:
+            r = r[r.association_id.isin(f.associations)]
+        if f.interventions:
+            r = r[r.intervention_id.isin(f.interventions)]
+        if f.years:
+            r = r[r.year.between(*f.years)]
+        series = ["association_id", "intervention_id", "timepoint", "question", "answer_group"]
+        r = r.sort_values(series + ["year"])
+        out = r.merge(self.questions, how="left", on=["association_id", "survey", "timepoint", "question"])
+        out["question_text"] = out.text_sv.fillna(out.question)
+        out["change_pct"] = out.positive_share_pct - out.groupby(series).positive_share_pct.shift()
+        return out[["association_id", "intervention_id", "year", "timepoint", "question", "question_text",
+                    "answer_group", "respondents", "positive_share_pct", "change_pct"]]
+
     def year_range(self, association_ids=()) -> tuple[int, int] | None:
         w = self.windows[self.windows.association_id.isin(association_ids)] if association_ids else self.windows
         return None if w.empty else (int(w.first_year.min()), int(w.last_year.max()))
@@ -443,63 +490,84 @@ def _mb(n: float) -> str:
     return f"{n / 2**20:.0f} MB"
 
 
+def _page_rows(plan: dict[tuple[str, str], list[Call]], fs: dict, pandas: dict) -> pd.DataFrame:
+    """Per (selection, page): its calls' times summed (warm run i of the page: run i of each call), rows,
+    the largest peak, and the pandas time when pandas made every call."""
+    rows = []
+    for (selection, page), calls in plan.items():
+        m = [fs[c] for c in calls]
+        runs = max(len(x["warm_s"]) for x in m)
+        warm = [sum(x["warm_s"][i % len(x["warm_s"])] for x in m) for i in range(runs)]
+        rows.append({"selection": selection, "page": page, "calls": len(calls), "cold_s": sum(x["cold_s"] for x in m),
+                     "warm_s": warm, "warm_median_s": statistics.median(warm), "rows": sum(x["rows"] for x in m),
+                     "peak_bytes": max(x["peak_bytes"] for x in m),
+                     "pandas_s": sum(pandas[c]["s"] for c in calls) if all(c in pandas for c in calls) else np.nan})
+    return pd.DataFrame(rows)
+
+
 def bench(path: Path, repeat: int) -> str:
     """Print the report for one database; return its summary line."""
     con = db.connect(path, read_only=True)
     try:
         n = con.execute("SELECT count(*) FROM participation").fetchone()[0]
         n_assoc = con.execute("SELECT count(*) FROM association").fetchone()[0]
+        with_money = con.execute("SELECT count(*) FROM budget").fetchone()[0] > 0
         sel = selections(con)
         spans = {a: q.year_range(con, (a,)) for a in q.associations(con).association_id}
         latest = {a: span[1] for a, span in spans.items() if span}
     finally:
         con.close()
-    plan = [(s, page, calls) for s, f in sel.items() for page, calls in page_calls(f, latest).items()]
-    panel = [(s, "(filter panel)", panel_calls(f)) for s, f in sel.items()]
-    fs = _in_process(finsam_worker, str(path), plan + panel, repeat)
-    pd_ = _in_process(pandas_worker, str(path), plan)
+    plan = {(s, page): calls for s, f in sel.items() for page, calls in page_calls(f, latest, with_money).items()}
+    panel = {(s, PANEL): panel_calls(f) for s, f in sel.items()}
+    page_distinct = list(dict.fromkeys(c for calls in plan.values() for c in calls))
+    distinct = list(dict.fromkeys(page_distinct + [c for calls in panel.values() for c in calls]))
+    fs = _in_process(finsam_worker, str(path), distinct, repeat)
+    pd_ = _in_process(pandas_worker, str(path), page_distinct)
 
-    steps = pd.DataFrame(fs["steps"])
-    steps["warm_median_s"] = steps.warm_s.map(statistics.median)
-    steps = steps.merge(pd.DataFrame(pd_["steps"]).rename(columns={"s": "pandas_s"}), how="left",
-                        on=["selection", "page"])
-    pages = steps[steps.page != "(filter panel)"]
+    steps = _page_rows({**plan, **panel}, fs["calls"], pd_["calls"])
+    pages = steps[steps.page != PANEL]
     print(f"bench {path}: {n} participations, {n_assoc} associations; {len(sel)} selections x "
-          f"{pages.page.nunique()} pages, cold run + {repeat} warm runs each; DuckDB {duckdb.__version__}")
+          f"{pages.page.nunique()} pages, {len(distinct)} distinct calls, each cold and up to {repeat} warm; "
+          f"DuckDB {duckdb.__version__}")
     for name, f in sel.items():
         print(f"  {name}: " + ", ".join(f"{k}={v}" for k, v in vars(f).items() if v))
     print(f"  {'page':<16}{'calls':>6}{'warm median':>13}{'warm p95':>11}{'cold median':>13}{'cold max':>10}"
           f"{'rows max':>10}{'peak RSS':>10}{'pandas median':>15}")
     for page, g in steps.groupby("page", sort=False):
         warm = [w for ws in g.warm_s for w in ws]
-        calls = len(next(c for s, p, c in plan + panel if p == page))
-        print(f"  {page:<16}{calls:>6}{_ms(statistics.median(warm)):>13}{_ms(float(np.percentile(warm, 95))):>11}"
-              f"{_ms(g.cold_s.median()):>13}{_ms(g.cold_s.max()):>10}{g.rows.max():>10}{_mb(g.peak_bytes.max()):>10}"
+        print(f"  {page:<16}{g.calls.max():>6}{_ms(statistics.median(warm)):>13}"
+              f"{_ms(float(np.percentile(warm, 95))):>11}{_ms(g.cold_s.median()):>13}{_ms(g.cold_s.max()):>10}"
+              f"{g.rows.max():>10}{_mb(g.peak_bytes.max()):>10}"
               f"{_ms(g.pandas_s.median()) if g.pandas_s.notna().all() else '-':>15}")
     per_sel = pages.groupby("selection", sort=False).agg(warm=("warm_median_s", "sum"), cold=("cold_s", "sum"),
                                                          pandas=("pandas_s", "sum"), rows=("rows", "sum"))
     print(f"  {'all pages, per selection':<28}{'warm median':>13}{'cold':>10}{'pandas':>10}{'rows':>8}")
     for s, r in per_sel.iterrows():
         print(f"  {s:<28}{_ms(r.warm):>13}{_ms(r.cold):>10}{_ms(r.pandas):>10}{r.rows:>8}")
-    warm_all, cold_all, pandas_all = per_sel.warm.median(), per_sel.cold.median(), per_sel.pandas.median()
-    time_ratio = pages.pandas_s.sum() / pages.warm_median_s.sum()
-    mem_ratio = pd_["peak_bytes"] / fs["peak_bytes"]
+    print("  slowest calls (warm median):")
+    slow = sorted(fs["calls"].items(), key=lambda kv: -statistics.median(kv[1]["warm_s"]))[:8]
+    for call, m in slow:
+        print(f"    {_ms(statistics.median(m['warm_s'])):>9}  {call.name}{dict(call.kwargs) if call.filters else call.kwargs} "
+              f"{', '.join(f'{k}={v}' for k, v in vars(call.filters).items() if v) if call.filters else ''}")
 
     compared, differ = 0, []
-    for call, ours in fs["answers"].items():
-        if call in pd_["answers"]:
+    for call, theirs in pd_["calls"].items():
+        if call.filters is not None:
             compared += 1
-            why = difference(ours, pd_["answers"][call])
+            why = difference(fs["calls"][call]["answer"], theirs["answer"])
             if why:
                 differ.append(f"{call.name}{dict(call.kwargs)} {call.filters}: {why}")
     print(f"  process peak RSS: finsam {_mb(fs['peak_bytes'])}, pandas {_mb(pd_['peak_bytes'])} "
-          f"(records loaded in {pd_['load_s']:.1f} s)")
+          f"(records loaded in {pd_['load_s']:.1f} s, not in its times)")
     print(f"  agreement: {compared} distinct answers compared, {len(differ)} differ")
     for d in differ[:20]:
         print(f"    DIFFERS {d}")
+    time_ratio = pages.pandas_s.sum() / pages.warm_median_s.sum()
+    mem_ratio = pd_["peak_bytes"] / fs["peak_bytes"]
     verdict = "agree" if not differ and compared else "DISAGREE"
-    return (f"bench {n} participations: finsam warm median {_ms(warm_all)} (all pages), cold {_ms(cold_all)}; "
-            f"pandas {_ms(pandas_all)}; pandas/finsam time x{time_ratio:.1f}, memory x{mem_ratio:.1f}; {verdict}")
+    return (f"bench {n} participations: finsam warm median {_ms(per_sel.warm.median())} (all pages), "
+            f"cold {_ms(per_sel.cold.median())}; pandas {_ms(per_sel.pandas.median())}; "
+            f"pandas/finsam time x{time_ratio:.1f}, memory x{mem_ratio:.1f}; {verdict}")
 
 
 def cmd_bench(args) -> int:

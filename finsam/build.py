@@ -52,10 +52,6 @@ def demo_records(data_dir: Path, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]
         raise BuildError("the demo records miss published figures they should follow:\n  " + "\n  ".join(problems))
     df = pd.DataFrame(rows)
     df.insert(0, "participation_id", range(1, len(df) + 1))
-    for col in ("start_date", "end_date"):
-        df[col] = pd.to_datetime(df[col])
-    df["birth_year"] = df["birth_year"].astype("Int64")
-    df["has_positive_step"] = df["has_positive_step"].astype("boolean")
     anon = pd.DataFrame(anonymous, columns=["association_id", "intervention_id", "year", "gender",
                                             "participant_count", "is_demo"])
     return df[PARTICIPATION_COLUMNS], anon
@@ -71,7 +67,7 @@ def build(db_path: Path, data_dir: Path, seed: int) -> dict[str, int]:
     try:
         queries.create_views(con)
         con.execute("UPDATE association SET is_demo = true")
-        db._insert(con, "participation", participations)
+        db.insert_participations(con, participations)
         if len(anonymous):
             db._insert(con, "anonymous_participants", anonymous)
         budget, surveys = money_and_voices(Published(read(data_dir)))

@@ -81,7 +81,7 @@ def gender(df: pd.DataFrame, labels: dict[str, str], lang: str, subtitle: str) -
     fig = go.Figure()
     totals = _totals(df, "participants")
     for g in ("kvinna", "man"):
-        d = df[df.gender == g]
+        d = df[(df.gender == g) & df.registered.notna()]  # a hidden segment is left out, not drawn from zero
         if d.empty:
             continue
         fig.add_bar(x=d.year, y=d.registered, name=labels.get(g, g), marker_color=colors.GENDER[g],
@@ -122,7 +122,7 @@ def referrals(df: pd.DataFrame, labels: dict[str, str], lang: str, subtitle: str
     order = df.groupby("referral_source").participations.sum().sort_values(ascending=False).index
     totals = _totals(df, "participations")
     for code in order:
-        d = df[df.referral_source == code]
+        d = df[(df.referral_source == code) & df.participations.notna()]
         fig.add_bar(x=d.year, y=d.participations, name=labels.get(code, code), marker_color=colors.REFERRAL.get(code, colors.stable(code)),
                     text=[percent(s, 0, lang) if s >= 4 else "" for s in d.share_pct], textposition="inside",
                     customdata=list(zip(_txt(d.share_pct, lang, 1), _txt(totals.loc[d.year], lang))),
@@ -252,7 +252,7 @@ def exits(df: pd.DataFrame, labels: dict[str, str], lang: str, subtitle: str) ->
     fig = go.Figure()
     totals = _totals(df, "ended")
     for code in [c for c in colors.EXIT if c in set(df.exit_reason)]:
-        d = df[df.exit_reason == code]
+        d = df[(df.exit_reason == code) & df.share_pct.notna()]
         fig.add_bar(x=d.year, y=d.share_pct, name=labels.get(code, code), marker_color=colors.EXIT[code],
                     text=[percent(s, 0, lang) if s >= 5 else "" for s in d.share_pct], textposition="inside",
                     customdata=list(zip(_txt(d.ended, lang), _txt(totals.loc[d.year], lang))),

@@ -79,3 +79,13 @@ def init_database(path: Path, data_dir: Path) -> duckdb.DuckDBPyConnection:
     load_reference(con, data_dir)
     load_published(con, data_dir)
     return con
+
+
+def insert_participations(con: duckdb.DuckDBPyConnection, df: pd.DataFrame) -> None:
+    """Append participation rows (a frame with the table's columns), typed as the schema wants them."""
+    df = df.copy()
+    for col in ("start_date", "end_date"):
+        df[col] = pd.to_datetime(df[col])
+    df["birth_year"] = df["birth_year"].astype("Int64")
+    df["has_positive_step"] = df["has_positive_step"].astype("boolean")
+    _insert(con, "participation", df)

@@ -65,6 +65,17 @@ class _Sql:
         return " AND ".join(self.clauses) if self.clauses else "true"
 
 
+def _scope(f: Filters, association: str, intervention: str, year: str) -> _Sql:
+    """WHERE clauses for the selection's associations, interventions and years on the given columns."""
+    s = _Sql()
+    s.add_in(association, f.associations)
+    s.add_in(intervention, f.interventions)
+    if f.years:
+        s.clauses.append(f"{year} BETWEEN ? AND ?")
+        s.params.extend(f.years)
+    return s
+
+
 def _by(by: Sequence[str]) -> tuple[str, str]:
     for b in by:
         if b not in GROUPS:
@@ -75,13 +86,8 @@ def _by(by: Sequence[str]) -> tuple[str, str]:
 
 def _years_cte(f: Filters) -> tuple[str, list]:
     """years(association_id, intervention_id, year): the covered years of the selected interventions."""
-    s = _Sql()
-    s.add_in("i.association_id", f.associations)
-    s.add_in("i.intervention_id", f.interventions)
+    s = _scope(f, "i.association_id", "i.intervention_id", "y.year")
     s.clauses.append("i.kind = 'individual'")
-    if f.years:
-        s.clauses.append("y.year BETWEEN ? AND ?")
-        s.params.extend(f.years)
     sql = f"""years AS (
         SELECT i.association_id, i.intervention_id, y.year::SMALLINT AS year
         FROM intervention_window i, LATERAL (SELECT unnest(range(i.first_year, i.last_year + 1)) AS year) y
@@ -452,13 +458,7 @@ def economy(con, f: Filters, by: Sequence[str] = ("association_id", "interventio
     participants) and cost_per_positive_sek (used / positive). Money belongs to whole interventions, so
     the municipality, gender and referral-source filters do not apply here."""
     whole = Filters(years=f.years, associations=f.associations, interventions=f.interventions)
-    g, _ = _by(by)
-    s = _Sql()
-    s.add_in("b.association_id", f.associations)
-    s.add_in("b.intervention_id", f.interventions)
-    if f.years:
-        s.clauses.append("b.year BETWEEN ? AND ?")
-        s.params.extend(f.years)
+    s = _scope(f, "b.association_id", "b.intervention_id", "b.year")
     money = _run(con, f"""SELECT b.association_id, b.intervention_id, i.kind, b.year, b.granted_sek, b.used_sek
         FROM budget b JOIN intervention i USING (association_id, intervention_id) WHERE {s.where()}""", s.params)
     keys = ["association_id", "intervention_id", "year"]
@@ -483,12 +483,7 @@ def surveys(con, f: Filters, survey: str = "nns", by: Sequence[str] = ()) -> pd.
     a uniform call and ignored)."""
     if survey not in ("nns", "violence"):
         raise ValueError(survey)
-    s = _Sql()
-    s.add_in("r.association_id", f.associations)
-    s.add_in("r.intervention_id", f.interventions)
-    if f.years:
-        s.clauses.append("r.year BETWEEN ? AND ?")
-        s.params.extend(f.years)
+    s = _scope(f, "r.association_id", "r.intervention_id", "r.year")
     return _run(con, f"""
         SELECT r.association_id, r.intervention_id, r.year, r.timepoint, r.question,
                coalesce(q.text_sv, r.question) AS question_text, r.answer_group, r.respondents,

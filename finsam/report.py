@@ -88,9 +88,10 @@ class Selection:
     def years(self) -> list[int]:
         return sorted({self.year, self.compare_year} - {None})
 
-    def filters(self, first: int | None = None) -> q.Filters:
-        years = self.years
-        return q.Filters(years=(first or years[0], years[-1]), associations=(self.association,),
+    def filters(self) -> q.Filters:
+        """All interventions of the association over the span of the years (a query's rows of the years
+        between are left out where the pack reads them)."""
+        return q.Filters(years=(self.years[0], self.years[-1]), associations=(self.association,),
                          municipalities=self.municipalities)
 
 

@@ -261,16 +261,21 @@ def ensure_frame() -> None:
         st.stop()
 
 
-def page() -> Page:
-    """What every page starts with: the language, the selection, and a stop with a sentence when empty."""
+def page(title_key: str | None = None) -> Page:
+    """What every page starts with: the language, the selection, the page's title with the selection
+    under it, and a stop with a sentence when the selection is empty."""
     ensure_frame()
     lang = language()
     f: q.Filters = st.session_state["_filters"]
+    subtitle = selection_text(f, lang)
+    if title_key:
+        st.title(t(title_key, lang))
+        st.caption(subtitle)
     flow = query("participant_flow", f)
     if flow.empty or flow.participants_total.sum() == 0:
         st.info(t("empty", lang))
         st.stop()
-    return Page(lang, f, selection_text(f, lang))
+    return Page(lang, f, subtitle)
 
 
 def chart(fig, table: pd.DataFrame, key: str, lang: str, code_columns: dict[str, dict[str, str]] | None = None,

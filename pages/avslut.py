@@ -4,10 +4,8 @@ import streamlit as st
 from finsam import charts, ui
 from finsam.labels import t
 
-p = ui.page()
+p = ui.page("page_exits")
 lang, f = p.lang, p.filters
-st.title(t("page_exits", lang))
-st.caption(p.subtitle)
 exits = ui.code_labels("exit_reason", lang)
 df = ui.query("exit_reasons", f)
 if df.empty:

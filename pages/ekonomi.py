@@ -5,10 +5,8 @@ import streamlit as st
 from finsam import charts, ui
 from finsam.labels import t
 
-p = ui.page()
+p = ui.page("page_economy")
 lang, f = p.lang, p.filters
-st.title(t("page_economy", lang))
-st.caption(p.subtitle)
 df = ui.query("economy", f)
 if df.empty:
     st.info(t("no_money", lang))

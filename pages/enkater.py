@@ -6,10 +6,8 @@ import streamlit as st
 from finsam import charts, ui
 from finsam.labels import t
 
-p = ui.page()
+p = ui.page("page_surveys")
 lang, f = p.lang, p.filters
-st.title(t("page_surveys", lang))
-st.caption(p.subtitle)
 nns = ui.query("surveys", f, survey="nns")
 violence = ui.query("surveys", f, survey="violence")
 if nns.empty and violence.empty:

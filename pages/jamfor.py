@@ -8,10 +8,8 @@ import streamlit as st
 from finsam import charts, ui
 from finsam.labels import col, t
 
-p = ui.page()
+p = ui.page("page_compare")
 lang, f = p.lang, p.filters
-st.title(t("page_compare", lang))
-st.caption(p.subtitle)
 measures = [("participants_total", t("short_participants", lang)), ("women_share_pct", t("short_women", lang)),
             ("mean_months", t("short_time", lang)), ("positive_share_pct", t("short_positive", lang)),
             ("retained_6m_pct", t("short_retained", lang))]

@@ -1,13 +1,10 @@
 """Kön: gender split per year and per intervention, counts and shares, anonymous participants apart."""
-import streamlit as st
 
 from finsam import charts, ui
 from finsam.labels import t
 
-p = ui.page()
+p = ui.page("page_gender")
 lang, f = p.lang, p.filters
-st.title(t("page_gender", lang))
-st.caption(p.subtitle)
 labels = ui.code_labels("gender", lang)
 df = ui.query("gender_split", f)
 ui.chart(charts.gender(df, labels, lang, p.subtitle), df, "gender", lang, {"gender": labels},

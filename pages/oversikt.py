@@ -5,10 +5,8 @@ import streamlit as st
 from finsam import charts, ui
 from finsam.labels import number, percent, t
 
-p = ui.page()
+p = ui.page("page_overview")
 lang, f = p.lang, p.filters
-st.title(t("page_overview", lang))
-st.caption(p.subtitle)
 
 last = f.years[1]
 prev = f.with_years(last - 1, last)

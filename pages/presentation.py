@@ -23,7 +23,7 @@ CSS = """<style>
 [data-testid="stMainBlockContainer"] { max-width: 100%; padding: 1rem 3rem 1rem 3rem; }
 .st-key-presentation_heading h1 { font-size: 3.2rem; line-height: 1.15; padding: 0; }
 .st-key-presentation_heading p { font-size: 1.6rem; color: #4A5565; margin: 0; }
-.st-key-presentation_figures [data-testid="stMetricValue"] { font-size: 4.5rem; }
+.st-key-presentation_figures [data-testid="stMetricValue"] { font-size: 5.5rem; padding: 1rem 0; }
 .st-key-presentation_figures [data-testid="stMetricLabel"] p { font-size: 1.6rem; }
 .st-key-presentation_figures [data-testid="stMetricDelta"] { font-size: 1.3rem; }
 .st-key-presentation_nav button p { font-size: 1.2rem; }
@@ -37,12 +37,18 @@ def say(key: str, lang: str) -> str:
 
 def for_the_room(fig):
     """The dashboard's chart at a size readable from the back of a room; its title is the screen's heading."""
-    fig.update_layout(title=None, height=CHART_HEIGHT, font_size=24, legend_font_size=22,
+    fig.update_layout(title=None, height=CHART_HEIGHT, font_size=24, legend_font_size=22, uniformtext_minsize=18,
                       margin=dict(l=90, r=30, t=30, b=150), hoverlabel_font_size=22)
     fig.update_traces(textfont_size=22, selector=lambda trace: trace.type in ("bar", "scatter", "heatmap"))
     fig.update_xaxes(title_font_size=24, tickfont_size=22)
     fig.update_yaxes(title_font_size=24, tickfont_size=22)
     return fig
+
+
+def drawn(df, column: str):
+    """The rows a stacked bar chart can draw: a suppressed (NaN) segment is left out (plotly would start
+    the next segment of that bar from zero)."""
+    return df.dropna(subset=[column])
 
 
 def key_figures(lang: str, f) -> None:
@@ -55,7 +61,8 @@ def key_figures(lang: str, f) -> None:
     time = ui.query("time_in_intervention", both).set_index("year").mean_months
     steps = ui.query("positive_steps", both).set_index("year").share_pct
     follow = ui.query("followup", both)
-    retained = follow[follow.horizon == "6m"].set_index("year").retained_share_pct
+    follow = follow[(follow.horizon == "6m") & (follow.due.isna() | (follow.due > 0))]  # due 0: nobody to ask
+    retained = follow.set_index("year").retained_share_pct
     shown = [("kf_participants", flow.participants_total, lambda v: number(v, 0, lang)),
              ("kf_new", flow.new, lambda v: number(v, 0, lang)),
              ("kf_ended", flow.ended, lambda v: number(v, 0, lang)),
@@ -77,17 +84,19 @@ def screens(lang: str, f, subtitle: str) -> list[tuple[str, object]]:
     labels = {name: ui.code_labels(name, lang) for name in ("gender", "referral_source", "exit_reason")}
     out = [(say("key_figures", lang).format(f.years[1]), lambda: key_figures(lang, f)),
            (t("t_flow", lang), lambda: charts.flow(ui.query("participant_flow", f), lang, subtitle)),
-           (t("t_gender", lang), lambda: charts.gender(ui.query("gender_split", f), labels["gender"], lang, subtitle)),
+           (t("t_gender", lang), lambda: charts.gender(drawn(ui.query("gender_split", f), "registered"),
+                                                       labels["gender"], lang, subtitle)),
            (t("t_municipalities", lang),
             lambda: charts.municipalities(ui.query("municipality_split", f), lang, subtitle))]
     if not ui.query("referral_split", f).empty:
-        out.append((t("t_referrals", lang), lambda: charts.referrals(ui.query("referral_split", f),
-                                                                      labels["referral_source"], lang, subtitle)))
+        out.append((t("t_referrals", lang),
+                    lambda: charts.referrals(drawn(ui.query("referral_split", f), "participations"),
+                                             labels["referral_source"], lang, subtitle)))
     if not ui.query("exit_reasons", f).empty:
         out += [(t("t_time_dist", lang), lambda: charts.time_distribution(ui.query("time_distribution", f), lang,
                                                                           subtitle)),
-                (t("t_exits", lang), lambda: charts.exits(ui.query("exit_reasons", f), labels["exit_reason"], lang,
-                                                          subtitle)),
+                (t("t_exits", lang), lambda: charts.exits(drawn(ui.query("exit_reasons", f), "share_pct"),
+                                                          labels["exit_reason"], lang, subtitle)),
                 (t("t_positive", lang), lambda: charts.positive_steps(ui.query("positive_steps", f), {}, lang,
                                                                       subtitle))]
     if (ui.query("followup", f).due.fillna(1) > 0).any():
@@ -117,18 +126,20 @@ with top[1].container(horizontal=True, horizontal_alignment="right", key="presen
               icon=":material/arrow_back:", shortcut="Left", disabled=index == 0)
     st.button(say("next", lang), on_click=turn, args=(1, count), key="presentation_next", type="primary",
               icon=":material/arrow_forward:", shortcut="Right", disabled=index == count - 1)
-    st.markdown(f"**{index + 1} / {count}**")
+    st.markdown(f"### {index + 1} / {count}")
 # a clicker sends Page Down / Page Up: hidden twins of the buttons take those keys
 st.button("next", on_click=turn, args=(1, count), key="presentation_clicker_next", shortcut="PageDown")
 st.button("previous", on_click=turn, args=(-1, count), key="presentation_clicker_previous", shortcut="PageUp")
 
 figure = body()
 if figure is not None:
-    st.plotly_chart(for_the_room(figure), key=f"presentation_chart_{index}",
+    st.plotly_chart(for_the_room(figure), key=f"presentation_chart_{index}", theme=None,
                     config={"displaylogo": False, "displayModeBar": False})
 
 with st.container(horizontal=True, vertical_alignment="center"):
     if st.button(say("back", lang), key="presentation_back", icon=":material/close:", shortcut="Esc",
                  type="tertiary"):
-        st.switch_page("pages/oversikt.py")
+        # {}: the default would clear the URL, which Streamlit refuses while the filters are bound to it;
+        # the bound filters write the selection back into the URL on the dashboard
+        st.switch_page("pages/oversikt.py", query_params={})
     st.caption(say("keys", lang))

@@ -5,10 +5,8 @@ import streamlit as st
 from finsam import charts, ui
 from finsam.labels import t
 
-p = ui.page()
+p = ui.page("page_referrals")
 lang, f = p.lang, p.filters
-st.title(t("page_referrals", lang))
-st.caption(p.subtitle)
 labels = ui.code_labels("referral_source", lang)
 df = ui.query("referral_split", f)
 ui.chart(charts.referrals(df, labels, lang, p.subtitle), df, "referrals", lang, {"referral_source": labels})

@@ -22,7 +22,7 @@ TEXT = {
     "year": ("År", "Year"),
     "compare_year": ("Jämför med år", "Compare with year"),
     "none": ("Inget", "None"),
-    "municipalities": ("Kommuner (tomt = alla)", "Municipalities (empty = all)"),
+    "municipalities": ("Kommuner", "Municipalities"),
     "make": ("Skapa styrelseunderlaget", "Make the board pack"),
     "working": ("Underlaget skapas …", "Making the pack …"),
     "ready": ("Klart: styrelseunderlag för {}.", "Ready: board pack for {}."),
@@ -125,7 +125,7 @@ names = dict(zip(munis.municipality_code, munis.municipality_name))
 if "pack_municipalities" not in st.session_state or not set(st.session_state["pack_municipalities"]) <= set(names):
     st.session_state["pack_municipalities"] = [m for m in f.municipalities if m in names]
 municipalities = st.multiselect(say("municipalities", lang), list(names), key="pack_municipalities",
-                                format_func=lambda c: names.get(c, c))
+                                format_func=lambda c: names.get(c, c), placeholder=t("all", lang))
 
 job: Job | None = st.session_state.get("pack_job")
 running = job is not None and not job.done.is_set()

@@ -5,10 +5,8 @@ import streamlit as st
 from finsam import charts, ui
 from finsam.labels import t
 
-p = ui.page()
+p = ui.page("page_time")
 lang, f = p.lang, p.filters
-st.title(t("page_time", lang))
-st.caption(p.subtitle)
 summary = ui.query("time_in_intervention", f)
 if summary.empty:
     st.info(t("empty", lang))

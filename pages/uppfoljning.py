@@ -5,10 +5,8 @@ import streamlit as st
 from finsam import charts, ui
 from finsam.labels import t
 
-p = ui.page()
+p = ui.page("page_followup")
 lang, f = p.lang, p.filters
-st.title(t("page_followup", lang))
-st.caption(p.subtitle)
 df = ui.query("followup", f)
 if df.empty or df.due.sum() == 0:
     st.info(t("no_followup", lang))

@@ -43,11 +43,7 @@ def record(**kw) -> dict:
 def insert_records(con, records: list[dict]) -> None:
     df = pd.DataFrame(records)
     df.insert(0, "participation_id", range(1, len(df) + 1))
-    for col in ("start_date", "end_date"):
-        df[col] = pd.to_datetime(df[col])
-    df["has_positive_step"] = df["has_positive_step"].astype("boolean")
-    df["birth_year"] = df["birth_year"].astype("Int64")
-    db._insert(con, "participation", df)
+    db.insert_participations(con, df)
 
 
 @pytest.fixture()
@@ -57,6 +53,27 @@ def tiny(tmp_path):
     queries.create_views(con)
     yield con
     con.close()
+
+
+@pytest.fixture(scope="session")
+def app_url(demo_db):
+    """The dashboard started as a user starts it, on the demo database (shared by the browser tests)."""
+    from browser import streamlit_server
+
+    with streamlit_server(demo_db) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, headless, driven by Playwright (no browser download)."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    from browser import CHROMIUM, CHROMIUM_ARGS
+
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 import pytest
 
-from browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, streamlit_server, wait_for_app
+from browser import SCREENSHOTS, streamlit_server, wait_for_app
 from finsam import queries as q
 
 playwright = pytest.importorskip("playwright.sync_api")
@@ -14,20 +14,6 @@ playwright = pytest.importorskip("playwright.sync_api")
 PAGES = ["", "kon", "remittenter", "tid", "uppfoljning", "kommuner", "avslut", "ekonomi", "enkater", "jamfor",
          "kallor"]
 SN = quote("Sydnärke")
-
-
-@pytest.fixture(scope="module")
-def app_url(demo_db):
-    with streamlit_server(demo_db) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture()

@@ -11,7 +11,7 @@ from urllib.parse import quote
 import pytest
 from PIL import Image
 
-from browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, streamlit_server, wait_for_app
+from browser import SCREENSHOTS, wait_for_app
 from finsam import images, queries as q
 from finsam.labels import t
 
@@ -21,20 +21,6 @@ SN = quote("Sydnärke")
 SELECTION = f"forbund={SN}&ar=2023&ar=2024"
 IDLE = ("() => document.querySelector('[data-testid=\"stApp\"]')"
         ".getAttribute('data-test-script-state') === 'notRunning'")
-
-
-@pytest.fixture(scope="module")
-def app_url(demo_db):
-    with streamlit_server(demo_db) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture()

@@ -1,7 +1,6 @@
 """The demo database: invariants, named figures from the reports, determinism."""
 from __future__ import annotations
 
-import pytest
 
 from conftest import DATA, SEED
 from finsam import figures, queries as q

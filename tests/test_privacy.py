@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import DATA, ROOT, insert_records, record
-from finsam import auth, db, figures, privacy, queries as q
+from conftest import ROOT, insert_records, record
+from finsam import auth, db, privacy, queries as q
 from finsam.access import Access, AccessDenied
 from finsam.export import excel_csv
 from finsam.privacy import OFF, Protection

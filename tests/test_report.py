@@ -17,7 +17,7 @@ from pptx import Presentation
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
-from finsam import charts, db, images, queries as q, report
+from finsam import charts, images, queries as q, report
 from finsam.__main__ import main
 from finsam.access import Access
 from finsam.export import xlsx
