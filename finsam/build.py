@@ -65,7 +65,6 @@ def build(db_path: Path, data_dir: Path, seed: int) -> dict[str, int]:
         p.unlink(missing_ok=True)
     con = db.init_database(tmp, data_dir)
     try:
-        queries.create_views(con)
         con.execute("UPDATE association SET is_demo = true")
         db.insert_participations(con, participations)
         if len(anonymous):
@@ -73,6 +72,7 @@ def build(db_path: Path, data_dir: Path, seed: int) -> dict[str, int]:
         budget, surveys = money_and_voices(Published(read(data_dir)))
         db._insert(con, "budget", pd.DataFrame(budget).assign(is_demo=True))
         db._insert(con, "survey_result", pd.DataFrame(surveys).astype({"respondents": "Int64"}).assign(is_demo=True))
+        queries.refresh_aggregates(con)
         con.execute("INSERT INTO build_info VALUES ('kind', 'demo'), ('seed', ?), ('built_at', ?)",
                     [str(seed), dt.datetime.now().isoformat(timespec="seconds")])
         con.execute("CHECKPOINT")

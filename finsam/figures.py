@@ -79,14 +79,16 @@ def compute(con, f: q.Filters = q.Filters(), protection: Protection = Protection
         flow = run("participant_flow", f, by)
         for measure, col in (("participants_total", "participants_total"), ("participants_registered", "participations"),
                              ("participants_new", "new"), ("participants_ended", "ended"),
-                             ("participants_ongoing", "ongoing"), ("participants_unique", "persons")):
+                             ("participants_ongoing", "ongoing")):
             out.add(flow, by, measure, col, "count")
+        out.add(run("unique_persons", f, by), by, "participants_unique", "persons", "count")
         for g in ("kvinna", "man"):
             gf = run("participant_flow", replace(f, genders=(g,)), by)
             for measure, col in (("participants_total", "participants_total"), ("participants_new", "new"),
-                                 ("participants_ended", "ended"), ("participants_ongoing", "ongoing"),
-                                 ("participants_unique", "persons")):
+                                 ("participants_ended", "ended"), ("participants_ongoing", "ongoing")):
                 out.add(gf, by, measure, col, "count", "gender", lambda r, g=g: g)
+            out.add(run("unique_persons", replace(f, genders=(g,)), by), by, "participants_unique", "persons", "count",
+                    "gender", lambda r, g=g: g)
             ex = _with_merged(run("exit_reasons", replace(f, genders=(g,)), by), list(by) + ["year"], "exit_reason",
                               ["ended"], MERGED_EXITS)
             out.add(ex, by, "exit_reason_count", "ended", "count", "exit_reason|gender",

@@ -27,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
-from finsam import db
+from finsam import db, queries
 
 PERSONNUMMER = re.compile(r"^\s*(19|20)?\d{6}\s*[-+]?\s*\d{4}\s*$")
 MAX_ROWS = 1_000_000
@@ -655,6 +655,7 @@ def import_file(db_path: Path, name: str, content: bytes, *, association: str | 
                 report.added, report.updated, report.unchanged = _upsert_anonymous(con, good)
             else:
                 report.added, report.updated, report.unchanged = _upsert_keyed(con, good, kind)
+            queries.refresh_aggregates(con)
             con.execute("INSERT INTO import_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
                 import_id, dt.datetime.now().replace(microsecond=0), user, Path(name).name,
                 hashlib.sha256(content).hexdigest(), kind, ", ".join(sorted(good["association_id"].unique())),
@@ -775,6 +776,7 @@ def remove_demo_records(db_path: Path, association: str) -> int:
             con.execute("BEGIN TRANSACTION")
             n = con.execute("DELETE FROM participation WHERE association_id = ? AND is_demo", [association]).fetchone()[0]
             con.execute("DELETE FROM anonymous_participants WHERE association_id = ? AND is_demo", [association])
+            queries.refresh_aggregates(con)
             con.execute("COMMIT")
             con.execute("CHECKPOINT")
             con.close()
@@ -825,7 +827,7 @@ def cmd_init(args) -> int:
         print(f"{path} finns redan; välj en annan sökväg.", file=sys.stderr)
         return 1
     con = db.init_database(path, cfg.data_dir)
-    queries.create_views(con)
+    queries.refresh_aggregates(con)
     con.execute("INSERT INTO build_info VALUES ('kind', 'empty'), ('built_at', ?)",
                 [dt.datetime.now().isoformat(timespec="seconds")])
     con.close()

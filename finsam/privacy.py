@@ -48,8 +48,10 @@ class Spec:
 
 SPECS: dict[str, Spec] = {
     "participant_flow": Spec(
-        counts=("participations", "new", "ended", "ongoing", "persons", "anonymous", "participants_total"),
+        counts=("participations", "new", "ended", "ongoing", "anonymous", "participants_total"),
         row_sums=(("ended", "ongoing"), ("participations", "anonymous"))),
+    "unique_persons": Spec(counts=("persons",)),
+    "mean_time": Spec(counts=("ended",), rates={"mean_days": "ended", "mean_months": "ended"}),
     "gender_split": Spec(counts=("registered", "anonymous", "participants"),
                          category_groups=(("participants", ()),), row_sums=(("registered", "anonymous"),),
                          derived={"share_pct": "participants"}),
@@ -112,34 +114,32 @@ def protect(name: str, df: pd.DataFrame, protection: Protection) -> pd.DataFrame
     return out.drop(columns=["_answered"], errors="ignore")
 
 
-def _hide_next(out: pd.DataFrame, hidden: pd.DataFrame, rows, col: str) -> bool:
-    """Hide the smallest shown cell of `col` among `rows` (zeros included: a lone 0 beside one hidden cell
-    would give it away against the total). Returns whether anything was hidden."""
-    shown = [i for i in rows if not hidden.at[i, col]]
-    if not shown:
-        return False
-    smallest = min(shown, key=lambda i: out.at[i, col])
-    hidden.at[smallest, col] = True
-    return True
-
-
 def _secondary(out: pd.DataFrame, hidden: pd.DataFrame, spec: Spec) -> None:
+    """Hide the next smallest cell of every group (categories of a year, row of a cross-table, parts of a
+    row) that has exactly one hidden cell, until none has. Zeros count as cells: a lone 0 beside one hidden
+    cell would give it away against the total."""
     keys = [c for c in GROUP_COLUMNS if c in out.columns]
     changed = True
     while changed:
         changed = False
         for col, extra in spec.category_groups:
             group_keys = keys + list(extra)
-            positions = out.groupby(group_keys, dropna=False).indices.values() if group_keys else [range(len(out))]
-            for pos in positions:
-                rows = list(out.index[list(pos)])
-                if len(rows) > 1 and hidden.loc[rows, col].sum() == 1:
-                    changed |= _hide_next(out, hidden, rows, col)
+            frame = out[group_keys].assign(_hidden=hidden[col].to_numpy(), _value=out[col].to_numpy())
+            grouped = frame.groupby(group_keys, dropna=False)
+            lone = (grouped["_hidden"].transform("sum") == 1) & (grouped["_hidden"].transform("size") > 1)
+            if not lone.any():
+                continue
+            candidates = frame[lone & ~frame["_hidden"]]
+            smallest = candidates.sort_values("_value", kind="stable").groupby(group_keys, dropna=False).head(1)
+            hidden.loc[smallest.index, col] = True
+            changed = True
         for cols in spec.row_sums:
-            for i in out.index:
-                flags = [hidden.at[i, c] for c in cols]
-                if sum(flags) == 1:
-                    candidates = [c for c in cols if not hidden.at[i, c]]
-                    smallest = min(candidates, key=lambda c: out.at[i, c])
-                    hidden.at[i, smallest] = True
-                    changed = True
+            flags = hidden[list(cols)]
+            lone = flags.sum(axis=1) == 1
+            if not lone.any():
+                continue
+            values = out.loc[lone, list(cols)].where(~flags[lone], np.inf)
+            smallest = values.idxmin(axis=1)
+            for col in cols:
+                hidden.loc[smallest.index[smallest == col], col] = True
+            changed = True

@@ -90,7 +90,7 @@ def _years_cte(f: Filters) -> tuple[str, list]:
     s.clauses.append("i.kind = 'individual'")
     sql = f"""years AS (
         SELECT i.association_id, i.intervention_id, y.year::SMALLINT AS year
-        FROM intervention_window i, LATERAL (SELECT unnest(range(i.first_year, i.last_year + 1)) AS year) y
+        FROM intervention_span i, LATERAL (SELECT unnest(range(i.first_year, i.last_year + 1)) AS year) y
         WHERE {s.where()})"""
     return sql, s.params
 
@@ -106,21 +106,76 @@ def _records_cte(f: Filters) -> tuple[str, list]:
 
 
 def _base(f: Filters) -> tuple[str, list]:
-    """CTEs years, recs and yp (one row per participation and year it takes part in, with flags)."""
+    """CTEs years, recs and yp (one row per participation and year it takes part in, with flags).
+    The expansion unnests each record's years (no range join), bounded by its intervention's years."""
     ysql, yparams = _years_cte(f)
     rsql, rparams = _records_cte(f)
     sql = f"""WITH {ysql}, {rsql},
+    spans AS (SELECT association_id, intervention_id, min(year) AS first_year, max(year) AS last_year
+              FROM years GROUP BY ALL),
     yp AS (
-        SELECT y.year, r.*,
-               year(r.start_date) = y.year AS is_new,
+        SELECT r.*, y.year, year(r.start_date) = y.year AS is_new,
                r.end_date IS NOT NULL AND year(r.end_date) = y.year AS is_ended,
                CASE WHEN r.end_date IS NOT NULL AND year(r.end_date) = y.year
                     THEN date_diff('day', r.start_date, r.end_date) END AS days_in_intervention
-        FROM years y JOIN recs r
-          ON r.association_id = y.association_id AND r.intervention_id = y.intervention_id
-         AND r.start_date <= make_date(y.year, 12, 31)
-         AND (r.end_date IS NULL OR r.end_date >= make_date(y.year, 1, 1)))"""
+        FROM recs r JOIN spans w USING (association_id, intervention_id),
+        LATERAL (SELECT unnest(range(greatest(year(r.start_date), w.first_year),
+                                     least(coalesce(year(r.end_date), w.last_year), w.last_year) + 1)) AS year) y)"""
     return sql, yparams + rparams
+
+
+def _cube(f: Filters, table: str = "flow_cube") -> tuple[str, list]:
+    """CTEs years and yc: the rows of an aggregate table (flow_cube or ended_cube, see refresh_aggregates)
+    in the selection."""
+    ysql, yparams = _years_cte(f)
+    s = _Sql()
+    s.add_in("c.municipality_code", f.municipalities)
+    s.add_in("c.gender", f.genders)
+    s.add_in("c.referral_source", f.referral_sources)
+    sql = f"""WITH {ysql},
+    yc AS (SELECT c.* FROM {table} c JOIN years y USING (association_id, intervention_id, year) WHERE {s.where()})"""
+    return sql, yparams + s.params
+
+
+def refresh_aggregates(con: duckdb.DuckDBPyConnection) -> None:
+    """(Re)build the aggregate tables the pages read instead of the records:
+    intervention_span: each intervention's covered years (intervention_window, materialised);
+    flow_cube: participations, new and ended per year they take part in, association, intervention,
+      municipality, gender and referral source;
+    ended_cube: the participations ended in a year, per the same keys and exit reason and assignment, with
+      days in intervention, positive steps and follow-up.
+    Medians, distributions, background variables and unique persons are read from the records. Run after
+    every change of participation or intervention (build, import, generate)."""
+    create_views(con)
+    expanded = """
+    WITH w AS (SELECT association_id, intervention_id, first_year, last_year FROM intervention_window
+               WHERE first_year IS NOT NULL),
+    p AS (SELECT association_id, intervention_id, municipality_code, gender, referral_source, exit_reason, assignment,
+                 has_positive_step, followup_6m, followup_18m, year(start_date) AS start_year,
+                 year(end_date) AS end_year, date_diff('day', start_date, end_date) AS days
+          FROM participation),
+    e AS (SELECT p.*, unnest(range(greatest(p.start_year, w.first_year),
+                                   least(coalesce(p.end_year, w.last_year), w.last_year) + 1)) AS year
+          FROM p JOIN w USING (association_id, intervention_id))"""
+    keys = "year::SMALLINT AS year, association_id, intervention_id, municipality_code, gender, referral_source"
+    con.execute(f"""CREATE OR REPLACE TABLE flow_cube AS {expanded}
+    SELECT {keys}, count(*)::INTEGER AS participations, count(*) FILTER (start_year = year)::INTEGER AS new,
+           count(*) FILTER (end_year = year)::INTEGER AS ended
+    FROM e GROUP BY ALL""")
+    con.execute(f"""CREATE OR REPLACE TABLE ended_cube AS {expanded}
+    SELECT {keys}, exit_reason, coalesce(assignment, '') AS assignment, count(*)::INTEGER AS ended,
+           sum(days)::BIGINT AS days_sum,
+           count(*) FILTER (has_positive_step)::INTEGER AS positive,
+           count(*) FILTER (has_positive_step IS NOT NULL)::INTEGER AS step_known,
+           count(*) FILTER (followup_6m = 'behallit')::INTEGER AS kept_6m,
+           count(*) FILTER (followup_6m = 'ej_behallit')::INTEGER AS not_kept_6m,
+           count(*) FILTER (followup_6m = 'ej_svar')::INTEGER AS no_answer_6m,
+           count(*) FILTER (followup_18m = 'behallit')::INTEGER AS kept_18m,
+           count(*) FILTER (followup_18m = 'ej_behallit')::INTEGER AS not_kept_18m,
+           count(*) FILTER (followup_18m = 'ej_svar')::INTEGER AS no_answer_18m
+    FROM e WHERE end_year = year GROUP BY ALL""")
+    con.execute("CREATE OR REPLACE TABLE intervention_span AS SELECT * FROM intervention_window")
+    con.execute("DROP TABLE IF EXISTS year_cube")
 
 
 def _anonymous_cte(f: Filters) -> tuple[str, list]:
@@ -166,24 +221,22 @@ def create_views(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def participant_flow(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
-    """Per year: participations (taking part), new, ended, ongoing (at year end), persons (unique person
-    ids), anonymous (anonymous participants) and participants_total (participations + anonymous)."""
-    base, params = _base(f)
+    """Per year: participations (taking part), new, ended, ongoing (at year end), anonymous (anonymous
+    participants) and participants_total (participations + anonymous). Unique persons: unique_persons."""
+    base, params = _cube(f)
     anon, aparams = _anonymous_cte(f)
     g, _ = _by(by)
     join = " AND ".join(["y.year = a.year"] + [f"y.{b} = a.{b}" for b in by])
     sql = f"""{base}, {anon},
     ykeys AS (SELECT DISTINCT {g}year FROM years),
-    flow AS (
-        SELECT {g}year, count(*) AS participations, count(*) FILTER (is_new) AS new,
-               count(*) FILTER (is_ended) AS ended, count(*) FILTER (NOT is_ended) AS ongoing,
-               count(DISTINCT person_id) AS persons
-        FROM yp GROUP BY ALL),
+    flow AS (SELECT {g}year, sum(participations) AS participations, sum(new) AS new, sum(ended) AS ended
+             FROM yc GROUP BY ALL),
     an AS (SELECT {g}year, sum(participant_count) AS anonymous FROM anon GROUP BY ALL)
     SELECT {"".join(f"y.{b}, " for b in by)}y.year,
-           coalesce(fl.participations, 0) AS participations, coalesce(fl.new, 0) AS new,
-           coalesce(fl.ended, 0) AS ended, coalesce(fl.ongoing, 0) AS ongoing,
-           coalesce(fl.persons, 0) AS persons, coalesce(a.anonymous, 0)::BIGINT AS anonymous,
+           coalesce(fl.participations, 0)::BIGINT AS participations, coalesce(fl.new, 0)::BIGINT AS new,
+           coalesce(fl.ended, 0)::BIGINT AS ended,
+           (coalesce(fl.participations, 0) - coalesce(fl.ended, 0))::BIGINT AS ongoing,
+           coalesce(a.anonymous, 0)::BIGINT AS anonymous,
            (coalesce(fl.participations, 0) + coalesce(a.anonymous, 0))::BIGINT AS participants_total
     FROM ykeys y
     LEFT JOIN flow fl ON {join.replace('a.', 'fl.')}
@@ -192,14 +245,23 @@ def participant_flow(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
     return _run(con, sql, params + aparams)
 
 
+def unique_persons(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
+    """Per year: persons, the unique person ids among the participations taking part (a person with two
+    participations in a year counts once). Read from the records."""
+    base, params = _base(f)
+    g, _ = _by(by)
+    return _run(con, f"""{base}
+    SELECT {g}year, count(DISTINCT person_id) AS persons FROM yp GROUP BY ALL ORDER BY ALL""", params)
+
+
 def gender_split(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
     """Per year and gender: registered (participations), anonymous, participants (both) and share_pct of
     the year's participants."""
-    base, params = _base(f)
+    base, params = _cube(f)
     anon, aparams = _anonymous_cte(f)
     g, _ = _by(by)
     sql = f"""{base}, {anon},
-    reg AS (SELECT {g}year, gender, count(*) AS registered FROM yp GROUP BY ALL),
+    reg AS (SELECT {g}year, gender, sum(participations)::BIGINT AS registered FROM yc GROUP BY ALL),
     an AS (SELECT {g}year, gender, sum(participant_count)::BIGINT AS anonymous FROM anon GROUP BY ALL),
     both_ AS (
         SELECT {g}year, gender, coalesce(r.registered, 0) AS registered, coalesce(a.anonymous, 0) AS anonymous
@@ -214,7 +276,7 @@ def municipality_split(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
     """Per year and municipality (of the selected associations): participations, new, share_pct of the
     year's participations, and population_share_pct (the association's latest published share as of the
     year, else its earliest). Municipalities with no participant appear with 0."""
-    base, params = _base(f)
+    base, params = _cube(f)
     g, _ = _by(by)
     s = _Sql()
     s.add_in("am.association_id", f.associations)
@@ -227,8 +289,8 @@ def municipality_split(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
     keys AS (SELECT DISTINCT {g}association_id AS key_assoc, year FROM years),
     grid AS (SELECT {kcols}k.year, mu.muni_assoc, mu.municipality_code, mu.municipality_name
              FROM keys k JOIN munis mu ON mu.muni_assoc = k.key_assoc),
-    counts AS (SELECT {g}year, municipality_code, count(*) AS participations, count(*) FILTER (is_new) AS new
-               FROM yp GROUP BY ALL),
+    counts AS (SELECT {g}year, municipality_code, sum(participations) AS participations, sum(new) AS new
+               FROM yc GROUP BY ALL),
     shares AS (
         SELECT gr.year, gr.muni_assoc, gr.municipality_code,
                coalesce(
@@ -254,23 +316,23 @@ def municipality_split(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
 
 def referral_split(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
     """Per year and referral source (record codes): participations, new and share_pct of the year's
-    participations. Merged groups (Psyk/Vc/Hab) are not rows here: see referral_groups."""
-    base, params = _base(f)
+    participations. Merged groups (Psyk/Vc/Hab) are added by finsam.figures."""
+    base, params = _cube(f)
     g, _ = _by(by)
     sql = f"""{base}
-    SELECT {g}year, referral_source, count(*) AS participations, count(*) FILTER (is_new) AS new,
-           100.0 * count(*) / sum(count(*)) OVER (PARTITION BY {g}year) AS share_pct
-    FROM yp GROUP BY {g}year, referral_source ORDER BY ALL"""
+    SELECT {g}year, referral_source, sum(participations)::BIGINT AS participations, sum(new)::BIGINT AS new,
+           100.0 * sum(participations) / sum(sum(participations)) OVER (PARTITION BY {g}year) AS share_pct
+    FROM yc GROUP BY {g}year, referral_source ORDER BY ALL"""
     return _run(con, sql, params)
 
 
 def referral_by_municipality(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
     """Per year, municipality and referral source: participations."""
-    base, params = _base(f)
+    base, params = _cube(f)
     g, _ = _by(by)
     sql = f"""{base}
-    SELECT {g}year, municipality_code, m.municipality_name, referral_source, count(*) AS participations
-    FROM yp JOIN municipality m USING (municipality_code) GROUP BY ALL ORDER BY ALL"""
+    SELECT {g}year, municipality_code, m.municipality_name, referral_source, sum(participations)::BIGINT AS participations
+    FROM yc JOIN municipality m USING (municipality_code) GROUP BY ALL ORDER BY ALL"""
     return _run(con, sql, params)
 
 
@@ -289,6 +351,17 @@ def time_in_intervention(con, f: Filters, by: Sequence[str] = (), split: str | N
     return _run(con, sql, params)
 
 
+def mean_time(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
+    """Per year: ended, mean_days and mean_months over those ended that year (from the year cube; the
+    median needs the records: time_in_intervention)."""
+    base, params = _cube(f, "ended_cube")
+    g, _ = _by(by)
+    return _run(con, f"""{base}
+    SELECT {g}year, sum(ended)::BIGINT AS ended, sum(days_sum) / nullif(sum(ended), 0) AS mean_days,
+           sum(days_sum) / nullif(sum(ended), 0) / {DAYS_PER_MONTH} AS mean_months
+    FROM yc GROUP BY ALL ORDER BY ALL""", params)
+
+
 def time_distribution(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
     """Per year and band of days in intervention (ended that year): band, band_order, ended."""
     base, params = _base(f)
@@ -303,42 +376,42 @@ def time_distribution(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
 
 def exit_reasons(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
     """Per year and exit reason (ended that year): ended and share_pct of the year's ended."""
-    base, params = _base(f)
+    base, params = _cube(f, "ended_cube")
     g, _ = _by(by)
     sql = f"""{base}
-    SELECT {g}year, exit_reason, count(*) AS ended,
-           100.0 * count(*) / sum(count(*)) OVER (PARTITION BY {g}year) AS share_pct
-    FROM yp WHERE is_ended GROUP BY {g}year, exit_reason ORDER BY ALL"""
+    SELECT {g}year, exit_reason, sum(ended)::BIGINT AS ended,
+           100.0 * sum(ended) / sum(sum(ended)) OVER (PARTITION BY {g}year) AS share_pct
+    FROM yc GROUP BY {g}year, exit_reason ORDER BY ALL"""
     return _run(con, sql, params)
 
 
 def positive_steps(con, f: Filters, by: Sequence[str] = (), by_assignment: bool = False) -> pd.DataFrame:
     """Per year (and assignment): ended, positive (with a positive step) and share_pct = positive / ended
     over those ended with the step recorded."""
-    base, params = _base(f)
+    base, params = _cube(f, "ended_cube")
     g, _ = _by(by)
-    extra = "coalesce(assignment, '') AS assignment, " if by_assignment else ""
+    extra = "assignment, " if by_assignment else ""
     sql = f"""{base}
-    SELECT {g}year, {extra}count(*) AS ended, count(*) FILTER (has_positive_step) AS positive,
-           100.0 * count(*) FILTER (has_positive_step) / nullif(count(has_positive_step), 0) AS share_pct
-    FROM yp WHERE is_ended GROUP BY ALL ORDER BY ALL"""
+    SELECT {g}year, {extra}sum(ended)::BIGINT AS ended, sum(positive)::BIGINT AS positive,
+           100.0 * sum(positive) / nullif(sum(step_known), 0) AS share_pct
+    FROM yc GROUP BY ALL ORDER BY ALL"""
     return _run(con, sql, params)
 
 
 def followup(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
     """Per year ended and horizon ('6m', '18m'): kept, not_kept, no_answer, due (all three),
     retained_share_pct = kept / (kept + not_kept) and response_rate_pct = (kept + not_kept) / due."""
-    base, params = _base(f)
+    base, params = _cube(f, "ended_cube")
     g, _ = _by(by)
     sql = f"""{base},
-    h AS (SELECT {g}year, '6m' AS horizon, followup_6m AS status FROM yp WHERE is_ended
-          UNION ALL SELECT {g}year, '18m', followup_18m FROM yp WHERE is_ended)
-    SELECT {g}year, horizon,
-           count(*) FILTER (status = 'behallit') AS kept, count(*) FILTER (status = 'ej_behallit') AS not_kept,
-           count(*) FILTER (status = 'ej_svar') AS no_answer,
-           count(*) FILTER (status IN ('behallit', 'ej_behallit', 'ej_svar')) AS due,
-           100.0 * kept / nullif(kept + not_kept, 0) AS retained_share_pct,
-           100.0 * (kept + not_kept) / nullif(due, 0) AS response_rate_pct
+    h AS (SELECT {g}year, '6m' AS horizon, kept_6m AS kept, not_kept_6m AS not_kept, no_answer_6m AS no_answer
+          FROM yc
+          UNION ALL SELECT {g}year, '18m', kept_18m, not_kept_18m, no_answer_18m FROM yc)
+    SELECT {g}year, horizon, sum(kept)::BIGINT AS kept, sum(not_kept)::BIGINT AS not_kept,
+           sum(no_answer)::BIGINT AS no_answer, (sum(kept) + sum(not_kept) + sum(no_answer))::BIGINT AS due,
+           100.0 * sum(kept) / nullif(sum(kept) + sum(not_kept), 0) AS retained_share_pct,
+           100.0 * (sum(kept) + sum(not_kept)) / nullif(sum(kept) + sum(not_kept) + sum(no_answer), 0)
+             AS response_rate_pct
     FROM h GROUP BY ALL ORDER BY ALL"""
     return _run(con, sql, params)
 
@@ -377,7 +450,7 @@ def interventions(con, association_ids: Sequence[str] = ()) -> pd.DataFrame:
     s = _Sql()
     s.add_in("association_id", association_ids)
     return _run(con, f"""SELECT w.association_id, w.intervention_id, i.name_sv, w.first_year, w.last_year
-        FROM intervention_window w JOIN intervention i USING (association_id, intervention_id)
+        FROM intervention_span w JOIN intervention i USING (association_id, intervention_id)
         WHERE w.kind = 'individual' AND w.first_year IS NOT NULL AND {s.where()} ORDER BY ALL""", s.params)
 
 
@@ -441,7 +514,7 @@ def key_figures(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
     flow = participant_flow(con, f, by)[keys + ["participants_total", "new", "ended"]]
     gender = gender_split(con, f, by)
     women = gender[gender.gender == "kvinna"][keys + ["share_pct"]].rename(columns={"share_pct": "women_share_pct"})
-    time = time_in_intervention(con, f, by)[keys + ["mean_months"]]
+    time = mean_time(con, f, by)[keys + ["mean_months"]]
     steps = positive_steps(con, f, by)[keys + ["share_pct"]].rename(columns={"share_pct": "positive_share_pct"})
     fu = followup(con, f, by)
     fu = fu[fu.horizon == "6m"][keys + ["retained_share_pct"]].rename(columns={"retained_share_pct": "retained_6m_pct"})
@@ -499,6 +572,6 @@ def surveys(con, f: Filters, survey: str = "nns", by: Sequence[str] = ()) -> pd.
                  r.answer_group, r.year""", [survey] + s.params)
 
 
-FILTERED_QUERIES = ("participant_flow", "gender_split", "municipality_split", "referral_split",
+FILTERED_QUERIES = ("participant_flow", "unique_persons", "mean_time", "gender_split", "municipality_split", "referral_split",
                     "referral_by_municipality", "time_in_intervention", "time_distribution", "exit_reasons",
                     "positive_steps", "followup", "background", "key_figures", "economy", "surveys")

@@ -65,7 +65,7 @@ class Country:
     exit_p: np.ndarray  # association x EXIT_SHARES
 
 
-def draw_country(municipalities: pd.DataFrame, rng: np.random.Generator) -> Country:
+def draw_country(municipalities: pd.DataFrame, rng: np.random.Generator, associations: int = ASSOCIATIONS) -> Country:
     munis = municipalities[["municipality_code", "municipality_name", "county_code"]].sort_values(
         "municipality_code").reset_index(drop=True)
     code = munis.municipality_code
@@ -76,7 +76,7 @@ def draw_country(municipalities: pd.DataFrame, rng: np.random.Generator) -> Coun
     munis["association"] = -1
     rest = munis[~code.isin(METROPOLITAN)]
     per_county = rest.groupby("county_code").size()
-    extra = apportion(ASSOCIATIONS - len(METROPOLITAN) - len(per_county), (per_county - 1).to_dict())
+    extra = apportion(max(0, associations - len(METROPOLITAN) - len(per_county)), (per_county - 1).to_dict())
     groups = [munis.index[code == m].tolist() for m in METROPOLITAN]
     for county, members in rest.groupby("county_code"):
         groups += [list(part) for part in np.array_split(members.index.to_numpy(), 1 + extra.get(county, 0))]
@@ -316,11 +316,13 @@ SELECT participation_id, association_id::VARCHAR, intervention_id::VARCHAR,
 FROM _chunk"""
 
 
-def generate(out: Path, participations: int, seed: int, data_dir: Path) -> dict[str, int]:
-    """Write a synthetic national database at out (atomically: a temporary file renamed into place)."""
+def generate(out: Path, participations: int, seed: int, data_dir: Path,
+             associations: int = ASSOCIATIONS) -> dict[str, int]:
+    """Write a synthetic national database at out (atomically: a temporary file renamed into place). Fewer
+    associations (at least one per county, the metropolitan cities apart) make quicker test databases."""
     rng = np.random.default_rng(seed)
     municipalities = pd.read_csv(data_dir / "municipalities.csv", dtype=str, keep_default_na=False)
-    country = draw_country(municipalities, rng)
+    country = draw_country(municipalities, rng, associations)
     cells = allocate(country, participations, rng)
     pools = _person_pools(cells, len(country.associations))
     tmp = out.with_name(out.name + ".building")
@@ -344,7 +346,7 @@ def generate(out: Path, participations: int, seed: int, data_dir: Path) -> dict[
         anonymous = anonymous_counts(country, cells, rng)
         if len(anonymous):
             db._insert(con, "anonymous_participants", anonymous)
-        queries.create_views(con)
+        queries.refresh_aggregates(con)
         con.execute("INSERT INTO build_info VALUES ('kind', 'synthetic'), ('seed', ?), ('participations', ?), "
                     "('built_at', ?)", [str(seed), str(participations), dt.datetime.now().isoformat(timespec="seconds")])
         con.execute("CHECKPOINT")

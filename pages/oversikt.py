@@ -12,7 +12,7 @@ last = f.years[1]
 prev = f.with_years(last - 1, last)
 flow = ui.query("participant_flow", prev).set_index("year")
 gender = ui.query("gender_split", prev)
-time = ui.query("time_in_intervention", prev).set_index("year")
+time = ui.query("mean_time", prev).set_index("year")
 steps = ui.query("positive_steps", prev).set_index("year")
 follow = ui.query("followup", prev)
 follow = follow[follow.horizon == "6m"].set_index("year")

@@ -44,13 +44,14 @@ def insert_records(con, records: list[dict]) -> None:
     df = pd.DataFrame(records)
     df.insert(0, "participation_id", range(1, len(df) + 1))
     db.insert_participations(con, df)
+    queries.refresh_aggregates(con)
 
 
 @pytest.fixture()
 def tiny(tmp_path):
     """A database with the reference data and no records; returns a writable connection."""
     con = db.init_database(tmp_path / "tiny.duckdb", DATA)
-    queries.create_views(con)
+    queries.refresh_aggregates(con)
     yield con
     con.close()
 

@@ -76,7 +76,7 @@ def live(tmp_path) -> Path:
     """An empty database (reference data only), as `python -m finsam init` makes it."""
     path = tmp_path / "finsam.duckdb"
     con = db.init_database(path, DATA)
-    q.create_views(con)
+    q.refresh_aggregates(con)
     con.close()
     return path
 
@@ -329,7 +329,7 @@ def test_readers_see_the_data_before_or_after_an_import_never_half(live, tmp_pat
 def test_random_malformed_rows_never_change_the_database_on_rejection(tmp_path_factory, cells, fmt):
     path = tmp_path_factory.mktemp("h") / "finsam.duckdb"
     con = db.init_database(path, DATA)
-    q.create_views(con)
+    q.refresh_aggregates(con)
     con.close()
     before = sha(path)
     rows = [r[:] for r in ROWS]

@@ -74,6 +74,7 @@ def small(tiny, tmp_path):
              for i in range(2)]
     insert_records(tiny, recs)
     tiny.execute("UPDATE intervention SET first_year = 2024, last_year = 2024")
+    q.refresh_aggregates(tiny)
     tiny.execute("CHECKPOINT")
     return tiny
 

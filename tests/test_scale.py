@@ -1,0 +1,151 @@
+"""The synthetic national database and the benchmark, on small sizes: generate writes a valid database with
+the schema's rules, bench runs on it, and finsam and the pandas baseline give the same answers. Timings are
+printed by bench, never asserted here (the machines are shared and noisy)."""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from conftest import DATA, ROOT
+from finsam import bench, db, queries as q
+from finsam.scale import ASSOCIATIONS, generate
+
+N = 30_000
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "finsam", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=900)
+
+
+@pytest.fixture(scope="module")
+def national(tmp_path_factory):
+    path = tmp_path_factory.mktemp("scale") / "national.duckdb"
+    generate(path, N, seed=7, data_dir=DATA)
+    con = db.connect(path, read_only=True)
+    yield con
+    con.close()
+
+
+def one(con, sql: str):
+    return con.execute(sql).fetchone()[0]
+
+
+def test_generate_writes_the_size_asked_over_all_290_municipalities(national):
+    assert one(national, "SELECT count(*) FROM participation") == N
+    assert one(national, "SELECT count(*) FROM association") == ASSOCIATIONS
+    assert one(national, "SELECT count(*) FROM municipality") == 290
+    assert one(national, "SELECT count(DISTINCT municipality_code) FROM association_municipality") == 290
+    assert one(national, "SELECT count(*) FROM association_municipality") == 290
+    assert one(national, "SELECT count(DISTINCT municipality_code) FROM participation") == 290
+    assert one(national, "SELECT value FROM build_info WHERE key = 'kind'") == "synthetic"
+    assert not one(national, "SELECT bool_or(is_demo) FROM association")
+    assert not one(national, "SELECT bool_or(is_demo) FROM participation")
+    assert one(national, "SELECT min(year(start_date)) FROM participation") == 2006
+    assert one(national, "SELECT max(year(start_date)) FROM participation") == 2025
+    assert one(national, "SELECT sum(participant_count) FROM anonymous_participants") > 0
+
+
+def test_every_association_has_several_interventions_with_records_and_covered_years(national):
+    per = national.execute("""
+        SELECT a.association_id, count(DISTINCT i.intervention_id) FILTER (i.kind = 'individual') AS individual,
+               count(DISTINCT p.intervention_id) AS with_records,
+               bool_and(i.first_year IS NOT NULL AND i.last_year IS NOT NULL) AS years_set
+        FROM association a JOIN intervention i USING (association_id)
+        LEFT JOIN participation p ON p.association_id = i.association_id AND p.intervention_id = i.intervention_id
+        GROUP BY ALL""").df()
+    assert len(per) == ASSOCIATIONS
+    assert (per.individual >= 2).all() and (per.with_records >= 2).all() and per.years_set.all()
+    # a participation lies in its intervention's covered years
+    assert one(national, """SELECT count(*) FROM participation p JOIN intervention i USING (association_id, intervention_id)
+        WHERE year(p.start_date) NOT BETWEEN i.first_year AND i.last_year
+           OR year(p.end_date) > i.last_year""") == 0
+
+
+def test_population_shares_cover_each_association(national):
+    shares = national.execute("""SELECT association_id, sum(population_share_pct) AS total, count(*) AS members
+        FROM population_share GROUP BY ALL""").df()
+    assert len(shares) == ASSOCIATIONS and shares.members.sum() == 290
+    assert shares.total.between(99.8, 100.2).all()
+
+
+def test_the_schema_rules_hold_on_every_record(national):
+    """The inserts passed the schema's constraints; the rules restated, so a schema change cannot hide a break."""
+    violations = {
+        "ended without exit reason or the reverse": "(end_date IS NULL) != (exit_reason IS NULL)",
+        "end before start": "end_date < start_date",
+        "positive step while ongoing": "end_date IS NULL AND has_positive_step IS NOT NULL",
+        "follow-up while ongoing": "end_date IS NULL AND (followup_6m != 'ej_aktuell' OR followup_18m != 'ej_aktuell')",
+        "follow-up without a positive step": "coalesce(NOT has_positive_step, true) AND followup_6m != 'ej_aktuell'",
+        "younger than 10": "birth_year > year(start_date) - 10",
+        "personnummer-shaped person id": r"regexp_matches(person_id, '^\s*(19|20)?[0-9]{6}\s*[-+]?\s*[0-9]{4}\s*$')",
+    }
+    for rule, where in violations.items():
+        assert one(national, f"SELECT count(*) FROM participation WHERE {where}") == 0, rule
+    assert one(national, """SELECT count(*) FROM participation p ANTI JOIN association_municipality am
+        USING (association_id, municipality_code)""") == 0
+    assert one(national, """SELECT count(*) - count(DISTINCT (association_id, intervention_id, person_id, start_date))
+        FROM participation""") == 0
+
+
+def test_distributions_are_shaped_like_the_reports(national):
+    shape = national.execute("""SELECT avg((gender = 'kvinna')::INT) AS women, avg((end_date IS NULL)::INT) AS ongoing,
+        avg(has_positive_step::INT) FILTER (end_date IS NOT NULL) AS positive,
+        avg(date_diff('day', start_date, end_date)) AS mean_days,
+        count(*) FILTER (referral_source = 'FK') > count(*) FILTER (referral_source = 'Soc') AS fk_first,
+        count(DISTINCT (association_id, person_id)) < count(*) AS persons_return
+        FROM participation""").df().iloc[0]
+    assert 0.5 < shape.women < 0.66
+    assert 0.01 < shape.ongoing < 0.15
+    assert 0.55 < shape.positive < 0.75
+    assert 150 < shape.mean_days < 330
+    assert shape.fk_first and shape.persons_return
+
+
+def test_generate_from_the_command_line_is_deterministic(tmp_path):
+    tables = []
+    for name in ("a", "b"):
+        path = tmp_path / f"{name}.duckdb"
+        r = run("generate", "--participations", "3000", "--out", str(path), "--seed", "5")
+        assert r.returncode == 0, r.stderr
+        assert re.match(rf"generated {re.escape(str(path))}: 3000 synthetic participations, {ASSOCIATIONS} associations", r.stdout)
+        con = db.connect(path, read_only=True)
+        tables.append(con.execute("SELECT * FROM participation ORDER BY participation_id").df())
+        con.close()
+    pd.testing.assert_frame_equal(tables[0], tables[1])
+
+
+def test_the_pandas_baseline_agrees_with_finsam_on_every_page_call_of_the_demo(demo_db, demo_con):
+    sel = bench.selections(demo_con)
+    latest = {a: q.year_range(demo_con, (a,))[1] for a in q.associations(demo_con).association_id}
+    calls = {c for f in sel.values() for page in bench.page_calls(f, latest, with_money=True).values() for c in page}
+    answers = {c: c.answer(demo_con) for c in calls if c.filters is not None}
+    baseline = bench.PandasBaseline.load(str(demo_db))
+    differ = {f"{c.name}{dict(c.kwargs)} {c.filters}": bench.difference(a, baseline.run(c)) for c, a in answers.items()}
+    assert {k: v for k, v in differ.items() if v} == {}
+    assert len(answers) > 50
+
+
+def test_the_agreement_check_sees_a_changed_value(demo_con):
+    ours = q.exit_reasons(demo_con, q.Filters(years=(2024, 2024), associations=("Sydnärke",)))
+    theirs = ours.sample(frac=1, random_state=1)
+    assert bench.difference(ours, theirs) is None  # row order does not matter
+    theirs = theirs.assign(ended=theirs.ended + (theirs.index == theirs.index[0]))
+    assert "ended" in bench.difference(ours, theirs)
+
+
+def test_bench_runs_and_both_implementations_agree(tmp_path):
+    path = tmp_path / "small.duckdb"
+    generate(path, 20_000, seed=3, data_dir=DATA, associations=24)
+    r = run("bench", "--db", str(path), "--repeat", "1")
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    assert "agreement: " in r.stdout and " 0 differ" in r.stdout
+    for page in ("oversikt", "kon", "remittenter", "tid", "uppfoljning", "kommuner", "avslut", "jamfor"):
+        assert re.search(rf"^  {page} ", r.stdout, re.M), page
+    last = r.stdout.strip().splitlines()[-1]
+    assert re.fullmatch(r"bench 20000 participations: finsam warm median \S+ \S+ \(all pages\), cold \S+ \S+; "
+                        r"pandas \S+ \S+; pandas/finsam time x[\d.]+, memory x[\d.]+; agree", last), last
