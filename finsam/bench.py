@@ -63,7 +63,8 @@ def page_calls(f: q.Filters, latest: dict[str, int], with_money: bool) -> dict[s
     key_figures = [Call("participant_flow", both), Call("gender_split", both), Call("time_in_intervention", both),
                    Call("positive_steps", both), Call("followup", both)]
     return {
-        "oversikt": [flow] + key_figures,
+        "oversikt": [flow, Call("participant_flow", both), Call("gender_split", both), Call("mean_time", both),
+                     Call("positive_steps", both), Call("followup", both)],
         "kon": [flow, Call("gender_split", f), Call("gender_split", f, (("by", BY_INTERVENTION),))],
         "remittenter": [flow, Call("referral_split", f), Call("referral_by_municipality", f.with_years(last, last))],
         "tid": [flow, Call("time_in_intervention", f), Call("time_distribution", f),
@@ -285,13 +286,12 @@ class PandasBaseline:
 
     def participant_flow(self, f: q.Filters, by=()) -> pd.DataFrame:
         by = list(by)
-        flow = self.per_year(self.parts(f, by + ["person_id"]), by, lambda g: g.agg(
-            participations=("is_new", "size"), new=("is_new", "sum"), ended=("is_ended", "sum"),
-            persons=("person_id", "nunique")))
+        flow = self.per_year(self.parts(f, by), by, lambda g: g.agg(
+            participations=("is_new", "size"), new=("is_new", "sum"), ended=("is_ended", "sum")))
         keys = self.years(f)[by + ["year"]].drop_duplicates()
         an = self.anon(f).groupby(by + ["year"]).participant_count.sum().rename("anonymous").reset_index()
         out = keys.merge(flow, how="left", on=by + ["year"]).merge(an, how="left", on=by + ["year"])
-        counts = ["participations", "new", "ended", "persons", "anonymous"]
+        counts = ["participations", "new", "ended", "anonymous"]
         out[counts] = out[counts].fillna(0).astype("int64")
         out["ongoing"] = out.participations - out.ended
         out["participants_total"] = out.participations + out.anonymous
@@ -360,6 +360,9 @@ class PandasBaseline:
         out["mean_months"] = out.mean_days / q.DAYS_PER_MONTH
         return out
 
+    def mean_time(self, f: q.Filters, by=()) -> pd.DataFrame:
+        return self.time_in_intervention(f, by).drop(columns=["median_days"])
+
     def time_distribution(self, f: q.Filters, by=()) -> pd.DataFrame:
         by = list(by)
         upper = np.array([hi for _lo, hi, _label in q.DAY_BANDS])
@@ -408,7 +411,7 @@ class PandasBaseline:
         gender = self.gender_split(f, by)
         women = gender[gender.gender == "kvinna"][keys + ["share_pct"]].rename(columns={"share_pct": "women_share_pct"})
         time_ = self.time_in_intervention(f, by)[keys + ["mean_months"]]
-        steps = self.positive_steps(f, by)[keys + ["share_pct"]].rename(columns={"share_pct": "positive_share_pct"})
+        steps = self.positive_steps(f, by)[keys + ["share_pct"]].rename(columns={"share_pct": "positive_step_pct"})
         fu = self.followup(f, by)
         fu = fu[fu.horizon == "6m"][keys + ["retained_share_pct"]].rename(columns={"retained_share_pct": "retained_6m_pct"})
         for part in (women, time_, steps, fu):

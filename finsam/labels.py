@@ -74,7 +74,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "positive_share_pct": ("Andel positiva svar (%)", "Share of positive answers (%)"),
     "positive_share_pct_answers": ("Andel positiva svar (%)", "Share of positive answers (%)"),
     "change_pct": ("Förändring från året före (%-enheter)", "Change from the year before (points)"),
-    "positive_share_pct": ("Positiv stegförflyttning (%)", "Positive step (%)"),
+    "positive_step_pct": ("Positiv stegförflyttning (%)", "Positive step (%)"),
     "retained_6m_pct": ("Behållit efter 6 mån (%)", "Kept after 6 months (%)"),
 }
 

@@ -78,7 +78,7 @@ SPECS: dict[str, Spec] = {
     "surveys": Spec(rates_if_known={"positive_share_pct": "respondents", "change_pct": "respondents"}),
     "key_figures": Spec(counts=("participants_total", "new", "ended"),
                         rates={"women_share_pct": "participants_total", "mean_months": "ended",
-                               "positive_share_pct": "ended", "retained_6m_pct": "ended"}),
+                               "positive_step_pct": "ended", "retained_6m_pct": "ended"}),
 }
 GROUP_COLUMNS = ("association_id", "intervention_id", "year")
 

@@ -509,13 +509,13 @@ def import_log(con) -> pd.DataFrame:
 
 def key_figures(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
     """Per year (and group): participants_total, new, ended, women_share_pct, mean_months,
-    positive_share_pct and retained_6m_pct: the board's key figures, composed from the queries above."""
+    positive_step_pct and retained_6m_pct: the board's key figures, composed from the queries above."""
     keys = list(by) + ["year"]
     flow = participant_flow(con, f, by)[keys + ["participants_total", "new", "ended"]]
     gender = gender_split(con, f, by)
     women = gender[gender.gender == "kvinna"][keys + ["share_pct"]].rename(columns={"share_pct": "women_share_pct"})
     time = mean_time(con, f, by)[keys + ["mean_months"]]
-    steps = positive_steps(con, f, by)[keys + ["share_pct"]].rename(columns={"share_pct": "positive_share_pct"})
+    steps = positive_steps(con, f, by)[keys + ["share_pct"]].rename(columns={"share_pct": "positive_step_pct"})
     fu = followup(con, f, by)
     fu = fu[fu.horizon == "6m"][keys + ["retained_share_pct"]].rename(columns={"retained_share_pct": "retained_6m_pct"})
     out = flow

@@ -11,7 +11,7 @@ from finsam.labels import col, t
 p = ui.page("page_compare")
 lang, f = p.lang, p.filters
 measures = [("participants_total", t("short_participants", lang)), ("women_share_pct", t("short_women", lang)),
-            ("mean_months", t("short_time", lang)), ("positive_share_pct", t("short_positive", lang)),
+            ("mean_months", t("short_time", lang)), ("positive_step_pct", t("short_positive", lang)),
             ("retained_6m_pct", t("short_retained", lang))]
 years = list(range(f.years[0], f.years[1] + 1))
 
