@@ -92,11 +92,11 @@ def protect(name: str, df: pd.DataFrame, protection: Protection) -> pd.DataFrame
     t = protection.threshold
     if name == "followup":
         out["_answered"] = out["kept"] + out["not_kept"]
-    hidden = pd.DataFrame(False, index=out.index, columns=list(spec.counts))
-    for c in spec.counts:
-        v = out[c]
-        hidden[c] = (v >= 1) & (v < t)
-    _secondary(out, hidden, spec)
+    values = out[list(spec.counts)].to_numpy(dtype="float64", na_value=np.nan) if spec.counts else None
+    hidden = pd.DataFrame((values >= 1) & (values < t) if spec.counts else np.zeros((len(out), 0), bool),
+                          index=out.index, columns=list(spec.counts))
+    if hidden.to_numpy().any():
+        _secondary(out, hidden, spec)
     for rate, n in spec.rates.items():
         if rate in out:
             small = out[n].isna() | (out[n] < t)

@@ -95,21 +95,23 @@ def _years_cte(f: Filters) -> tuple[str, list]:
     return sql, s.params
 
 
-def _records_cte(f: Filters) -> tuple[str, list]:
+def _records_cte(f: Filters, columns: str = "*") -> tuple[str, list]:
     s = _Sql()
     s.add_in("association_id", f.associations)
     s.add_in("intervention_id", f.interventions)
     s.add_in("municipality_code", f.municipalities)
     s.add_in("gender", f.genders)
     s.add_in("referral_source", f.referral_sources)
-    return f"recs AS (SELECT * FROM participation WHERE {s.where()})", s.params
+    return f"recs AS (SELECT {columns} FROM participation WHERE {s.where()})", s.params
 
 
-def _base(f: Filters) -> tuple[str, list]:
+def _base(f: Filters, columns: str = "*") -> tuple[str, list]:
     """CTEs years, recs and yp (one row per participation and year it takes part in, with flags).
-    The expansion unnests each record's years (no range join), bounded by its intervention's years."""
+    The expansion unnests each record's years (no range join), bounded by its intervention's years.
+    columns: the record columns the query needs besides the keys and dates (fewer is faster)."""
     ysql, yparams = _years_cte(f)
-    rsql, rparams = _records_cte(f)
+    keep = "*" if columns == "*" else f"association_id, intervention_id, start_date, end_date, {columns}"
+    rsql, rparams = _records_cte(f, keep)
     sql = f"""WITH {ysql}, {rsql},
     spans AS (SELECT association_id, intervention_id, min(year) AS first_year, max(year) AS last_year
               FROM years GROUP BY ALL),
@@ -248,7 +250,7 @@ def participant_flow(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
 def unique_persons(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
     """Per year: persons, the unique person ids among the participations taking part (a person with two
     participations in a year counts once). Read from the records."""
-    base, params = _base(f)
+    base, params = _base(f, "person_id")
     g, _ = _by(by)
     return _run(con, f"""{base}
     SELECT {g}year, count(DISTINCT person_id) AS persons FROM yp GROUP BY ALL ORDER BY ALL""", params)
@@ -341,7 +343,7 @@ def time_in_intervention(con, f: Filters, by: Sequence[str] = (), split: str | N
     year: ended, mean_days, median_days, mean_months (days / 30)."""
     if split not in (None, "exit_reason", "assignment"):
         raise ValueError(split)
-    base, params = _base(f)
+    base, params = _base(f, "exit_reason, assignment")
     g, _ = _by(by)
     extra = f"coalesce({split}, '') AS {split}, " if split else ""
     sql = f"""{base}
@@ -364,7 +366,7 @@ def mean_time(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
 
 def time_distribution(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
     """Per year and band of days in intervention (ended that year): band, band_order, ended."""
-    base, params = _base(f)
+    base, params = _base(f, "exit_reason")
     g, _ = _by(by)
     case = " ".join(f"WHEN days_in_intervention BETWEEN {lo} AND {hi} THEN {i}" for i, (lo, hi, _l) in enumerate(DAY_BANDS))
     labels = " ".join(f"WHEN {i} THEN '{label}'" for i, (_lo, _hi, label) in enumerate(DAY_BANDS))
@@ -420,7 +422,7 @@ def background(con, f: Filters, variable: str, by: Sequence[str] = ()) -> pd.Dat
     """Per year and code of a background variable: participations and share_pct. age_band, education and
     public_support_time are over new participations (at start), income_before and income_after over
     ended ones. Missing values are the code ''."""
-    base, params = _base(f)
+    base, params = _base(f, "birth_year, education, public_support_time, income_before, income_after")
     g, _ = _by(by)
     if variable == "age_band":
         value = """(SELECT code FROM age_band b WHERE year(start_date) - birth_year BETWEEN b.min_age AND b.max_age)"""
