@@ -13,7 +13,30 @@ CODE_LISTS = ["gender", "referral_source", "exit_reason", "assignment", "followu
 
 
 def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(str(path), read_only=read_only)
+    """A connection to the file. A reader gets its own in-memory instance with the file attached, not
+    DuckDB's per-path shared instance: after an import swaps in a new file, a new reader must see the new
+    file even while older readers still hold the old one. Use cursor() for a cursor of such a reader."""
+    if not read_only:
+        return duckdb.connect(str(path))
+    con = duckdb.connect(":memory:")
+    con.execute(f"ATTACH '{_quote(str(path))}' AS {LIVE} (READ_ONLY)")
+    con.execute(f"USE {LIVE}")
+    return con
+
+
+LIVE = "live"
+
+
+def _quote(text: str) -> str:
+    return text.replace("'", "''")
+
+
+def cursor(con: duckdb.DuckDBPyConnection):
+    """A cursor that reads the attached file like its connection does (cursors start in the default db)."""
+    cur = con.cursor()
+    if con.execute("SELECT current_database()").fetchone()[0] == LIVE:
+        cur.execute(f"USE {LIVE}")
+    return cur
 
 
 def _read_csv(path: Path) -> pd.DataFrame:

@@ -61,7 +61,7 @@ def connection():
 @st.cache_data(max_entries=2000, show_spinner=False)
 def _cached(name: str, filters: q.Filters, version: str, protection: Protection, access: Access,
             kwargs: tuple) -> pd.DataFrame:
-    cursor = _connection(str(db_path()), version).cursor()
+    cursor = db.cursor(_connection(str(db_path()), version))
     try:
         return q.run(cursor, name, filters, protection, access, **dict(kwargs))
     finally:
@@ -87,7 +87,7 @@ def protection() -> Protection:
 
 @st.cache_data(max_entries=50, show_spinner=False)
 def _cached_plain(name: str, version: str, args: tuple):
-    cursor = _connection(str(db_path()), version).cursor()
+    cursor = db.cursor(_connection(str(db_path()), version))
     try:
         return getattr(q, name)(cursor, *args)
     finally:
@@ -333,7 +333,7 @@ def _reconciliation(version: str) -> pd.DataFrame:
     from finsam import figures, reconcile
     from finsam.privacy import OFF
 
-    cursor = _connection(str(db_path()), version).cursor()
+    cursor = db.cursor(_connection(str(db_path()), version))
     try:
         with_records = set(cursor.execute(
             "SELECT DISTINCT association_id, intervention_id FROM participation").fetchall())

@@ -2,7 +2,7 @@
 the result; templates, the import log, and removing an association's demo records."""
 import streamlit as st
 
-from finsam import importer, ui
+from finsam import db, importer, ui
 from finsam.export import excel_csv
 from finsam.labels import t
 
@@ -29,7 +29,7 @@ valid_only = st.checkbox(t("imp_valid_only", lang), key="imp_valid_only")
 
 if upload is not None:
     content = upload.getvalue()
-    options = dict(association=assoc or None, sheet=sheet or None, kind=kind, reader=ui.connection().cursor())
+    options = dict(association=assoc or None, sheet=sheet or None, kind=kind, reader=db.cursor(ui.connection()))
     try:
         check = importer.import_file(ui.db_path(), upload.name, content, dry_run=True, **options)
     except importer.ImportRejected as e:

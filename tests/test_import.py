@@ -313,7 +313,9 @@ def test_readers_see_the_data_before_or_after_an_import_never_half(live, tmp_pat
         t.start()
     result = subprocess.run([sys.executable, "-m", "finsam", "import", str(src), "--db", str(live)], cwd=ROOT,
                             capture_output=True, text=True, timeout=300)
-    time.sleep(0.3)
+    deadline = time.monotonic() + 20
+    while 3003 not in seen and time.monotonic() < deadline:  # new readers see the new file
+        time.sleep(0.1)
     stop.set()
     for t in threads:
         t.join()
