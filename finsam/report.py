@@ -457,6 +457,44 @@ def _trend(ctx: _Context) -> Section:
                                            f"{MISSING} = ingen uppgift (ingen avslutad eller ingen uppföljning)."])
 
 
+def _economy(ctx: _Context) -> Section | None:
+    """Budget against used funds per intervention, cost per participant (and per positive step)."""
+    df = ctx.query("economy", replace(ctx.sel.filters(), municipalities=()))
+    df = df[df.year.isin(ctx.sel.years)].reset_index(drop=True)
+    if df.empty:
+        return None
+    columns = ["Insats", "År", col("granted_sek", LANG), col("used_sek", LANG), col("deviation_sek", LANG),
+               col("cost_per_participant_sek", LANG), col("cost_per_positive_sek", LANG)]
+    rows = [[r.intervention_id, str(int(r.year)), fmt(r.granted_sek), fmt(r.used_sek), fmt(r.deviation_sek),
+             fmt(r.cost_per_participant_sek), fmt(r.cost_per_positive_sek)] for r in df.itertuples()]
+    now = df[df.year == ctx.y]
+    used, participants = now.used_sek.sum(), now.participants.sum(skipna=False)
+    sentence = (f"{fmt(used)} kr användes {ctx.y} av beviljade {fmt(now.granted_sek.sum())} kr"
+                + (f", {fmt(used / participants)} kr per deltagare." if participants == participants and participants
+                   else "."))
+    return Section("economy", "Ekonomi", sentence, charts.economy(df, LANG, ctx.subtitle), _table(rows, columns),
+                   ["Kostnad per deltagare = använda medel / alla som deltog i insatsen under året."], text_columns=2)
+
+
+def _surveys(ctx: _Context) -> Section | None:
+    """The NNS indicator questions (share of positive answers) and the violence survey, with n."""
+    nns = ctx.run("surveys", survey="nns")
+    violence = ctx.run("surveys", survey="violence")
+    if nns.empty and violence.empty:
+        return None
+    both = pd.concat([nns.assign(kind="NNS"), violence.assign(kind="Våld")], ignore_index=True)
+    columns = ["Enkät", "Fråga", "År", col("respondents", LANG), col("positive_share_pct", LANG)]
+    rows = [[r.kind, r.question_text if r.answer_group == "all" else f"{r.question_text} ({r.answer_group})",
+             str(int(r.year)), fmt(r.respondents), pct(r.positive_share_pct)] for r in both.itertuples()]
+    latest = violence[(violence.year == ctx.y) & (violence.answer_group == "all")]
+    sentence = (f"{pct(latest.positive_share_pct.iloc[0])} av de nya deltagarna {ctx.y} hade varit utsatta för våld."
+                if not latest.empty else f"Enkätsvaren för {', '.join(str(y) for y in ctx.sel.years)}.")
+    figure = charts.survey(nns, LANG, t("t_nns", LANG), ctx.subtitle) if not nns.empty else \
+        charts.violence(violence, ctx.labels.get("gender", {}), LANG, ctx.subtitle)
+    return Section("surveys", "Enkäter", sentence, figure, _table(rows, columns),
+                   ["Andelar över färre än 5 svarande visas inte."], text_columns=2)
+
+
 def _build_info(con) -> dict[str, str]:
     return dict(con.execute("SELECT key, value FROM build_info").fetchall())
 
@@ -484,7 +522,7 @@ def _data_note(ctx: _Context, demo: bool, scope: str) -> Section:
     return Section("data", "Om underlaget", "Var siffrorna kommer ifrån och vad som inte visas.", notes=lines)
 
 
-SECTIONS = (_flow, _municipalities, _gender, _referrals, _time, _exits, _followup, _trend)
+SECTIONS = (_flow, _municipalities, _gender, _referrals, _time, _exits, _followup, _trend, _economy, _surveys)
 
 
 def build(con, sel: Selection, access: Access = ADMIN, progress: Progress | None = None,
@@ -518,7 +556,9 @@ def build(con, sel: Selection, access: Access = ADMIN, progress: Progress | None
     sections = []
     for i, make in enumerate(SECTIONS):
         progress(0.3 * i / len(SECTIONS), "Räknar fram siffrorna …")
-        sections.append(make(ctx))
+        section = make(ctx)
+        if section is not None:  # economy and surveys only where the association has such figures
+            sections.append(section)
     sections.append(_data_note(ctx, demo, scope))
     with_figure = [s for s in sections if s.figure is not None]
     for i in range(0, len(with_figure), 2):

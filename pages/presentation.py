@@ -101,6 +101,16 @@ def screens(lang: str, f, subtitle: str) -> list[tuple[str, object]]:
                                                                       subtitle))]
     if (ui.query("followup", f).due.fillna(1) > 0).any():
         out.append((t("t_followup", lang), lambda: charts.followup(ui.query("followup", f), lang, subtitle)))
+    economy = ui.query("economy", f)
+    if not economy[economy.kind == "individual"].empty:
+        out.append((t("t_economy", lang), lambda: charts.economy(economy[economy.kind == "individual"], lang, subtitle)))
+    nns = ui.query("surveys", f, survey="nns")
+    if not nns.empty:
+        out.append((t("t_nns", lang), lambda: charts.survey(nns, lang, t("t_nns", lang), subtitle)))
+    violence = ui.query("surveys", f, survey="violence")
+    if not violence.empty:
+        out.append((t("t_violence", lang),
+                    lambda: charts.violence(violence, labels["gender"], lang, subtitle)))
     return out
 
 
