@@ -54,9 +54,9 @@ class Call:
         return getattr(q, self.name)(con, self.filters, **dict(self.kwargs))
 
 
-def page_calls(f: q.Filters, latest: dict[str, int], with_money: bool) -> dict[str, list[Call]]:
-    """Per page, the calls it makes for selection f, each once (the app caches repeats). latest: each
-    association's last year (jamfor); with_money: the database has budget rows (ekonomi goes on)."""
+def page_calls(f: q.Filters, span: tuple[int, int], with_money: bool) -> dict[str, list[Call]]:
+    """Per page, the calls it makes for selection f, each once (the app caches repeats). span: the years of
+    all associations (jamfor); with_money: the database has budget rows (ekonomi goes on)."""
     last = f.years[1]
     both = f.with_years(last - 1, last)
     flow = Call("participant_flow", f)  # ui.page(), before every page
@@ -77,10 +77,9 @@ def page_calls(f: q.Filters, latest: dict[str, int], with_money: bool) -> dict[s
         "ekonomi": [flow, Call("economy", f)] + ([Call("economy", f, (("by", ("association_id",)),))]
                                                  if with_money else []),
         "enkater": [flow, Call("surveys", f, (("survey", "nns"),)), Call("surveys", f, (("survey", "violence"),))],
-        "jamfor": [flow] + [c for a, year in latest.items() for c in (
-            Call("year_range", None, ((a,),)),
-            Call("key_figures", replace(f, associations=(a,), interventions=(), municipalities=(), years=(year, year)),
-                 (("by", ("association_id",)),)))] + [Call("key_figures", f)],
+        "jamfor": [flow, Call("year_range", None, ((),)),
+                   Call("key_figures", replace(f, associations=(), interventions=(), municipalities=(), years=span),
+                        (("by", ("association_id",)),)), Call("key_figures", f)],
         # the first screen: the key figures, and the checks that decide which screens follow
         "presentation": [flow, Call("referral_split", f), Call("exit_reasons", f), Call("followup", f)] + key_figures,
     }
@@ -128,6 +127,13 @@ def _peak_bytes() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+def _connect(path) -> duckdb.DuckDBPyConnection:
+    """Read-only and without DuckDB's progress bar (it would print into the report)."""
+    con = db.connect(path, read_only=True)
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
 def _rows(result) -> int:
     return len(result) if isinstance(result, pd.DataFrame) else 1
 
@@ -138,7 +144,7 @@ def finsam_worker(path: str, calls: list[Call], repeat: int) -> dict:
     out = {}
     for call in calls:
         _reset_peak()
-        con = db.connect(path, read_only=True)
+        con = _connect(path)
         started = time.perf_counter()
         result = call.run(con)
         cold = time.perf_counter() - started
@@ -208,7 +214,7 @@ class PandasBaseline:
 
     @classmethod
     def load(cls, path: str) -> "PandasBaseline":
-        con = duckdb.connect(path, read_only=True)
+        con = _connect(path)
         try:
             records = con.execute(f"SELECT {', '.join(cls.RECORD_COLUMNS)} FROM participation").df()
             for col in ("start_date", "end_date"):
@@ -510,17 +516,16 @@ def _page_rows(plan: dict[tuple[str, str], list[Call]], fs: dict, pandas: dict) 
 
 def bench(path: Path, repeat: int) -> str:
     """Print the report for one database; return its summary line."""
-    con = db.connect(path, read_only=True)
+    con = _connect(path)
     try:
         n = con.execute("SELECT count(*) FROM participation").fetchone()[0]
         n_assoc = con.execute("SELECT count(*) FROM association").fetchone()[0]
         with_money = con.execute("SELECT count(*) FROM budget").fetchone()[0] > 0
         sel = selections(con)
-        spans = {a: q.year_range(con, (a,)) for a in q.associations(con).association_id}
-        latest = {a: span[1] for a, span in spans.items() if span}
+        span = q.year_range(con, ())
     finally:
         con.close()
-    plan = {(s, page): calls for s, f in sel.items() for page, calls in page_calls(f, latest, with_money).items()}
+    plan = {(s, page): calls for s, f in sel.items() for page, calls in page_calls(f, span, with_money).items()}
     panel = {(s, PANEL): panel_calls(f) for s, f in sel.items()}
     page_distinct = list(dict.fromkeys(c for calls in plan.values() for c in calls))
     distinct = list(dict.fromkeys(page_distinct + [c for calls in panel.values() for c in calls]))

@@ -2,7 +2,6 @@
 figures beside them where the records do not reach."""
 from dataclasses import replace
 
-import pandas as pd
 import streamlit as st
 
 from finsam import charts, ui
@@ -19,14 +18,13 @@ choice = st.selectbox(t("years", lang), ["latest"] + years, key="compare_year",
                       format_func=lambda y: t("latest_per_association", lang) if y == "latest" else str(y))
 # every association, for the same gender and referral sources (interventions and municipalities belong to
 # one association each, so they do not carry over); each at its latest year or all at one year
-rows = []
-for a in ui.lookup("associations").association_id:
-    span = ui.lookup("year_range", (a,))
-    year = span[1] if choice == "latest" else choice
-    peer = replace(f, associations=(a,), interventions=(), municipalities=(), years=(year, year))
-    rows.append(ui.query("key_figures", peer, by=("association_id",)))
-by_assoc = pd.concat(rows, ignore_index=True)
-by_assoc = by_assoc[by_assoc.participants_total > 0]
+span = ui.lookup("year_range", ())
+peers = replace(f, associations=(), interventions=(), municipalities=(),
+                years=span if choice == "latest" else (choice, choice))
+by_assoc = ui.query("key_figures", peers, by=("association_id",))  # one query for every association
+by_assoc = by_assoc[by_assoc.participants_total.isna() | (by_assoc.participants_total > 0)]
+if choice == "latest":  # each association at its own latest year with participants
+    by_assoc = by_assoc[by_assoc.year == by_assoc.groupby("association_id").year.transform("max")]
 by_assoc["group"] = by_assoc.association_id + " " + by_assoc.year.astype(str)
 if by_assoc.empty:
     st.info(t("empty", lang))
