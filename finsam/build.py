@@ -65,7 +65,6 @@ def build(db_path: Path, data_dir: Path, seed: int) -> dict[str, int]:
         p.unlink(missing_ok=True)
     con = db.init_database(tmp, data_dir)
     try:
-        con.execute("UPDATE association SET is_demo = true")
         db.insert_participations(con, participations)
         if len(anonymous):
             db._insert(con, "anonymous_participants", anonymous)

@@ -443,8 +443,8 @@ def background(con, f: Filters, variable: str, by: Sequence[str] = ()) -> pd.Dat
 # --- what the filter panel offers -------------------------------------------------------------------
 
 def associations(con) -> pd.DataFrame:
-    """association_id, name_sv, name_en, is_demo."""
-    return _run(con, "SELECT association_id, name_sv, name_en, is_demo FROM association ORDER BY association_id", [])
+    """association_id, name_sv, name_en (whether one shows demo records: demo_status)."""
+    return _run(con, "SELECT association_id, name_sv, name_en FROM association ORDER BY association_id", [])
 
 
 def interventions(con, association_ids: Sequence[str] = ()) -> pd.DataFrame:

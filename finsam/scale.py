@@ -288,8 +288,7 @@ def _insert_country(con: duckdb.DuckDBPyConnection, country: Country, seed: int)
     db._insert(con, "association", pd.DataFrame({
         "association_id": assocs.association_id, "name_sv": assocs.association_id, "name_en": assocs.association_id,
         "full_name_sv": "Samordningsförbundet " + assocs.association_id
-                        + np.where(assocs.members > 1, " m.fl.", "") + " (syntetiskt)",
-        "is_demo": False}))
+                        + np.where(assocs.members > 1, " m.fl.", "") + " (syntetiskt)"}))
     members = munis.assign(association_id=assocs.association_id.to_numpy()[munis.association])
     db._insert(con, "association_municipality", members[["association_id", "municipality_code"]])
     total = members.groupby("association").population.transform("sum")

@@ -5,8 +5,7 @@ CREATE TABLE association (
     association_id VARCHAR PRIMARY KEY,
     name_sv VARCHAR NOT NULL,
     name_en VARCHAR NOT NULL,
-    full_name_sv VARCHAR NOT NULL,
-    is_demo BOOLEAN NOT NULL DEFAULT false
+    full_name_sv VARCHAR NOT NULL
 );
 
 CREATE TABLE municipality (

@@ -43,7 +43,6 @@ def test_generate_writes_the_size_asked_over_all_290_municipalities(national):
     assert one(national, "SELECT count(*) FROM association_municipality") == 290
     assert one(national, "SELECT count(DISTINCT municipality_code) FROM participation") == 290
     assert one(national, "SELECT value FROM build_info WHERE key = 'kind'") == "synthetic"
-    assert not one(national, "SELECT bool_or(is_demo) FROM association")
     assert not one(national, "SELECT bool_or(is_demo) FROM participation")
     assert one(national, "SELECT min(year(start_date)) FROM participation") == 2006
     assert one(national, "SELECT max(year(start_date)) FROM participation") == 2025
