@@ -34,7 +34,7 @@ KEY_COLUMNS = ("association_id", "intervention_id", "kind", "year", "gender", "m
                "band_order", "band", "timepoint", "question", "answer_group")
 RTOL = 1e-9
 WARM_BUDGET_S = 5.0
-PANEL = "(filter panel)"
+PANEL = "(frame)"
 
 
 @dataclass(frozen=True)
@@ -60,8 +60,7 @@ def page_calls(f: q.Filters, span: tuple[int, int], with_money: bool) -> dict[st
     last = f.years[1]
     both = f.with_years(last - 1, last)
     flow = Call("participant_flow", f)  # ui.page(), before every page
-    key_figures = [Call("participant_flow", both), Call("gender_split", both), Call("time_in_intervention", both),
-                   Call("positive_steps", both), Call("followup", both)]
+    surveys = [Call("surveys", f, (("survey", "nns"),)), Call("surveys", f, (("survey", "violence"),))]
     return {
         "oversikt": [flow, Call("participant_flow", both), Call("gender_split", both), Call("mean_time", both),
                      Call("positive_steps", both), Call("followup", both)],
@@ -76,21 +75,25 @@ def page_calls(f: q.Filters, span: tuple[int, int], with_money: bool) -> dict[st
                    Call("positive_steps", f, (("by_assignment", True),))],
         "ekonomi": [flow, Call("economy", f)] + ([Call("economy", f, (("by", ("association_id",)),))]
                                                  if with_money else []),
-        "enkater": [flow, Call("surveys", f, (("survey", "nns"),)), Call("surveys", f, (("survey", "violence"),))],
+        "enkater": [flow] + surveys,
         "jamfor": [flow, Call("year_range", None, ((),)),
                    Call("key_figures", replace(f, associations=(), interventions=(), municipalities=(), years=span),
                         (("by", ("association_id",)),)), Call("key_figures", f)],
-        # the first screen: the key figures, and the checks that decide which screens follow
-        "presentation": [flow, Call("referral_split", f), Call("exit_reasons", f), Call("followup", f)] + key_figures,
+        # the first screen: its key figures, and the checks that decide which screens follow
+        "presentation": [flow, Call("referral_split", f), Call("exit_reasons", f), Call("followup", f),
+                         Call("economy", f)] + surveys + [
+            Call("participant_flow", both), Call("gender_split", both), Call("time_in_intervention", both),
+            Call("positive_steps", both), Call("followup", both)],
     }
 
 
-def panel_calls(f: q.Filters) -> list[Call]:
-    """The filter panel's lookups (cached by the app per database version, so not part of the page totals)."""
-    scope = f.associations
+def panel_calls(f: q.Filters, association_ids: tuple[str, ...]) -> list[Call]:
+    """The frame's lookups: the filter panel (its scope: the chosen associations, else all) and the demo
+    notice. The app caches them per database version, so they are not part of the page totals."""
+    scope = f.associations or association_ids
     return [Call("associations"), Call("year_range", None, (scope,)), Call("interventions", None, (scope,)),
             Call("municipalities", None, (scope,)), Call("code_list", None, ("gender",)),
-            Call("code_list", None, ("referral_source",)), Call("is_demo", None, (scope,))]
+            Call("code_list", None, ("referral_source",)), Call("demo_status", None, (f.associations,))]
 
 
 def selections(con) -> dict[str, q.Filters]:
@@ -157,7 +160,8 @@ def finsam_worker(path: str, calls: list[Call], repeat: int) -> dict:
         con.close()
         out[call] = {"cold_s": cold, "warm_s": warm, "rows": _rows(result), "peak_bytes": _peak_bytes(),
                      "answer": answer}
-    return {"calls": out, "peak_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
+    # each call reset the peak (ru_maxrss too), so the process's peak is the largest call's
+    return {"calls": out, "peak_bytes": max(m["peak_bytes"] for m in out.values())}
 
 
 def pandas_worker(path: str, calls: list[Call]) -> dict:
@@ -523,10 +527,11 @@ def bench(path: Path, repeat: int) -> str:
         with_money = con.execute("SELECT count(*) FROM budget").fetchone()[0] > 0
         sel = selections(con)
         span = q.year_range(con, ())
+        association_ids = tuple(q.associations(con).association_id)
     finally:
         con.close()
     plan = {(s, page): calls for s, f in sel.items() for page, calls in page_calls(f, span, with_money).items()}
-    panel = {(s, PANEL): panel_calls(f) for s, f in sel.items()}
+    panel = {(s, PANEL): panel_calls(f, association_ids) for s, f in sel.items()}
     page_distinct = list(dict.fromkeys(c for calls in plan.values() for c in calls))
     distinct = list(dict.fromkeys(page_distinct + [c for calls in panel.values() for c in calls]))
     fs = _in_process(finsam_worker, str(path), distinct, repeat)
