@@ -62,8 +62,7 @@ def page_calls(f: q.Filters, span: tuple[int, int], with_money: bool) -> dict[st
     flow = Call("participant_flow", f)  # ui.page(), before every page
     surveys = [Call("surveys", f, (("survey", "nns"),)), Call("surveys", f, (("survey", "violence"),))]
     return {
-        "oversikt": [flow, Call("participant_flow", both), Call("gender_split", both), Call("mean_time", both),
-                     Call("positive_steps", both), Call("followup", both)],
+        "oversikt": [flow, Call("key_figures", both)],
         "kon": [flow, Call("gender_split", f), Call("gender_split", f, (("by", BY_INTERVENTION),))],
         "remittenter": [flow, Call("referral_split", f), Call("referral_by_municipality", f.with_years(last, last))],
         "tid": [flow, Call("time_in_intervention", f), Call("time_distribution", f),
@@ -81,9 +80,7 @@ def page_calls(f: q.Filters, span: tuple[int, int], with_money: bool) -> dict[st
                         (("by", ("association_id",)),)), Call("key_figures", f)],
         # the first screen: its key figures, and the checks that decide which screens follow
         "presentation": [flow, Call("referral_split", f), Call("exit_reasons", f), Call("followup", f),
-                         Call("economy", f)] + surveys + [
-            Call("participant_flow", both), Call("gender_split", both), Call("time_in_intervention", both),
-            Call("positive_steps", both), Call("followup", both)],
+                         Call("economy", f)] + surveys + [Call("key_figures", both)],
     }
 
 
@@ -368,7 +365,7 @@ class PandasBaseline:
                             keys, lambda g: g.agg(ended=("days", "size"), mean_days=("days", "mean"),
                                                   median_days=("days", "median")))
         out["mean_months"] = out.mean_days / q.DAYS_PER_MONTH
-        return out
+        return out.drop(columns=["median_days"]) if split else out
 
     def mean_time(self, f: q.Filters, by=()) -> pd.DataFrame:
         return self.time_in_intervention(f, by).drop(columns=["median_days"])
@@ -423,10 +420,21 @@ class PandasBaseline:
         time_ = self.time_in_intervention(f, by)[keys + ["mean_months"]]
         steps = self.positive_steps(f, by)[keys + ["share_pct"]].rename(columns={"share_pct": "positive_step_pct"})
         fu = self.followup(f, by)
-        fu = fu[fu.horizon == "6m"][keys + ["retained_share_pct"]].rename(columns={"retained_share_pct": "retained_6m_pct"})
+        fu = fu[fu.horizon == "6m"].assign(answered_6m=lambda d: d.kept + d.not_kept)[
+            keys + ["retained_share_pct", "kept", "answered_6m"]].rename(
+            columns={"retained_share_pct": "retained_6m_pct", "kept": "kept_6m"})
+        women = women.merge(gender[gender.gender == "kvinna"][keys + ["participants"]].rename(
+            columns={"participants": "women"}), on=keys)
+        steps = steps.merge(self.positive_steps(f, by)[keys + ["positive"]], on=keys).merge(
+            self.step_known(f, by), on=keys)
         for part in (women, time_, steps, fu):
             out = out.merge(part, on=keys, how="left")
-        return out
+        return out.fillna({c: 0 for c in ("women", "positive", "step_known", "kept_6m", "answered_6m")})
+
+    def step_known(self, f: q.Filters, by=()) -> pd.DataFrame:
+        by = list(by)
+        return self.per_year(self.ended(f, by + ["has_positive_step"]), by,
+                             lambda g: g.agg(step_known=("has_positive_step", "count")))
 
     def economy(self, f: q.Filters, by=BY_INTERVENTION) -> pd.DataFrame:
         whole = q.Filters(years=f.years, associations=f.associations, interventions=f.interventions)

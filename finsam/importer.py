@@ -787,6 +787,31 @@ def remove_demo_records(db_path: Path, association: str) -> int:
     return n
 
 
+def upgrade(db_path: Path) -> bool:
+    """Rebuild the aggregate tables of a file written by an earlier finsam that lacks some (like an import:
+    a copy written, then swapped in). Returns whether it had to."""
+    con = db.connect(db_path, read_only=True)
+    try:
+        present = set(con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()")
+                      .df().table_name)
+    finally:
+        con.close()
+    if queries.aggregate_tables() <= present:
+        return False
+    with _Lock(db_path):
+        work = _copy_for_writing(db_path)
+        try:
+            con = db.connect(work)
+            queries.refresh_aggregates(con)
+            con.execute("CHECKPOINT")
+            con.close()
+            _swap_in(work, db_path)
+        finally:
+            for p in (work, Path(f"{work}.wal")):
+                p.unlink(missing_ok=True)
+    return True
+
+
 def template(kind: str, fmt: str) -> bytes:
     """The import template (.xlsx or .csv) with the headers and one example row."""
     columns = KINDS[kind]

@@ -4,8 +4,9 @@
 - secondary suppression: where cells add up to a total shown elsewhere (a year's categories, a row of a
   cross-table, ended + ongoing = participants), a single hidden cell could be worked out by subtraction,
   so the next smallest cell of that group is hidden too, until no group has exactly one hidden cell;
-- shares, means, medians and rates over fewer than `threshold` participations become NaN; the n behind
-  each shown share stays in its column.
+- shares, means, medians and rates over fewer than `threshold` participations become NaN, and so does a
+  share whose counted part is hidden (2 % of 100 would give the 2 away); the n behind each shown share
+  stays in its column.
 A 0 is not hidden: it reveals nobody.
 """
 from __future__ import annotations
@@ -44,6 +45,7 @@ class Spec:
     rates: dict[str, str] = field(default_factory=dict)
     derived: dict[str, str] = field(default_factory=dict)
     rates_if_known: dict[str, str] = field(default_factory=dict)  # hidden only when a known n is small
+    rate_parts: dict[str, tuple[str, ...]] = field(default_factory=dict)  # a rate is hidden with its parts
 
 
 SPECS: dict[str, Spec] = {
@@ -68,78 +70,107 @@ SPECS: dict[str, Spec] = {
                                                            "mean_months": "ended"}),
     "time_distribution": Spec(counts=("ended",), category_groups=(("ended", ()),)),
     "exit_reasons": Spec(counts=("ended",), category_groups=(("ended", ()),), derived={"share_pct": "ended"}),
-    "positive_steps": Spec(counts=("ended", "positive"), rates={"share_pct": "ended"}),
+    "positive_steps": Spec(counts=("ended", "positive"), rates={"share_pct": "ended"},
+                           rate_parts={"share_pct": ("positive",)}),
     "followup": Spec(counts=("kept", "not_kept", "no_answer", "due"), row_sums=(("kept", "not_kept", "no_answer"),),
-                     rates={"retained_share_pct": "_answered", "response_rate_pct": "due"}),
+                     rates={"retained_share_pct": "_answered", "response_rate_pct": "due"},
+                     rate_parts={"retained_share_pct": ("kept", "not_kept"),
+                                 "response_rate_pct": ("kept", "not_kept", "no_answer")}),
     "background": Spec(counts=("participations",), category_groups=(("participations", ()),),
                        derived={"share_pct": "participations"}),
     "economy": Spec(counts=("participants", "positive"),
                     rates={"cost_per_participant_sek": "participants", "cost_per_positive_sek": "positive"}),
     "surveys": Spec(rates_if_known={"positive_share_pct": "respondents", "change_pct": "respondents"}),
-    "key_figures": Spec(counts=("participants_total", "new", "ended"),
+    "key_figures": Spec(counts=("participants_total", "new", "ended", "women", "positive", "step_known", "kept_6m",
+                                "answered_6m"),
                         rates={"women_share_pct": "participants_total", "mean_months": "ended",
-                               "positive_step_pct": "ended", "retained_6m_pct": "ended"}),
+                               "positive_step_pct": "step_known", "retained_6m_pct": "answered_6m"},
+                        rate_parts={"women_share_pct": ("women",), "positive_step_pct": ("positive",),
+                                    "retained_6m_pct": ("kept_6m",)}),
 }
 GROUP_COLUMNS = ("association_id", "intervention_id", "year")
 
 
 def protect(name: str, df: pd.DataFrame, protection: Protection) -> pd.DataFrame:
-    """The query result with small counts and the rates over them hidden (NaN)."""
+    """The query result with small counts and the rates over them hidden (NaN). Works on NumPy arrays
+    and writes each changed column once (it runs on every query result)."""
     spec = SPECS.get(name)
     if not protection.enabled or spec is None or df.empty:
         return df
-    out = df.copy()
     t = protection.threshold
+    counts = list(spec.counts)
+    values = {c: df[c].to_numpy(dtype="float64", na_value=np.nan) for c in counts}
+    hidden = {c: (v >= 1) & (v < t) for c, v in values.items()}
+    if any(h.any() for h in hidden.values()):
+        _secondary(df, values, hidden, spec)
     if name == "followup":
-        out["_answered"] = out["kept"] + out["not_kept"]
-    values = out[list(spec.counts)].to_numpy(dtype="float64", na_value=np.nan) if spec.counts else None
-    hidden = pd.DataFrame((values >= 1) & (values < t) if spec.counts else np.zeros((len(out), 0), bool),
-                          index=out.index, columns=list(spec.counts))
-    if hidden.to_numpy().any():
-        _secondary(out, hidden, spec)
+        values["_answered"] = values["kept"] + values["not_kept"]
+    changed: dict[str, np.ndarray] = {}
+
+    def column(c: str) -> np.ndarray:
+        return values[c] if c in values else df[c].to_numpy(dtype="float64", na_value=np.nan)
+
     for rate, n in spec.rates.items():
-        if rate in out:
-            small = out[n].isna() | (out[n] < t)
+        if rate in df:
+            nv = column(n)
+            small = np.isnan(nv) | (nv < t)
             if n in hidden:
                 small |= hidden[n]
-            out[rate] = out[rate].where(~small, np.nan)
+            for part in spec.rate_parts.get(rate, ()):
+                small |= hidden[part]  # a share of a hidden count would give the count away
+            changed[rate] = np.where(small, np.nan, column(rate))
     for rate, n in spec.rates_if_known.items():
-        small = out[n].notna() & (out[n] < t)
-        out[rate] = out[rate].where(~small, np.nan)
+        nv = column(n)
+        small = ~np.isnan(nv) & (nv < t)
+        if small.any():
+            changed[rate] = np.where(small, np.nan, column(rate))
     for col, source in spec.derived.items():
-        if col in out:
-            out[col] = out[col].where(~hidden[source], np.nan)
-    for c in spec.counts:
-        out[c] = out[c].astype("float64").where(~hidden[c], np.nan)
-    return out.drop(columns=["_answered"], errors="ignore")
+        if col in df and hidden[source].any():
+            changed[col] = np.where(hidden[source], np.nan, column(col))
+    for c in counts:
+        changed[c] = np.where(hidden[c], np.nan, values[c])
+    out = df.copy(deep=False)
+    for c, v in changed.items():
+        out[c] = v
+    return out
 
 
-def _secondary(out: pd.DataFrame, hidden: pd.DataFrame, spec: Spec) -> None:
+def _secondary(df: pd.DataFrame, values: dict[str, np.ndarray], hidden: dict[str, np.ndarray], spec: Spec) -> None:
     """Hide the next smallest cell of every group (categories of a year, row of a cross-table, parts of a
-    row) that has exactly one hidden cell, until none has. Zeros count as cells: a lone 0 beside one hidden
-    cell would give it away against the total."""
-    keys = [c for c in GROUP_COLUMNS if c in out.columns]
+    row) that has exactly one hidden cell, until none has (ties: the first row). Zeros count as cells: a
+    lone 0 beside one hidden cell would give it away against the total. Updates `hidden` in place."""
+    keys = [c for c in GROUP_COLUMNS if c in df.columns]
+    groups = []
+    for col, extra in spec.category_groups:
+        group_keys = keys + list(extra)
+        gid = (df.groupby(group_keys, dropna=False, sort=False).ngroup().to_numpy() if group_keys
+               else np.zeros(len(df), dtype=np.int64))
+        groups.append((col, gid, np.bincount(gid)))
     changed = True
     while changed:
         changed = False
-        for col, extra in spec.category_groups:
-            group_keys = keys + list(extra)
-            frame = out[group_keys].assign(_hidden=hidden[col].to_numpy(), _value=out[col].to_numpy())
-            grouped = frame.groupby(group_keys, dropna=False)
-            lone = (grouped["_hidden"].transform("sum") == 1) & (grouped["_hidden"].transform("size") > 1)
-            if not lone.any():
+        for col, gid, size in groups:
+            h = hidden[col]
+            lone = (np.bincount(gid, weights=h, minlength=len(size)) == 1) & (size > 1)
+            rows = np.nonzero(lone[gid] & ~h)[0]
+            if not len(rows):
                 continue
-            candidates = frame[lone & ~frame["_hidden"]]
-            smallest = candidates.sort_values("_value", kind="stable").groupby(group_keys, dropna=False).head(1)
-            hidden.loc[smallest.index, col] = True
+            order = np.lexsort((rows, values[col][rows]))  # by value, NaN last, then row
+            picked = rows[order]
+            _, first = np.unique(gid[picked], return_index=True)
+            h[picked[first]] = True
             changed = True
         for cols in spec.row_sums:
-            flags = hidden[list(cols)]
+            flags = np.column_stack([hidden[c] for c in cols])
             lone = flags.sum(axis=1) == 1
             if not lone.any():
                 continue
-            values = out.loc[lone, list(cols)].where(~flags[lone], np.inf)
-            smallest = values.idxmin(axis=1)
-            for col in cols:
-                hidden.loc[smallest.index[smallest == col], col] = True
+            cand = np.column_stack([values[c] for c in cols])
+            cand = np.where(flags | np.isnan(cand), np.inf, cand)
+            rows = np.nonzero(lone & np.isfinite(cand).any(axis=1))[0]
+            if not len(rows):
+                continue
+            smallest = cand[rows].argmin(axis=1)
+            for j, c in enumerate(cols):
+                hidden[c][rows[smallest == j]] = True
             changed = True

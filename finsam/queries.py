@@ -86,13 +86,8 @@ def _by(by: Sequence[str]) -> tuple[str, str]:
 
 def _years_cte(f: Filters) -> tuple[str, list]:
     """years(association_id, intervention_id, year): the covered years of the selected interventions."""
-    s = _scope(f, "i.association_id", "i.intervention_id", "y.year")
-    s.clauses.append("i.kind = 'individual'")
-    sql = f"""years AS (
-        SELECT i.association_id, i.intervention_id, y.year::SMALLINT AS year
-        FROM intervention_span i, LATERAL (SELECT unnest(range(i.first_year, i.last_year + 1)) AS year) y
-        WHERE {s.where()})"""
-    return sql, s.params
+    s = _scope(f, "association_id", "intervention_id", "year")
+    return f"years AS (SELECT association_id, intervention_id, year FROM intervention_year WHERE {s.where()})", s.params
 
 
 def _records_cte(f: Filters, columns: str = "*") -> tuple[str, list]:
@@ -126,32 +121,77 @@ def _base(f: Filters, columns: str = "*") -> tuple[str, list]:
     return sql, yparams + rparams
 
 
-def _cube(f: Filters, table: str = "flow_cube") -> tuple[str, list]:
-    """CTEs years and yc: the rows of an aggregate table (flow_cube or ended_cube, see refresh_aggregates)
-    in the selection."""
-    ysql, yparams = _years_cte(f)
-    s = _Sql()
-    s.add_in("c.municipality_code", f.municipalities)
-    s.add_in("c.gender", f.genders)
-    s.add_in("c.referral_source", f.referral_sources)
-    sql = f"""WITH {ysql},
-    yc AS (SELECT c.* FROM {table} c JOIN years y USING (association_id, intervention_id, year) WHERE {s.where()})"""
-    return sql, yparams + s.params
+# The aggregate tables, smallest first within each family: a query reads the first whose dimensions
+# cover those it groups by and those the selection filters on (year, association and intervention are in
+# all). The full ones are built from the records, the others rolled up from them.
+DIMENSIONS = ("municipality_code", "gender", "referral_source")
+FLOW_MEASURES = ("participations", "new", "ended")
+ENDED_MEASURES = ("ended", "days_sum", "positive", "step_known", "kept_6m", "not_kept_6m", "no_answer_6m",
+                  "kept_18m", "not_kept_18m", "no_answer_18m") + tuple(f"band_{i}" for i in range(len(DAY_BANDS)))
+CUBES = {
+    "flow": [("flow_total", ()), ("flow_gender", ("gender",)), ("flow_municipality", ("municipality_code",)),
+             ("flow_referral", ("referral_source",)), ("flow_cube", DIMENSIONS)],
+    "ended": [("ended_total", ()), ("ended_gender", ("gender",)), ("ended_exit", ("exit_reason",)),
+              ("ended_assignment", ("assignment",)), ("ended_cube", DIMENSIONS + ("exit_reason", "assignment"))],
+}
+
+
+def aggregate_tables() -> set[str]:
+    """The names of the tables refresh_aggregates builds."""
+    return {table for family in CUBES.values() for table, _dims in family} | {
+        "intervention_span", "intervention_year", "ended_record", "anonymous_year", "municipality_year"}
+
+
+def _filter_dimensions(f: Filters) -> set[str]:
+    return ({"municipality_code"} if f.municipalities else set()) | ({"gender"} if f.genders else set()) | (
+        {"referral_source"} if f.referral_sources else set())
+
+
+def cube_for(f: Filters, family: str, dimensions: Sequence[str] = ()) -> str:
+    """The smallest aggregate table of a family ("flow" or "ended") that answers a query grouping by
+    `dimensions` under selection f."""
+    need = set(dimensions) | _filter_dimensions(f)
+    return next(table for table, dims in CUBES[family] if need <= set(dims))
+
+
+def _cells(f: Filters, family: str = "flow", dimensions: Sequence[str] = (), name: str = "yc") -> tuple[str, list]:
+    """CTE `name`: the rows in selection f of the smallest aggregate table of the family that has
+    `dimensions`."""
+    s = _scope(f, "association_id", "intervention_id", "year")
+    s.add_in("municipality_code", f.municipalities)
+    s.add_in("gender", f.genders)
+    s.add_in("referral_source", f.referral_sources)
+    return f"{name} AS (SELECT * FROM {cube_for(f, family, dimensions)} WHERE {s.where()})", s.params
+
+
+def _cube(f: Filters, family: str = "flow", dimensions: Sequence[str] = ()) -> tuple[str, list]:
+    """WITH yc: see _cells."""
+    sql, params = _cells(f, family, dimensions)
+    return f"WITH {sql}", params
 
 
 def refresh_aggregates(con: duckdb.DuckDBPyConnection) -> None:
-    """(Re)build the aggregate tables the pages read instead of the records:
-    intervention_span: each intervention's covered years (intervention_window, materialised);
+    """(Re)build the tables the pages read instead of the records, from the records:
+    intervention_year: the years each individual intervention covers (see intervention_window);
     flow_cube: participations, new and ended per year they take part in, association, intervention,
-      municipality, gender and referral source;
+      municipality, gender and referral source (and flow_gender, flow_municipality, flow_referral: the
+      same rolled up to one of those);
     ended_cube: the participations ended in a year, per the same keys and exit reason and assignment, with
-      days in intervention, positive steps and follow-up.
-    Medians, distributions, background variables and unique persons are read from the records. Run after
-    every change of participation or intervention (build, import, generate)."""
+      days in intervention, positive steps, follow-up and counts per band of days (ended_gender: rolled
+      up to gender, exit reason and assignment);
+    ended_record: one narrow row per participation ended in a covered year (year, keys, days), for medians.
+    anonymous_year: the anonymous counts in their interventions' covered years;
+    municipality_year: each association's member municipalities per covered year with the population share.
+    Every table is ordered by association and year so a selection reads only its blocks. Run after every
+    change of participations, anonymous counts or interventions (build, import, generate)."""
     create_views(con)
+    con.execute("""CREATE OR REPLACE TABLE intervention_span AS SELECT * FROM intervention_window""")
+    con.execute("""CREATE OR REPLACE TABLE intervention_year AS
+    SELECT association_id, intervention_id, unnest(range(first_year, last_year + 1))::SMALLINT AS year
+    FROM intervention_span WHERE kind = 'individual' AND first_year IS NOT NULL ORDER BY ALL""")
     expanded = """
-    WITH w AS (SELECT association_id, intervention_id, first_year, last_year FROM intervention_window
-               WHERE first_year IS NOT NULL),
+    WITH w AS (SELECT association_id, intervention_id, min(year) AS first_year, max(year) AS last_year
+               FROM intervention_year GROUP BY ALL),
     p AS (SELECT association_id, intervention_id, municipality_code, gender, referral_source, exit_reason, assignment,
                  has_positive_step, followup_6m, followup_18m, year(start_date) AS start_year,
                  year(end_date) AS end_year, date_diff('day', start_date, end_date) AS days
@@ -163,10 +203,15 @@ def refresh_aggregates(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"""CREATE OR REPLACE TABLE flow_cube AS {expanded}
     SELECT {keys}, count(*)::INTEGER AS participations, count(*) FILTER (start_year = year)::INTEGER AS new,
            count(*) FILTER (end_year = year)::INTEGER AS ended
-    FROM e GROUP BY ALL""")
-    con.execute(f"""CREATE OR REPLACE TABLE ended_cube AS {expanded}
-    SELECT {keys}, exit_reason, coalesce(assignment, '') AS assignment, count(*)::INTEGER AS ended,
-           sum(days)::BIGINT AS days_sum,
+    FROM e GROUP BY ALL ORDER BY association_id, year""")
+    bands = ",\n".join(f"count(*) FILTER (days BETWEEN {lo} AND {hi})::INTEGER AS band_{i}"
+                        for i, (lo, hi, _label) in enumerate(DAY_BANDS))
+    con.execute(f"""CREATE OR REPLACE TABLE ended_cube AS
+    WITH w AS (SELECT association_id, intervention_id, min(year) AS first_year, max(year) AS last_year
+               FROM intervention_year GROUP BY ALL)
+    SELECT year(p.end_date)::SMALLINT AS year, p.association_id, p.intervention_id, p.municipality_code, p.gender,
+           p.referral_source, p.exit_reason, coalesce(p.assignment, '') AS assignment,
+           count(*)::INTEGER AS ended, sum(date_diff('day', p.start_date, p.end_date))::BIGINT AS days_sum,
            count(*) FILTER (has_positive_step)::INTEGER AS positive,
            count(*) FILTER (has_positive_step IS NOT NULL)::INTEGER AS step_known,
            count(*) FILTER (followup_6m = 'behallit')::INTEGER AS kept_6m,
@@ -174,20 +219,56 @@ def refresh_aggregates(con: duckdb.DuckDBPyConnection) -> None:
            count(*) FILTER (followup_6m = 'ej_svar')::INTEGER AS no_answer_6m,
            count(*) FILTER (followup_18m = 'behallit')::INTEGER AS kept_18m,
            count(*) FILTER (followup_18m = 'ej_behallit')::INTEGER AS not_kept_18m,
-           count(*) FILTER (followup_18m = 'ej_svar')::INTEGER AS no_answer_18m
-    FROM e WHERE end_year = year GROUP BY ALL""")
-    con.execute("CREATE OR REPLACE TABLE intervention_span AS SELECT * FROM intervention_window")
+           count(*) FILTER (followup_18m = 'ej_svar')::INTEGER AS no_answer_18m,
+           {bands.replace("days", "date_diff('day', p.start_date, p.end_date)")}
+    FROM participation p JOIN w USING (association_id, intervention_id)
+    WHERE p.end_date IS NOT NULL AND year(p.end_date) BETWEEN w.first_year AND w.last_year
+    GROUP BY ALL ORDER BY association_id, year""")
+    con.execute("""CREATE OR REPLACE TABLE ended_record AS
+    WITH w AS (SELECT association_id, intervention_id, min(year) AS first_year, max(year) AS last_year
+               FROM intervention_year GROUP BY ALL)
+    SELECT year(p.end_date)::SMALLINT AS year, p.association_id, p.intervention_id, p.municipality_code, p.gender,
+           p.referral_source, date_diff('day', p.start_date, p.end_date)::INTEGER AS days
+    FROM participation p JOIN w USING (association_id, intervention_id)
+    WHERE p.end_date IS NOT NULL AND year(p.end_date) BETWEEN w.first_year AND w.last_year
+    ORDER BY association_id, year""")
+    for family, measures in (("flow", FLOW_MEASURES), ("ended", ENDED_MEASURES)):
+        full, _dims = CUBES[family][-1]
+        for table, dims in CUBES[family][:-1]:
+            sums = ", ".join(f"sum({m})::{'BIGINT' if m == 'days_sum' else 'INTEGER'} AS {m}" for m in measures)
+            con.execute(f"""CREATE OR REPLACE TABLE {table} AS
+            SELECT year, association_id, intervention_id, {''.join(f"{d}, " for d in dims)}{sums}
+            FROM {full} GROUP BY ALL ORDER BY association_id, year""")
+    con.execute("""CREATE OR REPLACE TABLE municipality_year AS
+    SELECT y.association_id, am.municipality_code, m.municipality_name, y.year,
+           coalesce(
+             (SELECT population_share_pct FROM population_share ps WHERE ps.association_id = y.association_id
+               AND ps.municipality_code = am.municipality_code AND ps.year <= y.year ORDER BY ps.year DESC LIMIT 1),
+             (SELECT population_share_pct FROM population_share ps WHERE ps.association_id = y.association_id
+               AND ps.municipality_code = am.municipality_code ORDER BY ps.year LIMIT 1)) AS population_share_pct
+    FROM (SELECT DISTINCT association_id, year FROM intervention_year) y
+    JOIN association_municipality am USING (association_id) JOIN municipality m USING (municipality_code)
+    ORDER BY y.association_id, y.year""")
+    con.execute("""CREATE OR REPLACE TABLE anonymous_year AS
+    SELECT a.* FROM anonymous_participants a JOIN intervention_year y USING (association_id, intervention_id, year)
+    ORDER BY association_id, year""")
     con.execute("DROP TABLE IF EXISTS year_cube")
 
 
 def _anonymous_cte(f: Filters) -> tuple[str, list]:
-    s = _Sql()
-    s.add_in("a.gender", f.genders)
+    """CTE anon: the anonymous counts of the selection (in their interventions' covered years)."""
+    s = _scope(f, "association_id", "intervention_id", "year")
+    s.add_in("gender", f.genders)
     if f.has_record_only_filter:
         s.clauses.append("false")
-    return f"""anon AS (
-        SELECT a.* FROM anonymous_participants a
-        JOIN years y USING (association_id, intervention_id, year) WHERE {s.where()})""", s.params
+    return f"anon AS (SELECT * FROM anonymous_year WHERE {s.where()})", s.params
+
+
+def _year_keys_cte(f: Filters, g: str) -> tuple[str, list]:
+    """CTE ykeys: every covered year of the selection (with the `by` columns), so years without anyone
+    still get a row."""
+    ysql, yparams = _years_cte(f)
+    return f"{ysql}, ykeys AS (SELECT DISTINCT {g}year FROM years)", yparams
 
 
 def _run(con, sql: str, params: list) -> pd.DataFrame:
@@ -228,23 +309,17 @@ def participant_flow(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
     base, params = _cube(f)
     anon, aparams = _anonymous_cte(f)
     g, _ = _by(by)
-    join = " AND ".join(["y.year = a.year"] + [f"y.{b} = a.{b}" for b in by])
-    sql = f"""{base}, {anon},
-    ykeys AS (SELECT DISTINCT {g}year FROM years),
-    flow AS (SELECT {g}year, sum(participations) AS participations, sum(new) AS new, sum(ended) AS ended
-             FROM yc GROUP BY ALL),
-    an AS (SELECT {g}year, sum(participant_count) AS anonymous FROM anon GROUP BY ALL)
-    SELECT {"".join(f"y.{b}, " for b in by)}y.year,
-           coalesce(fl.participations, 0)::BIGINT AS participations, coalesce(fl.new, 0)::BIGINT AS new,
-           coalesce(fl.ended, 0)::BIGINT AS ended,
-           (coalesce(fl.participations, 0) - coalesce(fl.ended, 0))::BIGINT AS ongoing,
-           coalesce(a.anonymous, 0)::BIGINT AS anonymous,
-           (coalesce(fl.participations, 0) + coalesce(a.anonymous, 0))::BIGINT AS participants_total
-    FROM ykeys y
-    LEFT JOIN flow fl ON {join.replace('a.', 'fl.')}
-    LEFT JOIN an a ON {join}
-    ORDER BY ALL"""
-    return _run(con, sql, params + aparams)
+    keys, kparams = _year_keys_cte(f, g)
+    sql = f"""{base}, {anon}, {keys},
+    parts AS (SELECT {g}year, participations, new, ended, 0 AS anonymous FROM yc
+              UNION ALL SELECT {g}year, 0, 0, 0, participant_count FROM anon
+              UNION ALL SELECT {g}year, 0, 0, 0, 0 FROM ykeys),
+    flow AS (SELECT {g}year, sum(participations)::BIGINT AS participations, sum(new)::BIGINT AS new,
+                    sum(ended)::BIGINT AS ended, sum(anonymous)::BIGINT AS anonymous FROM parts GROUP BY ALL)
+    SELECT {g}year, participations, new, ended, participations - ended AS ongoing, anonymous,
+           participations + anonymous AS participants_total
+    FROM flow ORDER BY ALL"""
+    return _run(con, sql, params + aparams + kparams)
 
 
 def unique_persons(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
@@ -259,15 +334,14 @@ def unique_persons(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
 def gender_split(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
     """Per year and gender: registered (participations), anonymous, participants (both) and share_pct of
     the year's participants."""
-    base, params = _cube(f)
+    base, params = _cube(f, "flow", ("gender",))
     anon, aparams = _anonymous_cte(f)
     g, _ = _by(by)
     sql = f"""{base}, {anon},
-    reg AS (SELECT {g}year, gender, sum(participations)::BIGINT AS registered FROM yc GROUP BY ALL),
-    an AS (SELECT {g}year, gender, sum(participant_count)::BIGINT AS anonymous FROM anon GROUP BY ALL),
-    both_ AS (
-        SELECT {g}year, gender, coalesce(r.registered, 0) AS registered, coalesce(a.anonymous, 0) AS anonymous
-        FROM reg r FULL JOIN an a USING ({g}year, gender))
+    parts AS (SELECT {g}year, gender, participations AS registered, 0 AS anonymous FROM yc
+              UNION ALL SELECT {g}year, gender, 0, participant_count FROM anon),
+    both_ AS (SELECT {g}year, gender, sum(registered)::BIGINT AS registered, sum(anonymous)::BIGINT AS anonymous
+              FROM parts GROUP BY ALL)
     SELECT *, registered + anonymous AS participants,
            100.0 * (registered + anonymous) / sum(registered + anonymous) OVER (PARTITION BY {g}year) AS share_pct
     FROM both_ ORDER BY ALL"""
@@ -277,49 +351,39 @@ def gender_split(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
 def municipality_split(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
     """Per year and municipality (of the selected associations): participations, new, share_pct of the
     year's participations, and population_share_pct (the association's latest published share as of the
-    year, else its earliest). Municipalities with no participant appear with 0."""
-    base, params = _cube(f)
+    year, else its earliest: municipality_year). Municipalities with no participant appear with 0."""
+    base, params = _cube(f, "flow", ("municipality_code",))
+    ysql, yparams = _years_cte(f)
     g, _ = _by(by)
     s = _Sql()
-    s.add_in("am.association_id", f.associations)
-    s.add_in("am.municipality_code", f.municipalities)
+    s.add_in("mu.municipality_code", f.municipalities)
     kcols = "".join(f"k.{b}, " for b in by)
     on_by = "".join(f" AND c.{b} = gr.{b}" for b in by)
-    sql = f"""{base},
-    munis AS (SELECT am.association_id AS muni_assoc, am.municipality_code, m.municipality_name
-              FROM association_municipality am JOIN municipality m USING (municipality_code) WHERE {s.where()}),
+    sql = f"""{base}, {ysql},
     keys AS (SELECT DISTINCT {g}association_id AS key_assoc, year FROM years),
-    grid AS (SELECT {kcols}k.year, mu.muni_assoc, mu.municipality_code, mu.municipality_name
-             FROM keys k JOIN munis mu ON mu.muni_assoc = k.key_assoc),
+    grid AS (SELECT {kcols}k.year, mu.association_id AS muni_assoc, mu.municipality_code, mu.municipality_name,
+                    mu.population_share_pct
+             FROM keys k JOIN municipality_year mu ON mu.association_id = k.key_assoc AND mu.year = k.year
+             WHERE {s.where()}),
     counts AS (SELECT {g}year, municipality_code, sum(participations) AS participations, sum(new) AS new
-               FROM yc GROUP BY ALL),
-    shares AS (
-        SELECT gr.year, gr.muni_assoc, gr.municipality_code,
-               coalesce(
-                 (SELECT population_share_pct FROM population_share ps WHERE ps.association_id = gr.muni_assoc
-                   AND ps.municipality_code = gr.municipality_code AND ps.year <= gr.year ORDER BY ps.year DESC LIMIT 1),
-                 (SELECT population_share_pct FROM population_share ps WHERE ps.association_id = gr.muni_assoc
-                   AND ps.municipality_code = gr.municipality_code ORDER BY ps.year LIMIT 1)) AS population_share_pct
-        FROM (SELECT DISTINCT year, muni_assoc, municipality_code FROM grid) gr)
+               FROM yc GROUP BY ALL)
     SELECT {"".join(f"gr.{b}, " for b in by)}gr.year, gr.muni_assoc AS municipality_association_id,
            gr.municipality_code, gr.municipality_name,
            coalesce(c.participations, 0) AS participations, coalesce(c.new, 0) AS new,
            100.0 * coalesce(c.participations, 0)
              / nullif(sum(coalesce(c.participations, 0)) OVER (PARTITION BY {"".join(f"gr.{b}, " for b in by)}gr.year), 0)
              AS share_pct,
-           sh.population_share_pct
+           gr.population_share_pct
     FROM grid gr
     LEFT JOIN counts c ON c.year = gr.year AND c.municipality_code = gr.municipality_code{on_by}
-    LEFT JOIN shares sh ON sh.year = gr.year AND sh.municipality_code = gr.municipality_code
-        AND sh.muni_assoc = gr.muni_assoc
     ORDER BY ALL"""
-    return _run(con, sql, params + s.params)
+    return _run(con, sql, params + yparams + s.params)
 
 
 def referral_split(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
     """Per year and referral source (record codes): participations, new and share_pct of the year's
     participations. Merged groups (Psyk/Vc/Hab) are added by finsam.figures."""
-    base, params = _cube(f)
+    base, params = _cube(f, "flow", ("referral_source",))
     g, _ = _by(by)
     sql = f"""{base}
     SELECT {g}year, referral_source, sum(participations)::BIGINT AS participations, sum(new)::BIGINT AS new,
@@ -330,7 +394,7 @@ def referral_split(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
 
 def referral_by_municipality(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
     """Per year, municipality and referral source: participations."""
-    base, params = _cube(f)
+    base, params = _cube(f, "flow", ("municipality_code", "referral_source"))
     g, _ = _by(by)
     sql = f"""{base}
     SELECT {g}year, municipality_code, m.municipality_name, referral_source, sum(participations)::BIGINT AS participations
@@ -339,24 +403,32 @@ def referral_by_municipality(con, f: Filters, by: Sequence[str] = ()) -> pd.Data
 
 
 def time_in_intervention(con, f: Filters, by: Sequence[str] = (), split: str | None = None) -> pd.DataFrame:
-    """Per year (and exit_reason or assignment when split names one) over participations ended that
-    year: ended, mean_days, median_days, mean_months (days / 30)."""
+    """Per year over participations ended that year: ended, mean_days, median_days, mean_months (days / 30).
+    With split ("exit_reason" or "assignment") per year and that code instead, without the median (the
+    pages show means per category): read from the aggregate table, not the records."""
     if split not in (None, "exit_reason", "assignment"):
         raise ValueError(split)
-    base, params = _base(f, "exit_reason, assignment")
     g, _ = _by(by)
-    extra = f"coalesce({split}, '') AS {split}, " if split else ""
-    sql = f"""{base}
-    SELECT {g}year, {extra}count(*) AS ended, avg(days_in_intervention) AS mean_days,
-           median(days_in_intervention) AS median_days, avg(days_in_intervention) / {DAYS_PER_MONTH} AS mean_months
-    FROM yp WHERE is_ended GROUP BY ALL ORDER BY ALL"""
-    return _run(con, sql, params)
+    if split:
+        base, params = _cube(f, "ended", (split,))
+        return _run(con, f"""{base}
+        SELECT {g}year, {split}, sum(ended)::BIGINT AS ended, sum(days_sum) / sum(ended) AS mean_days,
+               sum(days_sum) / sum(ended) / {DAYS_PER_MONTH} AS mean_months
+        FROM yc GROUP BY ALL HAVING sum(ended) > 0 ORDER BY ALL""", params)
+    s = _scope(f, "association_id", "intervention_id", "year")
+    s.add_in("municipality_code", f.municipalities)
+    s.add_in("gender", f.genders)
+    s.add_in("referral_source", f.referral_sources)
+    return _run(con, f"""
+    SELECT {g}year, count(*) AS ended, avg(days) AS mean_days, median(days) AS median_days,
+           avg(days) / {DAYS_PER_MONTH} AS mean_months
+    FROM ended_record WHERE {s.where()} GROUP BY ALL ORDER BY ALL""", s.params)
 
 
 def mean_time(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
-    """Per year: ended, mean_days and mean_months over those ended that year (from the year cube; the
-    median needs the records: time_in_intervention)."""
-    base, params = _cube(f, "ended_cube")
+    """Per year: ended, mean_days and mean_months over those ended that year (from the aggregate table;
+    the median: time_in_intervention)."""
+    base, params = _cube(f, "ended")
     g, _ = _by(by)
     return _run(con, f"""{base}
     SELECT {g}year, sum(ended)::BIGINT AS ended, sum(days_sum) / nullif(sum(ended), 0) AS mean_days,
@@ -365,20 +437,20 @@ def mean_time(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
 
 
 def time_distribution(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
-    """Per year and band of days in intervention (ended that year): band, band_order, ended."""
-    base, params = _base(f, "exit_reason")
+    """Per year and band of days in intervention (ended that year): band, band_order, ended. Bands with
+    no one are left out."""
+    base, params = _cube(f, "ended")
     g, _ = _by(by)
-    case = " ".join(f"WHEN days_in_intervention BETWEEN {lo} AND {hi} THEN {i}" for i, (lo, hi, _l) in enumerate(DAY_BANDS))
-    labels = " ".join(f"WHEN {i} THEN '{label}'" for i, (_lo, _hi, label) in enumerate(DAY_BANDS))
-    sql = f"""{base}, banded AS (SELECT {g}year, CASE {case} END AS band_order FROM yp WHERE is_ended)
-    SELECT {g}year, band_order, CASE band_order {labels} END AS band, count(*) AS ended
-    FROM banded GROUP BY ALL ORDER BY ALL"""
-    return _run(con, sql, params)
+    bands = " UNION ALL ".join(f"SELECT {g}year, {i} AS band_order, '{label}' AS band, band_{i} AS n FROM yc"
+                               for i, (_lo, _hi, label) in enumerate(DAY_BANDS))
+    return _run(con, f"""{base}, b AS ({bands})
+    SELECT {g}year, band_order, band, sum(n)::BIGINT AS ended FROM b GROUP BY ALL HAVING sum(n) > 0
+    ORDER BY ALL""", params)
 
 
 def exit_reasons(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
     """Per year and exit reason (ended that year): ended and share_pct of the year's ended."""
-    base, params = _cube(f, "ended_cube")
+    base, params = _cube(f, "ended", ("exit_reason",))
     g, _ = _by(by)
     sql = f"""{base}
     SELECT {g}year, exit_reason, sum(ended)::BIGINT AS ended,
@@ -390,7 +462,7 @@ def exit_reasons(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
 def positive_steps(con, f: Filters, by: Sequence[str] = (), by_assignment: bool = False) -> pd.DataFrame:
     """Per year (and assignment): ended, positive (with a positive step) and share_pct = positive / ended
     over those ended with the step recorded."""
-    base, params = _cube(f, "ended_cube")
+    base, params = _cube(f, "ended", ("assignment",) if by_assignment else ())
     g, _ = _by(by)
     extra = "assignment, " if by_assignment else ""
     sql = f"""{base}
@@ -403,18 +475,18 @@ def positive_steps(con, f: Filters, by: Sequence[str] = (), by_assignment: bool 
 def followup(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
     """Per year ended and horizon ('6m', '18m'): kept, not_kept, no_answer, due (all three),
     retained_share_pct = kept / (kept + not_kept) and response_rate_pct = (kept + not_kept) / due."""
-    base, params = _cube(f, "ended_cube")
+    base, params = _cube(f, "ended")
     g, _ = _by(by)
+    sums = ", ".join(f"sum({m}_{h})::BIGINT AS {m}_{h}" for h in ("6m", "18m")
+                     for m in ("kept", "not_kept", "no_answer"))
     sql = f"""{base},
+    t AS (SELECT {g}year, {sums} FROM yc GROUP BY ALL),
     h AS (SELECT {g}year, '6m' AS horizon, kept_6m AS kept, not_kept_6m AS not_kept, no_answer_6m AS no_answer
-          FROM yc
-          UNION ALL SELECT {g}year, '18m', kept_18m, not_kept_18m, no_answer_18m FROM yc)
-    SELECT {g}year, horizon, sum(kept)::BIGINT AS kept, sum(not_kept)::BIGINT AS not_kept,
-           sum(no_answer)::BIGINT AS no_answer, (sum(kept) + sum(not_kept) + sum(no_answer))::BIGINT AS due,
-           100.0 * sum(kept) / nullif(sum(kept) + sum(not_kept), 0) AS retained_share_pct,
-           100.0 * (sum(kept) + sum(not_kept)) / nullif(sum(kept) + sum(not_kept) + sum(no_answer), 0)
-             AS response_rate_pct
-    FROM h GROUP BY ALL ORDER BY ALL"""
+          FROM t UNION ALL SELECT {g}year, '18m', kept_18m, not_kept_18m, no_answer_18m FROM t)
+    SELECT {g}year, horizon, kept, not_kept, no_answer, kept + not_kept + no_answer AS due,
+           100.0 * kept / nullif(kept + not_kept, 0) AS retained_share_pct,
+           100.0 * (kept + not_kept) / nullif(kept + not_kept + no_answer, 0) AS response_rate_pct
+    FROM h ORDER BY ALL"""
     return _run(con, sql, params)
 
 
@@ -511,19 +583,47 @@ def import_log(con) -> pd.DataFrame:
 
 def key_figures(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
     """Per year (and group): participants_total, new, ended, women_share_pct, mean_months,
-    positive_step_pct and retained_6m_pct: the board's key figures, composed from the queries above."""
-    keys = list(by) + ["year"]
-    flow = participant_flow(con, f, by)[keys + ["participants_total", "new", "ended"]]
-    gender = gender_split(con, f, by)
-    women = gender[gender.gender == "kvinna"][keys + ["share_pct"]].rename(columns={"share_pct": "women_share_pct"})
-    time = mean_time(con, f, by)[keys + ["mean_months"]]
-    steps = positive_steps(con, f, by)[keys + ["share_pct"]].rename(columns={"share_pct": "positive_step_pct"})
-    fu = followup(con, f, by)
-    fu = fu[fu.horizon == "6m"][keys + ["retained_share_pct"]].rename(columns={"retained_share_pct": "retained_6m_pct"})
-    out = flow
-    for part in (women, time, steps, fu):
-        out = out.merge(part, on=keys, how="left")
-    return out
+    positive_step_pct and retained_6m_pct: the board's key figures, as participant_flow, gender_split,
+    mean_time, positive_steps and followup have them, in one query; with the counts behind the shares:
+    women, positive, step_known (ended with the step recorded), kept_6m and answered_6m."""
+    flow_sql, params = _cube(f, "flow", ("gender",))
+    ended_sql, eparams = _cells(f, "ended", name="ended_cells")
+    anon, aparams = _anonymous_cte(f)
+    g, _ = _by(by)
+    keys, kparams = _year_keys_cte(f, g)
+    on = " AND ".join([f"e.{c} = p.{c}" for c in list(by) + ["year"]])
+    sql = f"""{flow_sql}, {anon}, {keys},
+    {ended_sql},
+    parts AS (SELECT {g}year, gender, participations, new, ended, participations AS people FROM yc
+              UNION ALL SELECT {g}year, gender, 0, 0, 0, participant_count FROM anon
+              UNION ALL SELECT {g}year, NULL, 0, 0, 0, 0 FROM ykeys),
+    p AS (SELECT {g}year, sum(people)::BIGINT AS participants_total, sum(new)::BIGINT AS new,
+                 sum(ended)::BIGINT AS ended, sum(people) FILTER (gender = 'kvinna') AS women
+          FROM parts GROUP BY ALL),
+    e AS (SELECT {g}year, sum(ended) AS n, sum(days_sum) AS days, sum(positive) AS positive,
+                 sum(step_known) AS known, sum(kept_6m) AS kept, sum(not_kept_6m) AS not_kept
+          FROM ended_cells GROUP BY ALL)
+    SELECT {"".join(f"p.{b}, " for b in by)}p.year, p.participants_total, p.new, p.ended,
+           100.0 * p.women / nullif(p.participants_total, 0) AS women_share_pct,
+           e.days / nullif(e.n, 0) / {DAYS_PER_MONTH} AS mean_months,
+           100.0 * e.positive / nullif(e.known, 0) AS positive_step_pct,
+           100.0 * e.kept / nullif(e.kept + e.not_kept, 0) AS retained_6m_pct,
+           coalesce(p.women, 0)::BIGINT AS women, coalesce(e.positive, 0)::BIGINT AS positive,
+           coalesce(e.known, 0)::BIGINT AS step_known, coalesce(e.kept, 0)::BIGINT AS kept_6m,
+           coalesce(e.kept + e.not_kept, 0)::BIGINT AS answered_6m
+    FROM p LEFT JOIN e ON {on} ORDER BY ALL"""
+    return _run(con, sql, params + aparams + kparams + eparams)
+
+
+KEY_FIGURE_N = {"participants_total": None, "new": None, "ended": None, "women_share_pct": "participants_total",
+                "mean_months": "ended", "positive_step_pct": "step_known", "retained_6m_pct": "answered_6m"}
+
+
+def key_figure_series(kf: pd.DataFrame) -> dict[str, pd.Series]:
+    """Each key figure of a key_figures result as a series by year, without the years where its n is 0
+    (nobody ended, nobody answered: no figure, shown as '–'); a hidden one stays NaN (shown as '..')."""
+    kf = kf.set_index("year")
+    return {m: kf[m] if n is None else kf[m][~(kf[n] == 0)] for m, n in KEY_FIGURE_N.items()}
 
 
 def economy(con, f: Filters, by: Sequence[str] = ("association_id", "intervention_id")) -> pd.DataFrame:
@@ -536,12 +636,15 @@ def economy(con, f: Filters, by: Sequence[str] = ("association_id", "interventio
     s = _scope(f, "b.association_id", "b.intervention_id", "b.year")
     money = _run(con, f"""SELECT b.association_id, b.intervention_id, i.kind, b.year, b.granted_sek, b.used_sek
         FROM budget b JOIN intervention i USING (association_id, intervention_id) WHERE {s.where()}""", s.params)
+    group = [c for c in ("association_id", "intervention_id") if c in by] + ["kind", "year"]
+    if money.empty:  # no budget in the selection: nothing to count participants for
+        return pd.DataFrame(columns=group + ["granted_sek", "used_sek", "participants", "positive", "deviation_sek",
+                                             "cost_per_participant_sek", "cost_per_positive_sek"])
     keys = ["association_id", "intervention_id", "year"]
     flow = participant_flow(con, whole, ("association_id", "intervention_id"))[keys + ["participants_total"]]
     steps = positive_steps(con, whole, ("association_id", "intervention_id"))[keys + ["positive"]]
     out = money.merge(flow, on=keys, how="left").merge(steps, on=keys, how="left")
     out = out.rename(columns={"participants_total": "participants"}).fillna({"participants": 0, "positive": 0})
-    group = [c for c in ("association_id", "intervention_id") if c in by] + ["kind", "year"]
     out = out.groupby(group, as_index=False)[["granted_sek", "used_sek", "participants", "positive"]].sum()
     out["deviation_sek"] = out.granted_sek - out.used_sek
     out["cost_per_participant_sek"] = (out.used_sek / out.participants).where(out.participants > 0)

@@ -415,21 +415,15 @@ TREND_MEASURES = (("participants_total", "short_participants", 0), ("women_share
 
 def _key_figures(ctx: _Context, f: q.Filters) -> pd.DataFrame:
     """Per year: participants_total, new, ended, women_share_pct, mean_months, positive_share_pct and
-    retained_6m_pct, each from its own query; None where a year has no such figure (nobody ended, nobody
+    retained_6m_pct (queries.key_figures); None where a year has no such figure (nobody ended, nobody
     due for follow-up), NaN where it is suppressed."""
-    out = ctx.query("participant_flow", f)[["year", "participants_total", "new", "ended"]]
-    gender = ctx.query("gender_split", f)
-    fu = ctx.query("followup", f)
-    fu = fu[(fu.horizon == "6m") & (fu.due.isna() | (fu.due > 0))]
-    parts = [gender[gender.gender == "kvinna"][["year", "share_pct"]].rename(columns={"share_pct": "women_share_pct"}),
-             ctx.query("time_in_intervention", f)[["year", "mean_months"]],
-             ctx.query("positive_steps", f)[["year", "share_pct"]].rename(columns={"share_pct": "positive_share_pct"}),
-             fu[["year", "retained_share_pct"]].rename(columns={"retained_share_pct": "retained_6m_pct"})]
-    for part in parts:
-        measure = part.columns[1]
-        out = out.merge(part, on="year", how="left")
-        out[measure] = out[measure].astype(object).where(out.year.isin(part.year), None)
-    return out
+    kf = ctx.query("key_figures", f)
+    series = q.key_figure_series(kf)
+    out = kf[["year", "participants_total", "new", "ended"]].copy()
+    for measure in ("women_share_pct", "mean_months", "positive_step_pct", "retained_6m_pct"):
+        shown = series[measure]
+        out[measure] = out.year.map(shown).astype(object).where(out.year.isin(shown.index), None)
+    return out.rename(columns={"positive_step_pct": "positive_share_pct"})
 
 
 def _trend(ctx: _Context) -> Section:

@@ -36,6 +36,7 @@ def ensure_database(lang: str) -> None:
     """Build the demo database on first start if it is missing; explain and stop if that fails."""
     path = db_path()
     if path.exists():
+        _upgrade(str(path), db_version())  # a file from an earlier version gets the tables this one reads
         return
     from finsam.build import build
 
@@ -47,6 +48,13 @@ def ensure_database(lang: str) -> None:
         log.exception("building the demo database failed")
         st.error(t("no_db", lang))
         st.stop()
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _upgrade(path: str, version: str) -> bool:
+    from finsam.importer import upgrade
+
+    return upgrade(Path(path))
 
 
 @st.cache_resource(max_entries=2)

@@ -2,7 +2,7 @@
 the participant flow per year."""
 import streamlit as st
 
-from finsam import charts, ui
+from finsam import charts, queries as q, ui
 from finsam.labels import number, percent, t
 
 p = ui.page("page_overview")
@@ -10,13 +10,7 @@ lang, f = p.lang, p.filters
 
 last = f.years[1]
 prev = f.with_years(last - 1, last)
-flow = ui.query("participant_flow", prev).set_index("year")
-gender = ui.query("gender_split", prev)
-time = ui.query("mean_time", prev).set_index("year")
-steps = ui.query("positive_steps", prev).set_index("year")
-follow = ui.query("followup", prev)
-follow = follow[follow.horizon == "6m"].set_index("year")
-women = gender[gender.gender == "kvinna"].set_index("year").share_pct
+kf = q.key_figure_series(ui.query("key_figures", prev))
 
 
 def value(series, year):
@@ -32,14 +26,14 @@ def delta(series, fmt):
 
 st.subheader(str(last))
 figures = [
-    ("kf_participants", flow.participants_total, lambda v: number(v, 0, lang), lambda d: f"{d:+.0f}"),
-    ("kf_new", flow.new, lambda v: number(v, 0, lang), lambda d: f"{d:+.0f}"),
-    ("kf_ended", flow.ended, lambda v: number(v, 0, lang), lambda d: f"{d:+.0f}"),
-    ("kf_women", women, lambda v: percent(v, 0, lang), lambda d: f"{d:+.0f} %-enh." if lang == "sv" else f"{d:+.0f} pp"),
-    ("kf_mean_time", time.mean_months, lambda v: f"{number(v, 1, lang)} {t('months', lang)}",
+    ("kf_participants", kf["participants_total"], lambda v: number(v, 0, lang), lambda d: f"{d:+.0f}"),
+    ("kf_new", kf["new"], lambda v: number(v, 0, lang), lambda d: f"{d:+.0f}"),
+    ("kf_ended", kf["ended"], lambda v: number(v, 0, lang), lambda d: f"{d:+.0f}"),
+    ("kf_women", kf["women_share_pct"], lambda v: percent(v, 0, lang), lambda d: f"{d:+.0f} %-enh." if lang == "sv" else f"{d:+.0f} pp"),
+    ("kf_mean_time", kf["mean_months"], lambda v: f"{number(v, 1, lang)} {t('months', lang)}",
      lambda d: f"{'+' if d >= 0 else '-'}{number(abs(d), 1, lang)} {t('months', lang)}"),
-    ("kf_positive", steps.share_pct, lambda v: percent(v, 0, lang), lambda d: f"{d:+.0f} %-enh." if lang == "sv" else f"{d:+.0f} pp"),
-    ("kf_retained", follow.retained_share_pct, lambda v: percent(v, 0, lang), lambda d: f"{d:+.0f} %-enh." if lang == "sv" else f"{d:+.0f} pp"),
+    ("kf_positive", kf["positive_step_pct"], lambda v: percent(v, 0, lang), lambda d: f"{d:+.0f} %-enh." if lang == "sv" else f"{d:+.0f} pp"),
+    ("kf_retained", kf["retained_6m_pct"], lambda v: percent(v, 0, lang), lambda d: f"{d:+.0f} %-enh." if lang == "sv" else f"{d:+.0f} pp"),
 ]
 cols = st.columns(4) + st.columns(4)
 for c, (key, series, fmt, dfmt) in zip(cols, figures):

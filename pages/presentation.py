@@ -3,7 +3,7 @@ chart per screen) with the filter panel and controls hidden. Next and previous b
 keys and by a presenter's clicker (Page Down / Page Up); Esc goes back to the dashboard."""
 import streamlit as st
 
-from finsam import charts, ui
+from finsam import charts, queries as q, ui
 from finsam.labels import number, percent, t
 
 TEXT = {
@@ -55,21 +55,14 @@ def key_figures(lang: str, f) -> None:
     """The board's key figures of the selection's last year in large type, the year before beside each."""
     last = f.years[1]
     both = f.with_years(last - 1, last)
-    flow = ui.query("participant_flow", both).set_index("year")
-    gender = ui.query("gender_split", both)
-    women = gender[gender.gender == "kvinna"].set_index("year").share_pct
-    time = ui.query("time_in_intervention", both).set_index("year").mean_months
-    steps = ui.query("positive_steps", both).set_index("year").share_pct
-    follow = ui.query("followup", both)
-    follow = follow[(follow.horizon == "6m") & (follow.due.isna() | (follow.due > 0))]  # due 0: nobody to ask
-    retained = follow.set_index("year").retained_share_pct
-    shown = [("kf_participants", flow.participants_total, lambda v: number(v, 0, lang)),
-             ("kf_new", flow.new, lambda v: number(v, 0, lang)),
-             ("kf_ended", flow.ended, lambda v: number(v, 0, lang)),
-             ("kf_women", women, lambda v: percent(v, 0, lang)),
-             ("kf_mean_time", time, lambda v: f"{number(v, 1, lang)} {t('months', lang)}"),
-             ("kf_positive", steps, lambda v: percent(v, 0, lang)),
-             ("kf_retained", retained, lambda v: percent(v, 0, lang))]
+    kf = q.key_figure_series(ui.query("key_figures", both))
+    shown = [("kf_participants", kf["participants_total"], lambda v: number(v, 0, lang)),
+             ("kf_new", kf["new"], lambda v: number(v, 0, lang)),
+             ("kf_ended", kf["ended"], lambda v: number(v, 0, lang)),
+             ("kf_women", kf["women_share_pct"], lambda v: percent(v, 0, lang)),
+             ("kf_mean_time", kf["mean_months"], lambda v: f"{number(v, 1, lang)} {t('months', lang)}"),
+             ("kf_positive", kf["positive_step_pct"], lambda v: percent(v, 0, lang)),
+             ("kf_retained", kf["retained_6m_pct"], lambda v: percent(v, 0, lang))]
     with st.container(key="presentation_figures"):
         cells = st.columns(4) + st.columns(3)
         for cell, (key, series, fmt) in zip(cells, shown):

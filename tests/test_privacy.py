@@ -54,6 +54,19 @@ def test_rates_over_fewer_than_five_are_hidden_and_the_n_stays():
     assert np.isnan(out.ended[0]) and out.ended[1] == 7
 
 
+def test_a_share_of_a_hidden_count_is_hidden_too():
+    """2 positive of 100 ended: the n is large, but 2,0 % would give the hidden 2 away."""
+    steps = pd.DataFrame({"year": [2024, 2025], "ended": [100, 100], "positive": [2, 40], "share_pct": [2.0, 40.0]})
+    out = privacy.protect("positive_steps", steps, Protection())
+    assert np.isnan(out.positive[0]) and np.isnan(out.share_pct[0]) and out.share_pct[1] == 40.0
+    fu = pd.DataFrame({"year": [2024, 2024], "horizon": ["6m", "18m"], "kept": [3, 30], "not_kept": [60, 30],
+                       "no_answer": [20, 20], "due": [83, 80], "retained_share_pct": [4.8, 50.0],
+                       "response_rate_pct": [75.9, 75.0]})
+    out = privacy.protect("followup", fu, Protection())
+    assert out.kept.isna().tolist() == [True, False] and out.retained_share_pct.isna().tolist() == [True, False]
+    assert out.due.tolist() == [83, 80]  # the total stays; the hidden part cannot be worked out from it
+
+
 def test_threshold_is_configurable():
     df = pd.DataFrame({"year": [2024, 2024], "gender": ["kvinna", "man"], "registered": [6, 9], "anonymous": [0, 0],
                        "participants": [6, 9], "share_pct": [40.0, 60.0]})

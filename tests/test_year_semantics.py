@@ -31,6 +31,7 @@ def con(tiny):
         record(person_id="A", start_date=D(2025, 2, 1)),
     ])
     tiny.execute("INSERT INTO anonymous_participants VALUES ('Sydnärke', 'Samordningsteamet', 2024, 'kvinna', 2, false)")
+    q.refresh_aggregates(tiny)
     return tiny
 
 
