@@ -160,6 +160,11 @@ def _fold(text: str) -> str:
     return re.sub(r"[\s_\-.]+", " ", t).strip()
 
 
+def _map_unique(values: pd.Series, fn) -> pd.Series:
+    """fn applied to each distinct value once (a file of 100 000 rows has a handful of municipalities)."""
+    return values.map({v: fn(v) for v in values.unique()})
+
+
 def _cell(value) -> str:
     if value is None:
         return ""
@@ -170,6 +175,20 @@ def _cell(value) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
+
+
+def _csv_rows(text: str, delimiter: str) -> list[list[str]]:
+    """The CSV's rows as lists of stripped cells: pandas' C parser when every row is as wide as the first
+    or narrower (padded with ""), else Python's csv module (ragged rows, which the checks then report)."""
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, dtype=str, keep_default_na=False,
+                            skip_blank_lines=False, engine="c", quoting=csv.QUOTE_MINIMAL)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError):
+        return [[c.strip() for c in r] for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    frame = frame.fillna("")
+    for col in frame.columns:
+        frame[col] = frame[col].str.strip()
+    return frame.values.tolist()
 
 
 def read_file(name: str, content: bytes, sheet: str | None = None) -> pd.DataFrame:
@@ -196,7 +215,7 @@ def read_file(name: str, content: bytes, sheet: str | None = None) -> pd.DataFra
                 continue
         first = text.splitlines()[0] if text else ""
         delimiter = ";" if first.count(";") >= first.count(",") else ","
-        rows = [[c.strip() for c in r] for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
+        rows = _csv_rows(text, delimiter)
     else:
         raise ImportRejected("Filen måste vara .xlsx eller .csv.")
     while rows and not any(rows[-1]):
@@ -215,7 +234,7 @@ def read_file(name: str, content: bytes, sheet: str | None = None) -> pd.DataFra
 
 def find_personal_numbers(df: pd.DataFrame) -> list[str]:
     """Columns holding a value shaped like a personnummer or samordningsnummer."""
-    return [c for c in df.columns if df[c].astype(str).str.match(PERSONNUMMER).any()]
+    return [c for c in df.columns if any(PERSONNUMMER.match(str(v)) for v in df[c].unique())]
 
 
 def map_headers(df: pd.DataFrame, columns: list[Column]) -> tuple[dict[str, str], list[str]]:
@@ -295,24 +314,26 @@ def prepare_participations(raw: pd.DataFrame, codes: Codes, association: str | N
         if c.name not in d:
             d[c.name] = ""
     p = pd.DataFrame(index=d.index)
-    p["association_id"] = d["förbund"].map(lambda v: codes.associations.get(_fold(v)) if v else None)
+    p["association_id"] = _map_unique(d["förbund"], lambda v: codes.associations.get(_fold(v)) if v else None)
     # an intervention the association already has is matched whatever its case; a new name is created
-    p["intervention_id"] = [codes.interventions.get((a, _fold(i)), i) for a, i in zip(p["association_id"], d["insats"])]
-    p["municipality_code"] = d["kommun"].map(lambda v: codes.municipalities.get(v.zfill(4) if v.isdigit() else _fold(v)))
+    pairs = pd.Series(list(zip(p["association_id"], d["insats"])), index=d.index)
+    p["intervention_id"] = _map_unique(pairs, lambda ai: codes.interventions.get((ai[0], _fold(ai[1])), ai[1]))
+    p["municipality_code"] = _map_unique(
+        d["kommun"], lambda v: codes.municipalities.get(v.zfill(4) if v.isdigit() else _fold(v)))
     for col, name in (("kön", "gender"), ("remittent", "referral_source"), ("uppdrag", "assignment"),
                       ("avslutsanledning", "exit_reason"), ("uppföljning_6m", "followup_status"),
                       ("uppföljning_18m", "followup_status"), ("utbildningsnivå", "education"),
                       ("tid_i_offentlig_försörjning", "public_support_time"), ("försörjning_före", "income_source"),
                       ("försörjning_efter", "income_source")):
-        p[col] = d[col].map(lambda v, name=name: codes.code(name, v))
+        p[col] = _map_unique(d[col], lambda v, name=name: codes.code(name, v))
     p["birth_year"] = pd.to_numeric(d["födelseår"], errors="coerce")
     p["start_date"] = parse_dates(d["startdatum"], dayfirst)
     p["end_date"] = parse_dates(d["slutdatum"], dayfirst)
     step = d["stegförflyttning"].str.lower()
-    p["has_positive_step"] = step.map(lambda v: True if v in YES else False if v in NO else None)
+    p["has_positive_step"] = _map_unique(step, lambda v: True if v in YES else False if v in NO else None)
     given = {c: d[c] != "" for c in d.columns}
     ended = given["slutdatum"]
-    key = [d["förbund"].map(_fold), d["insats"].map(_fold), d["deltagare_id"],
+    key = [_map_unique(d["förbund"], _fold), _map_unique(d["insats"], _fold), d["deltagare_id"],
            p["start_date"].astype(str).where(p["start_date"].notna(), d["startdatum"])]
     duplicated = pd.concat(key, axis=1).duplicated(keep=False) & given["deltagare_id"] & given["startdatum"]
     rules = []
@@ -376,12 +397,12 @@ def prepare_anonymous(raw: pd.DataFrame, codes: Codes, association: str | None, 
             d[c.name] = ""
     given = {c: d[c] != "" for c in d.columns}
     p = pd.DataFrame(index=d.index)
-    p["association_id"] = d["förbund"].map(lambda v: codes.associations.get(_fold(v)) if v else None)
+    p["association_id"] = _map_unique(d["förbund"], lambda v: codes.associations.get(_fold(v)) if v else None)
     p["intervention_id"] = [codes.interventions.get((a, _fold(i)), i) for a, i in zip(p["association_id"], d["insats"])]
     p["year"] = pd.to_numeric(d["år"], errors="coerce")
-    p["gender"] = d["kön"].map(lambda v: codes.code("gender", v))
+    p["gender"] = _map_unique(d["kön"], lambda v: codes.code("gender", v))
     p["participant_count"] = pd.to_numeric(d["antal"], errors="coerce")
-    duplicated = pd.concat([p["association_id"], d["insats"].map(_fold), p["year"], p["gender"]], axis=1) \
+    duplicated = pd.concat([p["association_id"], _map_unique(d["insats"], _fold), p["year"], p["gender"]], axis=1) \
         .duplicated(keep=False)
     rules = [_check(c.name, "värde saknas (kolumnen är obligatorisk)", lambda f, c=c: given[c.name])
              for c in ANONYMOUS_COLUMNS if c.required]
@@ -416,7 +437,7 @@ def _common(d: pd.DataFrame, codes: Codes, association: str | None, columns: lis
             d[c.name] = ""
     given = {c: d[c] != "" for c in d.columns}
     p = pd.DataFrame(index=d.index)
-    p["association_id"] = d["förbund"].map(lambda v: codes.associations.get(_fold(v)) if v else None)
+    p["association_id"] = _map_unique(d["förbund"], lambda v: codes.associations.get(_fold(v)) if v else None)
     p["intervention_id"] = [codes.interventions.get((a, _fold(i)), i) for a, i in zip(p["association_id"], d["insats"])]
     p["year"] = pd.to_numeric(d["år"], errors="coerce")
     rules = [_check(c.name, "värde saknas (kolumnen är obligatorisk)", lambda f, c=c: given[c.name])
@@ -434,7 +455,7 @@ def prepare_budget(raw: pd.DataFrame, codes: Codes, association: str | None, tod
     p["granted_sek"] = d["beviljat_sek"].map(_amount)
     p["used_sek"] = d["använt_sek"].map(_amount)
     p["kind"] = d["slag"].map(lambda v: KIND_WORDS.get(_fold(v)))
-    duplicated = pd.concat([p["association_id"], d["insats"].map(_fold), p["year"]], axis=1).duplicated(keep=False)
+    duplicated = pd.concat([p["association_id"], _map_unique(d["insats"], _fold), p["year"]], axis=1).duplicated(keep=False)
     for col in ("beviljat_sek", "använt_sek"):
         key = "granted_sek" if col == "beviljat_sek" else "used_sek"
         rules.append(_check(col, "belopp måste vara ett heltal i kronor, 0 eller mer",
@@ -453,7 +474,7 @@ def prepare_survey(raw: pd.DataFrame, codes: Codes, association: str | None, tod
     p["question"] = d["fråga"]
     p["respondents"] = d["antal_svar"].map(_amount)
     p["positive_share_pct"] = d["andel_positiva"].map(_amount)
-    key = [p["association_id"], d["insats"].map(_fold), p["year"], p["survey"], p["timepoint"], d["fråga"].map(_fold),
+    key = [p["association_id"], _map_unique(d["insats"], _fold), p["year"], p["survey"], p["timepoint"], d["fråga"].map(_fold),
            p["answer_group"]]
     duplicated = pd.concat(key, axis=1).duplicated(keep=False)
     rules += [

@@ -139,7 +139,8 @@ CUBES = {
 def aggregate_tables() -> set[str]:
     """The names of the tables refresh_aggregates builds."""
     return {table for family in CUBES.values() for table, _dims in family} | {
-        "intervention_span", "intervention_year", "ended_record", "anonymous_year", "municipality_year"}
+        "intervention_span", "intervention_year", "ended_record", "anonymous_year", "municipality_year",
+        "association_records"}
 
 
 def _filter_dimensions(f: Filters) -> set[str]:
@@ -181,7 +182,8 @@ def refresh_aggregates(con: duckdb.DuckDBPyConnection) -> None:
       up to gender, exit reason and assignment);
     ended_record: one narrow row per participation ended in a covered year (year, keys, days), for medians.
     anonymous_year: the anonymous counts in their interventions' covered years;
-    municipality_year: each association's member municipalities per covered year with the population share.
+    municipality_year: each association's member municipalities per covered year with the population share;
+    association_records: whether an association has demo records and imported (not demo) participations.
     Every table is ordered by association and year so a selection reads only its blocks. Run after every
     change of participations, anonymous counts or interventions (build, import, generate)."""
     create_views(con)
@@ -249,6 +251,10 @@ def refresh_aggregates(con: duckdb.DuckDBPyConnection) -> None:
     FROM (SELECT DISTINCT association_id, year FROM intervention_year) y
     JOIN association_municipality am USING (association_id) JOIN municipality m USING (municipality_code)
     ORDER BY y.association_id, y.year""")
+    con.execute("""CREATE OR REPLACE TABLE association_records AS
+    SELECT association_id, bool_or(is_demo) AS has_demo, bool_or(NOT is_demo AND is_record) AS has_imported
+    FROM (SELECT association_id, is_demo, true AS is_record FROM participation
+          UNION ALL SELECT association_id, is_demo, false FROM anonymous_participants) GROUP BY ALL""")
     con.execute("""CREATE OR REPLACE TABLE anonymous_year AS
     SELECT a.* FROM anonymous_participants a JOIN intervention_year y USING (association_id, intervention_id, year)
     ORDER BY association_id, year""")
@@ -567,13 +573,10 @@ def demo_status(con, association_ids: Sequence[str] = ()) -> pd.DataFrame:
     """Per association: has_demo (demo records present) and has_imported (imported records present)."""
     s = _Sql()
     s.add_in("a.association_id", association_ids)
-    return _run(con, f"""SELECT a.association_id,
-        EXISTS (SELECT 1 FROM participation p WHERE p.association_id = a.association_id AND p.is_demo)
-        OR EXISTS (SELECT 1 FROM anonymous_participants n WHERE n.association_id = a.association_id AND n.is_demo)
-          AS has_demo,
-        EXISTS (SELECT 1 FROM participation p WHERE p.association_id = a.association_id AND NOT p.is_demo)
-          AS has_imported
-        FROM association a WHERE {s.where()} ORDER BY 1""", s.params)
+    return _run(con, f"""SELECT a.association_id, coalesce(r.has_demo, false) AS has_demo,
+        coalesce(r.has_imported, false) AS has_imported
+        FROM association a LEFT JOIN association_records r USING (association_id) WHERE {s.where()} ORDER BY 1""",
+                s.params)
 
 
 def import_log(con) -> pd.DataFrame:
