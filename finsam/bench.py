@@ -54,22 +54,25 @@ class Call:
         return getattr(q, self.name)(con, self.filters, **dict(self.kwargs))
 
 
-def page_calls(f: q.Filters, span: tuple[int, int], with_money: bool) -> dict[str, list[Call]]:
+def page_calls(f: q.Filters, span: tuple[int, int], with_money: bool, municipalities: int) -> dict[str, list[Call]]:
     """Per page, the calls it makes for selection f, each once (the app caches repeats). span: the years of
-    all associations (jamfor); with_money: the database has budget rows (ekonomi goes on)."""
+    all associations (jamfor); with_money: the database has budget rows (ekonomi goes on); municipalities:
+    how many the selection has (kommuner's years)."""
     last = f.years[1]
     both = f.with_years(last - 1, last)
     flow = Call("participant_flow", f)  # ui.page(), before every page
     surveys = [Call("surveys", f, (("survey", "nns"),)), Call("surveys", f, (("survey", "violence"),))]
     return {
         "oversikt": [flow, Call("key_figures", both)],
-        "kon": [flow, Call("gender_split", f), Call("gender_split", f, (("by", BY_INTERVENTION),))],
+        "kon": [flow, Call("gender_split", f),
+                Call("gender_split", q.chart_years(f, 0),
+                     (("by", BY_INTERVENTION if len(f.associations) == 1 else ("association_id",)),))],
         "remittenter": [flow, Call("referral_split", f), Call("referral_by_municipality", f.with_years(last, last))],
         "tid": [flow, Call("time_in_intervention", f), Call("time_distribution", f),
                 Call("time_in_intervention", f, (("split", "exit_reason"),)),
                 Call("time_in_intervention", f, (("split", "assignment"),))],
         "uppfoljning": [flow, Call("followup", f)],
-        "kommuner": [flow, Call("municipality_split", f)],
+        "kommuner": [flow, Call("municipality_split", q.chart_years(f, municipalities))],
         "avslut": [flow, Call("exit_reasons", f), Call("positive_steps", f),
                    Call("positive_steps", f, (("by_assignment", True),))],
         "ekonomi": [flow, Call("economy", f)] + ([Call("economy", f, (("by", ("association_id",)),))]
@@ -82,6 +85,11 @@ def page_calls(f: q.Filters, span: tuple[int, int], with_money: bool) -> dict[st
         "presentation": [flow, Call("referral_split", f), Call("exit_reasons", f), Call("followup", f),
                          Call("economy", f)] + surveys + [Call("key_figures", both)],
     }
+
+
+def municipality_count(con, f: q.Filters) -> int:
+    """How many municipalities selection f has (as ui.municipality_years counts them)."""
+    return len(f.municipalities or q.municipalities(con, f.associations))
 
 
 def panel_calls(f: q.Filters, association_ids: tuple[str, ...]) -> list[Call]:
@@ -536,9 +544,11 @@ def bench(path: Path, repeat: int) -> str:
         sel = selections(con)
         span = q.year_range(con, ())
         association_ids = tuple(q.associations(con).association_id)
+        munis = {s: municipality_count(con, f) for s, f in sel.items()}
     finally:
         con.close()
-    plan = {(s, page): calls for s, f in sel.items() for page, calls in page_calls(f, span, with_money).items()}
+    plan = {(s, page): calls for s, f in sel.items()
+            for page, calls in page_calls(f, span, with_money, munis[s]).items()}
     panel = {(s, PANEL): panel_calls(f, association_ids) for s, f in sel.items()}
     page_distinct = list(dict.fromkeys(c for calls in plan.values() for c in calls))
     distinct = list(dict.fromkeys(page_distinct + [c for calls in panel.values() for c in calls]))

@@ -99,21 +99,21 @@ def gender(df: pd.DataFrame, labels: dict[str, str], lang: str, subtitle: str) -
     return _layout(fig, t("t_gender", lang), subtitle, lang, col("year", lang), col("participants", lang))
 
 
-def gender_by_intervention(df: pd.DataFrame, labels: dict[str, str], lang: str, subtitle: str) -> go.Figure:
-    """gender_split by intervention: one stacked bar per intervention and year."""
+def gender_by_group(df: pd.DataFrame, group: str, labels: dict[str, str], lang: str, subtitle: str) -> go.Figure:
+    """gender_split by association_id or intervention_id (group): one stacked bar per group and year."""
     fig = go.Figure()
-    df = df.sort_values(["intervention_id", "year"])
-    order = list(dict.fromkeys(f"{i}<br>{y}" for i, y in zip(df.intervention_id, df.year)))
+    df = df.sort_values([group, "year"])
+    order = list(dict.fromkeys(f"{i}<br>{y}" for i, y in zip(df[group], df.year)))
     for g in ("kvinna", "man"):
         d = df[df.gender == g]
-        fig.add_bar(x=[f"{i}<br>{y}" for i, y in zip(d.intervention_id, d.year)], y=d.participants,
+        fig.add_bar(x=[f"{i}<br>{y}" for i, y in zip(d[group], d.year)], y=d.participants,
                     name=labels.get(g, g), marker_color=colors.GENDER[g],
                     text=[f"{number(p, 0, lang)} ({percent(s, 0, lang)})" for p, s in zip(d.participants, d.share_pct)],
                     textposition="inside", hovertemplate="%{x}: %{y}<extra></extra>")
     fig.update_xaxes(categoryorder="array", categoryarray=order)
     fig.update_layout(barmode="stack")
-    return _layout(fig, t("t_gender_interv", lang), subtitle, lang, col("intervention_id", lang),
-                   col("participants", lang), height=520)
+    title = "t_gender_interv" if group == "intervention_id" else "t_gender_assoc"
+    return _layout(fig, t(title, lang), subtitle, lang, col(group, lang), col("participants", lang), height=520)
 
 
 def referrals(df: pd.DataFrame, labels: dict[str, str], lang: str, subtitle: str) -> go.Figure:

@@ -212,6 +212,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "t_flow": ("Deltagare per år: nya, avslutade och pågående", "Participants per year: new, ended and ongoing"),
     "t_gender": ("Könsfördelning per år", "Gender split per year"),
     "t_gender_interv": ("Könsfördelning per insats", "Gender split per intervention"),
+    "t_gender_assoc": ("Könsfördelning per förbund", "Gender split per association"),
     "t_referrals": ("Remittenter per år", "Referral sources per year"),
     "t_referral_heat": ("Remittenter per kommun", "Referral sources per municipality"),
     "t_referral_trend": ("Remittenternas andel över åren", "Referral sources' share over the years"),

@@ -51,6 +51,17 @@ class Filters:
         return bool(self.municipalities or self.referral_sources)
 
 
+RECENT_YEARS = 3  # a chart of categories by year shows at most these last years of the selection ...
+MANY_CATEGORIES = 30  # ... and only the last when it has more categories than this (a county, the country)
+
+
+def chart_years(f: Filters, categories: int) -> Filters:
+    """The selection narrowed to the years a chart of `categories` categories by year shows, so it stays
+    readable and a few hundred points at most at any scale."""
+    first = f.years[1] if categories > MANY_CATEGORIES else max(f.years[0], f.years[1] - RECENT_YEARS + 1)
+    return f.with_years(first, f.years[1])
+
+
 @dataclass
 class _Sql:
     clauses: list[str] = field(default_factory=list)

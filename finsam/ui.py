@@ -107,6 +107,11 @@ def lookup(name: str, *args):
     return _cached_plain(name, db_version(), args)
 
 
+def municipality_years(f: q.Filters) -> q.Filters:
+    """The selection with the years a per-municipality chart shows (queries.chart_years)."""
+    return q.chart_years(f, len(f.municipalities or lookup("municipalities", f.associations)))
+
+
 def code_labels(name: str, lang: str) -> dict[str, str]:
     df = lookup("code_list", name)
     return dict(zip(df.code, df.label_en if lang == "en" else df.label_sv))

@@ -1,9 +1,11 @@
-"""Kommuner: each municipality's share of the participants against its share of the population."""
+"""Kommuner: each municipality's share of the participants against its share of the population, over the
+last years of the selection (ui.municipality_years)."""
 
 from finsam import charts, ui
 
 p = ui.page("page_municipalities")
 lang, f = p.lang, p.filters
-df = ui.query("municipality_split", f)
-ui.chart(charts.municipalities(df, lang, p.subtitle), df.drop(columns=["municipality_association_id"]),
+shown = ui.municipality_years(f)
+df = ui.query("municipality_split", shown)
+ui.chart(charts.municipalities(df, lang, ui.selection_text(shown, lang)), df.drop(columns=["municipality_association_id"]),
          "municipalities", lang)

@@ -80,7 +80,8 @@ def screens(lang: str, f, subtitle: str) -> list[tuple[str, object]]:
            (t("t_gender", lang), lambda: charts.gender(drawn(ui.query("gender_split", f), "registered"),
                                                        labels["gender"], lang, subtitle)),
            (t("t_municipalities", lang),
-            lambda: charts.municipalities(ui.query("municipality_split", f), lang, subtitle))]
+            lambda: charts.municipalities(ui.query("municipality_split", ui.municipality_years(f)), lang,
+                                          ui.selection_text(ui.municipality_years(f), lang)))]
     if not ui.query("referral_split", f).empty:
         out.append((t("t_referrals", lang),
                     lambda: charts.referrals(drawn(ui.query("referral_split", f), "participations"),
