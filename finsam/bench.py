@@ -54,25 +54,24 @@ class Call:
         return getattr(q, self.name)(con, self.filters, **dict(self.kwargs))
 
 
-def page_calls(f: q.Filters, span: tuple[int, int], with_money: bool, municipalities: int) -> dict[str, list[Call]]:
+def page_calls(f: q.Filters, span: tuple[int, int], with_money: bool, counts: dict[str, int]) -> dict[str, list[Call]]:
     """Per page, the calls it makes for selection f, each once (the app caches repeats). span: the years of
-    all associations (jamfor); with_money: the database has budget rows (ekonomi goes on); municipalities:
-    how many the selection has (kommuner's years)."""
+    all associations (jamfor); with_money: the database has budget rows (ekonomi goes on); counts: how many
+    municipalities, interventions and associations the selection has (selection_counts)."""
+    by_group, recent = q.group_chart(f, counts["interventions"], counts["associations"])
     last = f.years[1]
     both = f.with_years(last - 1, last)
     flow = Call("participant_flow", f)  # ui.page(), before every page
     surveys = [Call("surveys", f, (("survey", "nns"),)), Call("surveys", f, (("survey", "violence"),))]
     return {
         "oversikt": [flow, Call("key_figures", both)],
-        "kon": [flow, Call("gender_split", f),
-                Call("gender_split", q.chart_years(f, 0),
-                     (("by", BY_INTERVENTION if len(f.associations) == 1 else ("association_id",)),))],
+        "kon": [flow, Call("gender_split", f), Call("gender_split", recent, (("by", by_group),))],
         "remittenter": [flow, Call("referral_split", f), Call("referral_by_municipality", f.with_years(last, last))],
         "tid": [flow, Call("time_in_intervention", f), Call("time_distribution", f),
                 Call("time_in_intervention", f, (("split", "exit_reason"),)),
                 Call("time_in_intervention", f, (("split", "assignment"),))],
         "uppfoljning": [flow, Call("followup", f)],
-        "kommuner": [flow, Call("municipality_split", q.chart_years(f, municipalities))],
+        "kommuner": [flow, Call("municipality_split", q.chart_years(f, counts["municipalities"]))],
         "avslut": [flow, Call("exit_reasons", f), Call("positive_steps", f),
                    Call("positive_steps", f, (("by_assignment", True),))],
         "ekonomi": [flow, Call("economy", f)] + ([Call("economy", f, (("by", ("association_id",)),))]
@@ -87,9 +86,11 @@ def page_calls(f: q.Filters, span: tuple[int, int], with_money: bool, municipali
     }
 
 
-def municipality_count(con, f: q.Filters) -> int:
-    """How many municipalities selection f has (as ui.municipality_years counts them)."""
-    return len(f.municipalities or q.municipalities(con, f.associations))
+def selection_counts(con, f: q.Filters) -> dict[str, int]:
+    """How many municipalities, interventions and associations selection f has (as the pages count them)."""
+    return {"municipalities": len(f.municipalities or q.municipalities(con, f.associations)),
+            "interventions": len(f.interventions or q.interventions(con, f.associations)),
+            "associations": len(f.associations or q.associations(con))}
 
 
 def panel_calls(f: q.Filters, association_ids: tuple[str, ...]) -> list[Call]:
@@ -338,6 +339,7 @@ class PandasBaseline:
         out = grid.merge(counts, how="left", on=by + ["year", "municipality_code"])
         out[["participations", "new"]] = out[["participations", "new"]].fillna(0).astype("int64")
         out["share_pct"] = self.share(out, "participations", by + ["year"])
+        out["association_share_pct"] = self.share(out, "participations", by + ["year", "municipality_association_id"])
         shares = self.shares.rename(columns={"association_id": "municipality_association_id", "year": "share_year"})
         pair = ["municipality_association_id", "municipality_code"]
         cand = out[pair + ["year"]].drop_duplicates().merge(shares, on=pair)
@@ -544,11 +546,11 @@ def bench(path: Path, repeat: int) -> str:
         sel = selections(con)
         span = q.year_range(con, ())
         association_ids = tuple(q.associations(con).association_id)
-        munis = {s: municipality_count(con, f) for s, f in sel.items()}
+        counts = {s: selection_counts(con, f) for s, f in sel.items()}
     finally:
         con.close()
     plan = {(s, page): calls for s, f in sel.items()
-            for page, calls in page_calls(f, span, with_money, munis[s]).items()}
+            for page, calls in page_calls(f, span, with_money, counts[s]).items()}
     panel = {(s, PANEL): panel_calls(f, association_ids) for s, f in sel.items()}
     page_distinct = list(dict.fromkeys(c for calls in plan.values() for c in calls))
     distinct = list(dict.fromkeys(page_distinct + [c for calls in panel.values() for c in calls]))

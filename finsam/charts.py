@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 
 from finsam import colors
 from finsam.labels import col, number, percent, plotly_separators, t
+from finsam.queries import MANY_CATEGORIES
 
 FONT = dict(family="DejaVu Sans, Arial, sans-serif", size=15)
 HEIGHT = 460
@@ -228,7 +229,10 @@ def followup(df: pd.DataFrame, lang: str, subtitle: str) -> go.Figure:
 
 
 def municipalities(df: pd.DataFrame, lang: str, subtitle: str) -> go.Figure:
-    """municipality_split: share of participants per municipality and year, population share as a mark."""
+    """municipality_split: share of participants per municipality and year, population share as a mark;
+    with more municipalities than a bar chart can show (a county, the country) a scatter instead."""
+    if df.municipality_code.nunique() > MANY_CATEGORIES:
+        return _municipality_scatter(df, lang, subtitle)
     fig = go.Figure()
     df = df.sort_values("municipality_name")
     years = sorted(df.year.unique())
@@ -245,6 +249,28 @@ def municipalities(df: pd.DataFrame, lang: str, subtitle: str) -> go.Figure:
                     hovertemplate="%{x}: %{y:.1f} %<extra></extra>")
     fig.update_layout(barmode="group")
     return _layout(fig, t("t_municipalities", lang), subtitle, lang, col("municipality_name", lang), "%")
+
+
+def _municipality_scatter(df: pd.DataFrame, lang: str, subtitle: str) -> go.Figure:
+    """The last year's municipalities as points: share of the association's population against share of
+    its participants; on the diagonal a municipality has its population's share of the participants."""
+    d = df[df.year == df.year.max()].dropna(subset=["population_share_pct"])
+    top = float(max(d.population_share_pct.max(), d.association_share_pct.max(), 1)) * 1.05
+    fig = go.Figure()
+    fig.add_scatter(x=[0, top], y=[0, top], mode="lines", line=dict(color="#999999", dash="dot", width=2),
+                    name=t("proportional", lang), hoverinfo="skip")
+    fig.add_scatter(x=d.population_share_pct, y=d.association_share_pct, mode="markers",
+                    name=f"{t('municipalities', lang)} {int(df.year.max())}",
+                    marker=dict(size=9, color=colors.SERIES[0], opacity=0.75),
+                    customdata=list(zip(d.municipality_name, d.municipality_association_id,
+                                        _txt(d.participations, lang))),
+                    hovertemplate="%{customdata[0]} (%{customdata[1]}): %{y:.1f} % av deltagarna, "
+                                  "%{x:.1f} % av befolkningen (%{customdata[2]} deltagare)<extra></extra>"
+                    if lang == "sv" else
+                    "%{customdata[0]} (%{customdata[1]}): %{y:.1f} % of participants, %{x:.1f} % of population "
+                    "(%{customdata[2]} participants)<extra></extra>")
+    return _layout(fig, t("t_municipalities", lang), subtitle, lang, t("share_population_assoc", lang),
+                   t("share_participants_assoc", lang))
 
 
 def exits(df: pd.DataFrame, labels: dict[str, str], lang: str, subtitle: str) -> go.Figure:

@@ -62,6 +62,15 @@ def chart_years(f: Filters, categories: int) -> Filters:
     return f.with_years(first, f.years[1])
 
 
+def group_chart(f: Filters, interventions: int, associations: int) -> tuple[tuple[str, ...], Filters]:
+    """The `by` and the selection of a chart per group: per intervention within one association, else per
+    association (a national selection has 75 associations and 300 interventions), over chart_years.
+    interventions, associations: how many the selection has."""
+    if len(f.associations) == 1:
+        return ("association_id", "intervention_id"), chart_years(f, interventions)
+    return ("association_id",), chart_years(f, associations)
+
+
 @dataclass
 class _Sql:
     clauses: list[str] = field(default_factory=list)
@@ -367,8 +376,9 @@ def gender_split(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
 
 def municipality_split(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
     """Per year and municipality (of the selected associations): participations, new, share_pct of the
-    year's participations, and population_share_pct (the association's latest published share as of the
-    year, else its earliest: municipality_year). Municipalities with no participant appear with 0."""
+    year's participations, association_share_pct of its association's participations that year, and
+    population_share_pct (of the association's population: its latest published share as of the year,
+    else its earliest: municipality_year). Municipalities with no participant appear with 0."""
     base, params = _cube(f, "flow", ("municipality_code",))
     ysql, yparams = _years_cte(f)
     g, _ = _by(by)
@@ -390,6 +400,8 @@ def municipality_split(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
            100.0 * coalesce(c.participations, 0)
              / nullif(sum(coalesce(c.participations, 0)) OVER (PARTITION BY {"".join(f"gr.{b}, " for b in by)}gr.year), 0)
              AS share_pct,
+           100.0 * coalesce(c.participations, 0) / nullif(sum(coalesce(c.participations, 0)) OVER (
+             PARTITION BY {"".join(f"gr.{b}, " for b in by)}gr.year, gr.muni_assoc), 0) AS association_share_pct,
            gr.population_share_pct
     FROM grid gr
     LEFT JOIN counts c ON c.year = gr.year AND c.municipality_code = gr.municipality_code{on_by}

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from conftest import DATA, ROOT
-from finsam import bench, db, queries as q
+from finsam import bench, charts, db, queries as q
 from finsam.scale import ASSOCIATIONS, generate
 
 N = 30_000
@@ -122,7 +122,7 @@ def test_the_pandas_baseline_agrees_with_finsam_on_every_page_call_of_the_demo(d
     sel = bench.selections(demo_con)
     span = q.year_range(demo_con, ())
     calls = {c for f in sel.values()
-             for page in bench.page_calls(f, span, True, bench.municipality_count(demo_con, f)).values() for c in page}
+             for page in bench.page_calls(f, span, True, bench.selection_counts(demo_con, f)).values() for c in page}
     answers = {c: c.answer(demo_con) for c in calls if c.filters is not None}
     baseline = bench.PandasBaseline.load(str(demo_db))
     differ = {f"{c.name}{dict(c.kwargs)} {c.filters}": bench.difference(a, baseline.run(c)) for c, a in answers.items()}
@@ -149,3 +149,28 @@ def test_bench_runs_and_both_implementations_agree(tmp_path):
     last = r.stdout.strip().splitlines()[-1]
     assert re.fullmatch(r"bench 20000 participations: finsam warm median \S+ \S+ \(all pages\), cold \S+ \S+; "
                         r"pandas \S+ \S+; pandas/finsam time x[\d.]+, memory x[\d.]+; agree", last), last
+
+
+def test_every_page_sends_a_few_hundred_points_at_most_for_the_whole_country(national):
+    """Whatever the size, the pages' chart data stay small: per-category charts narrow their years and
+    per-group charts group by association when the selection has several."""
+    span = q.year_range(national, ())
+    f = q.Filters(years=span)
+    counts = bench.selection_counts(national, f)
+    assert counts == {"municipalities": 290, "interventions": len(q.interventions(national)), "associations": 75}
+    calls = bench.page_calls(f, span, False, counts)
+    sizes = {c.name + str(dict(c.kwargs)): len(c.run(national)) for page in calls.values() for c in page
+             if c.filters is not None and c.name != "key_figures"}
+    # the municipality x referral-source heatmap is of one year: at most a cell per municipality and source
+    sources = len(q.code_list(national, "referral_source"))
+    assert sizes.pop("referral_by_municipality{}") <= 290 * sources
+    assert max(sizes.values()) <= 290, sizes
+    municipalities = q.run(national, "municipality_split", q.chart_years(f, 290))
+    assert municipalities.year.unique().tolist() == [span[1]] and len(municipalities) == 290
+    fig = charts.municipalities(municipalities, "sv", "")
+    assert [tr.type for tr in fig.data] == ["scatter", "scatter"] and len(fig.data[1].x) == 290
+    by, recent = q.group_chart(f, counts["interventions"], counts["associations"])
+    assert by == ("association_id",) and recent.years == (span[1], span[1])
+    one_association = q.Filters(years=span, associations=("Stockholm",))
+    by, recent = q.group_chart(one_association, 4, 1)
+    assert by == ("association_id", "intervention_id") and recent.years == (span[1] - 2, span[1])
