@@ -151,6 +151,33 @@ def test_bench_runs_and_both_implementations_agree(tmp_path):
                         r"pandas \S+ \S+; pandas/finsam time x[\d.]+, memory x[\d.]+; agree", last), last
 
 
+def test_bench_times_the_build_and_an_import_of_a_coordinators_file():
+    r = run("bench", "--import-rows", "300")
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    assert re.fullmatch(r"build and import: demo database built in [\d.]+ s; a 300-row semicolon CSV "
+                        r"\(Windows-1252, [\d.]+ MB\) validated and imported in [\d.]+ s", r.stdout.strip()), r.stdout
+    content = bench.import_file_rows(300)
+    assert content.decode("cp1252").splitlines()[0].startswith("deltagare_id;förbund;insats;kommun;kön")
+
+
+def test_a_file_from_an_earlier_version_gets_the_aggregate_tables(tmp_path, national):
+    from finsam.importer import upgrade
+
+    path = tmp_path / "old.duckdb"
+    generate(path, 2_000, seed=5, data_dir=DATA, associations=4)
+    con = db.connect(path)
+    before = con.execute("SELECT * FROM flow_total ORDER BY ALL").df()
+    con.execute("DROP TABLE flow_total")
+    con.execute("DROP TABLE ended_record")
+    con.close()
+    assert upgrade(path) is True
+    con = db.connect(path, read_only=True)
+    pd.testing.assert_frame_equal(con.execute("SELECT * FROM flow_total ORDER BY ALL").df(), before)
+    assert one(con, "SELECT count(*) FROM ended_record") > 0
+    con.close()
+    assert upgrade(path) is False  # nothing to do the second time
+
+
 def test_every_page_sends_a_few_hundred_points_at_most_for_the_whole_country(national):
     """Whatever the size, the pages' chart data stay small: per-category charts narrow their years and
     per-group charts group by association when the selection has several."""
