@@ -229,7 +229,8 @@ def followup(df: pd.DataFrame, lang: str, subtitle: str) -> go.Figure:
 
 
 def municipalities(df: pd.DataFrame, lang: str, subtitle: str) -> go.Figure:
-    """municipality_split: share of participants per municipality and year, population share as a mark;
+    """municipality_split: share of participants per municipality and year, the population share as a grey
+    bar beside them;
     with more municipalities than a bar chart can show (a county, the country) a scatter instead."""
     if df.municipality_code.nunique() > MANY_CATEGORIES:
         return _municipality_scatter(df, lang, subtitle)
@@ -244,9 +245,10 @@ def municipalities(df: pd.DataFrame, lang: str, subtitle: str) -> go.Figure:
                     customdata=_txt(d.participations, lang),
                     hovertemplate=f"{year} %{{x}}: %{{y:.1f}} % (%{{customdata}} deltagare)<extra></extra>")
     last = df[df.year == years[-1]]
-    fig.add_scatter(x=last.municipality_name, y=last.population_share_pct, name=t("share_population", lang),
-                    mode="markers", marker=dict(symbol="line-ew", size=40, line=dict(width=4, color="#1A1A1A")),
-                    hovertemplate="%{x}: %{y:.1f} %<extra></extra>")
+    fig.add_bar(x=last.municipality_name, y=last.population_share_pct,
+                name=f"{t('share_population', lang)} ({years[-1]})", marker_color="#8C8C8C",
+                text=[percent(s, 0, lang) for s in last.population_share_pct], textposition="outside",
+                hovertemplate=f"{t('share_population', lang)} %{{x}}: %{{y:.1f}} %<extra></extra>")
     fig.update_layout(barmode="group")
     return _layout(fig, t("t_municipalities", lang), subtitle, lang, col("municipality_name", lang), "%")
 
