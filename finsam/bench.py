@@ -57,7 +57,7 @@ class Call:
 def page_calls(f: q.Filters, span: tuple[int, int], with_money: bool, counts: dict[str, int]) -> dict[str, list[Call]]:
     """Per page, the calls it makes for selection f, each once (the app caches repeats). span: the years of
     all associations (jamfor); with_money: the database has budget rows (ekonomi goes on); counts: how many
-    municipalities, interventions and associations the selection has (selection_counts)."""
+    municipalities, interventions and associations the selection has (queries.selection_counts)."""
     by_group, recent = q.group_chart(f, counts["interventions"], counts["associations"])
     last = f.years[1]
     both = f.with_years(last - 1, last)
@@ -84,13 +84,6 @@ def page_calls(f: q.Filters, span: tuple[int, int], with_money: bool, counts: di
         "presentation": [flow, Call("referral_split", f), Call("exit_reasons", f), Call("followup", f),
                          Call("economy", f)] + surveys + [Call("key_figures", both)],
     }
-
-
-def selection_counts(con, f: q.Filters) -> dict[str, int]:
-    """How many municipalities, interventions and associations selection f has (as the pages count them)."""
-    return {"municipalities": len(f.municipalities or q.municipalities(con, f.associations)),
-            "interventions": len(f.interventions or q.interventions(con, f.associations)),
-            "associations": len(f.associations or q.associations(con))}
 
 
 def panel_calls(f: q.Filters, association_ids: tuple[str, ...]) -> list[Call]:
@@ -546,7 +539,7 @@ def bench(path: Path, repeat: int) -> str:
         sel = selections(con)
         span = q.year_range(con, ())
         association_ids = tuple(q.associations(con).association_id)
-        counts = {s: selection_counts(con, f) for s, f in sel.items()}
+        counts = {s: q.selection_counts(con, f) for s, f in sel.items()}
     finally:
         con.close()
     plan = {(s, page): calls for s, f in sel.items()

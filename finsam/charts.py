@@ -230,8 +230,7 @@ def followup(df: pd.DataFrame, lang: str, subtitle: str) -> go.Figure:
 
 def municipalities(df: pd.DataFrame, lang: str, subtitle: str) -> go.Figure:
     """municipality_split: share of participants per municipality and year, the population share as a grey
-    bar beside them;
-    with more municipalities than a bar chart can show (a county, the country) a scatter instead."""
+    bar beside them; with more municipalities than a bar chart can show (a county, the country) a scatter."""
     if df.municipality_code.nunique() > MANY_CATEGORIES:
         return _municipality_scatter(df, lang, subtitle)
     fig = go.Figure()

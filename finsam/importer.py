@@ -21,6 +21,7 @@ import shutil
 import sys
 import time
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -537,6 +538,26 @@ def _copy_for_writing(db_path: Path) -> Path:
     return work
 
 
+@contextmanager
+def _rewrite(db_path: Path):
+    """A writable connection to a private copy of the live file, under the import lock. When the block ends
+    without an error the copy is checkpointed and swapped in (a reader sees the old file or the new one,
+    never half); on an error, or if the process dies, the live file is untouched and the copy removed."""
+    with _Lock(db_path):
+        work = _copy_for_writing(db_path)
+        try:
+            con = db.connect(work)
+            try:
+                yield con
+                con.execute("CHECKPOINT")
+            finally:
+                con.close()
+            _swap_in(work, db_path)
+        finally:
+            for p in (work, Path(f"{work}.wal"), Path(f"{work}.ready")):
+                p.unlink(missing_ok=True)
+
+
 def _swap_in(work: Path, db_path: Path) -> None:
     with open(work, "rb") as fh:
         os.fsync(fh.fileno())
@@ -662,32 +683,23 @@ def import_file(db_path: Path, name: str, content: bytes, *, association: str | 
     if good.empty:
         return report
     good = _finish(good, kind)
-    with _Lock(db_path):
-        work = _copy_for_writing(db_path)
-        try:
-            con = db.connect(work)
-            con.execute("BEGIN TRANSACTION")
-            import_id = con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM import_log").fetchone()[0]
-            created = _ensure_interventions(con, good, today)
-            report.notices += [f"Ny insats skapad: {c}" for c in created]
-            if kind == "deltagare":
-                report.added, report.updated, report.unchanged = _upsert_participations(con, good, import_id)
-            elif kind == "anonyma":
-                report.added, report.updated, report.unchanged = _upsert_anonymous(con, good)
-            else:
-                report.added, report.updated, report.unchanged = _upsert_keyed(con, good, kind)
-            queries.refresh_aggregates(con)
-            con.execute("INSERT INTO import_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-                import_id, dt.datetime.now().replace(microsecond=0), user, Path(name).name,
-                hashlib.sha256(content).hexdigest(), kind, ", ".join(sorted(good["association_id"].unique())),
-                report.rows, report.added, report.updated, report.unchanged, report.rejected_rows])
-            con.execute("COMMIT")
-            con.execute("CHECKPOINT")
-            con.close()
-            _swap_in(work, db_path)
-        finally:
-            for p in (work, Path(f"{work}.wal"), Path(f"{work}.ready")):
-                p.unlink(missing_ok=True)
+    with _rewrite(db_path) as con:
+        con.execute("BEGIN TRANSACTION")
+        import_id = con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM import_log").fetchone()[0]
+        created = _ensure_interventions(con, good, today)
+        report.notices += [f"Ny insats skapad: {c}" for c in created]
+        if kind == "deltagare":
+            report.added, report.updated, report.unchanged = _upsert_participations(con, good, import_id)
+        elif kind == "anonyma":
+            report.added, report.updated, report.unchanged = _upsert_anonymous(con, good)
+        else:
+            report.added, report.updated, report.unchanged = _upsert_keyed(con, good, kind)
+        queries.refresh_aggregates(con)
+        con.execute("INSERT INTO import_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            import_id, dt.datetime.now().replace(microsecond=0), user, Path(name).name,
+            hashlib.sha256(content).hexdigest(), kind, ", ".join(sorted(good["association_id"].unique())),
+            report.rows, report.added, report.updated, report.unchanged, report.rejected_rows])
+        con.execute("COMMIT")
     report.written = True
     return report
 
@@ -790,21 +802,12 @@ def tempfile_dir() -> str:
 
 def remove_demo_records(db_path: Path, association: str) -> int:
     """Delete an association's demo records (one action), all or nothing like an import."""
-    with _Lock(db_path):
-        work = _copy_for_writing(db_path)
-        try:
-            con = db.connect(work)
-            con.execute("BEGIN TRANSACTION")
-            n = con.execute("DELETE FROM participation WHERE association_id = ? AND is_demo", [association]).fetchone()[0]
-            con.execute("DELETE FROM anonymous_participants WHERE association_id = ? AND is_demo", [association])
-            queries.refresh_aggregates(con)
-            con.execute("COMMIT")
-            con.execute("CHECKPOINT")
-            con.close()
-            _swap_in(work, db_path)
-        finally:
-            for p in (work, Path(f"{work}.wal")):
-                p.unlink(missing_ok=True)
+    with _rewrite(db_path) as con:
+        con.execute("BEGIN TRANSACTION")
+        n = con.execute("DELETE FROM participation WHERE association_id = ? AND is_demo", [association]).fetchone()[0]
+        con.execute("DELETE FROM anonymous_participants WHERE association_id = ? AND is_demo", [association])
+        queries.refresh_aggregates(con)
+        con.execute("COMMIT")
     return n
 
 
@@ -819,17 +822,8 @@ def upgrade(db_path: Path) -> bool:
         con.close()
     if queries.aggregate_tables() <= present:
         return False
-    with _Lock(db_path):
-        work = _copy_for_writing(db_path)
-        try:
-            con = db.connect(work)
-            queries.refresh_aggregates(con)
-            con.execute("CHECKPOINT")
-            con.close()
-            _swap_in(work, db_path)
-        finally:
-            for p in (work, Path(f"{work}.wal")):
-                p.unlink(missing_ok=True)
+    with _rewrite(db_path) as con:
+        queries.refresh_aggregates(con)
     return True
 
 

@@ -110,13 +110,17 @@ def _years_cte(f: Filters) -> tuple[str, list]:
     return f"years AS (SELECT association_id, intervention_id, year FROM intervention_year WHERE {s.where()})", s.params
 
 
-def _records_cte(f: Filters, columns: str = "*") -> tuple[str, list]:
-    s = _Sql()
-    s.add_in("association_id", f.associations)
-    s.add_in("intervention_id", f.interventions)
+def _selection(f: Filters, years: bool = True) -> _Sql:
+    """WHERE clauses for the whole selection on a table with the record columns (and year, unless not)."""
+    s = _scope(f if years else replace(f, years=None), "association_id", "intervention_id", "year")
     s.add_in("municipality_code", f.municipalities)
     s.add_in("gender", f.genders)
     s.add_in("referral_source", f.referral_sources)
+    return s
+
+
+def _records_cte(f: Filters, columns: str = "*") -> tuple[str, list]:
+    s = _selection(f, years=False)  # the years are bounded by the expansion (_base)
     return f"recs AS (SELECT {columns} FROM participation WHERE {s.where()})", s.params
 
 
@@ -178,10 +182,7 @@ def cube_for(f: Filters, family: str, dimensions: Sequence[str] = ()) -> str:
 def _cells(f: Filters, family: str = "flow", dimensions: Sequence[str] = (), name: str = "yc") -> tuple[str, list]:
     """CTE `name`: the rows in selection f of the smallest aggregate table of the family that has
     `dimensions`."""
-    s = _scope(f, "association_id", "intervention_id", "year")
-    s.add_in("municipality_code", f.municipalities)
-    s.add_in("gender", f.genders)
-    s.add_in("referral_source", f.referral_sources)
+    s = _selection(f)
     return f"{name} AS (SELECT * FROM {cube_for(f, family, dimensions)} WHERE {s.where()})", s.params
 
 
@@ -195,11 +196,10 @@ def refresh_aggregates(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)build the tables the pages read instead of the records, from the records:
     intervention_year: the years each individual intervention covers (see intervention_window);
     flow_cube: participations, new and ended per year they take part in, association, intervention,
-      municipality, gender and referral source (and flow_gender, flow_municipality, flow_referral: the
-      same rolled up to one of those);
+      municipality, gender and referral source;
     ended_cube: the participations ended in a year, per the same keys and exit reason and assignment, with
-      days in intervention, positive steps, follow-up and counts per band of days (ended_gender: rolled
-      up to gender, exit reason and assignment);
+      days in intervention, positive steps, follow-up and counts per band of days;
+    the other tables of CUBES: these two rolled up to fewer dimensions;
     ended_record: one narrow row per participation ended in a covered year (year, keys, days), for medians.
     anonymous_year: the anonymous counts in their interventions' covered years;
     municipality_year: each association's member municipalities per covered year with the population share;
@@ -211,13 +211,12 @@ def refresh_aggregates(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("""CREATE OR REPLACE TABLE intervention_year AS
     SELECT association_id, intervention_id, unnest(range(first_year, last_year + 1))::SMALLINT AS year
     FROM intervention_span WHERE kind = 'individual' AND first_year IS NOT NULL ORDER BY ALL""")
-    expanded = """
-    WITH w AS (SELECT association_id, intervention_id, min(year) AS first_year, max(year) AS last_year
-               FROM intervention_year GROUP BY ALL),
-    p AS (SELECT association_id, intervention_id, municipality_code, gender, referral_source, exit_reason, assignment,
-                 has_positive_step, followup_6m, followup_18m, year(start_date) AS start_year,
-                 year(end_date) AS end_year, date_diff('day', start_date, end_date) AS days
-          FROM participation),
+    window = """w AS (SELECT association_id, intervention_id, min(year) AS first_year, max(year) AS last_year
+               FROM intervention_year GROUP BY ALL)"""
+    expanded = f"""
+    WITH {window},
+    p AS (SELECT association_id, intervention_id, municipality_code, gender, referral_source, year(start_date) AS start_year,
+                 year(end_date) AS end_year FROM participation),
     e AS (SELECT p.*, unnest(range(greatest(p.start_year, w.first_year),
                                    least(coalesce(p.end_year, w.last_year), w.last_year) + 1)) AS year
           FROM p JOIN w USING (association_id, intervention_id))"""
@@ -226,14 +225,16 @@ def refresh_aggregates(con: duckdb.DuckDBPyConnection) -> None:
     SELECT {keys}, count(*)::INTEGER AS participations, count(*) FILTER (start_year = year)::INTEGER AS new,
            count(*) FILTER (end_year = year)::INTEGER AS ended
     FROM e GROUP BY ALL ORDER BY association_id, year""")
+    # the participations ended in a covered year, with the year they ended and their days
+    ended = f"""WITH {window},
+    p AS (SELECT p.*, year(p.end_date)::SMALLINT AS year, date_diff('day', p.start_date, p.end_date) AS days
+          FROM participation p JOIN w USING (association_id, intervention_id)
+          WHERE p.end_date IS NOT NULL AND year(p.end_date) BETWEEN w.first_year AND w.last_year)"""
     bands = ",\n".join(f"count(*) FILTER (days BETWEEN {lo} AND {hi})::INTEGER AS band_{i}"
                         for i, (lo, hi, _label) in enumerate(DAY_BANDS))
-    con.execute(f"""CREATE OR REPLACE TABLE ended_cube AS
-    WITH w AS (SELECT association_id, intervention_id, min(year) AS first_year, max(year) AS last_year
-               FROM intervention_year GROUP BY ALL)
-    SELECT year(p.end_date)::SMALLINT AS year, p.association_id, p.intervention_id, p.municipality_code, p.gender,
-           p.referral_source, p.exit_reason, coalesce(p.assignment, '') AS assignment,
-           count(*)::INTEGER AS ended, sum(date_diff('day', p.start_date, p.end_date))::BIGINT AS days_sum,
+    con.execute(f"""CREATE OR REPLACE TABLE ended_cube AS {ended}
+    SELECT {keys}, exit_reason, coalesce(assignment, '') AS assignment,
+           count(*)::INTEGER AS ended, sum(days)::BIGINT AS days_sum,
            count(*) FILTER (has_positive_step)::INTEGER AS positive,
            count(*) FILTER (has_positive_step IS NOT NULL)::INTEGER AS step_known,
            count(*) FILTER (followup_6m = 'behallit')::INTEGER AS kept_6m,
@@ -242,18 +243,11 @@ def refresh_aggregates(con: duckdb.DuckDBPyConnection) -> None:
            count(*) FILTER (followup_18m = 'behallit')::INTEGER AS kept_18m,
            count(*) FILTER (followup_18m = 'ej_behallit')::INTEGER AS not_kept_18m,
            count(*) FILTER (followup_18m = 'ej_svar')::INTEGER AS no_answer_18m,
-           {bands.replace("days", "date_diff('day', p.start_date, p.end_date)")}
-    FROM participation p JOIN w USING (association_id, intervention_id)
-    WHERE p.end_date IS NOT NULL AND year(p.end_date) BETWEEN w.first_year AND w.last_year
-    GROUP BY ALL ORDER BY association_id, year""")
-    con.execute("""CREATE OR REPLACE TABLE ended_record AS
-    WITH w AS (SELECT association_id, intervention_id, min(year) AS first_year, max(year) AS last_year
-               FROM intervention_year GROUP BY ALL)
-    SELECT year(p.end_date)::SMALLINT AS year, p.association_id, p.intervention_id, p.municipality_code, p.gender,
-           p.referral_source, date_diff('day', p.start_date, p.end_date)::INTEGER AS days
-    FROM participation p JOIN w USING (association_id, intervention_id)
-    WHERE p.end_date IS NOT NULL AND year(p.end_date) BETWEEN w.first_year AND w.last_year
-    ORDER BY association_id, year""")
+           {bands}
+    FROM p GROUP BY ALL ORDER BY association_id, year""")
+    con.execute(f"""CREATE OR REPLACE TABLE ended_record AS {ended}
+    SELECT year, association_id, intervention_id, municipality_code, gender, referral_source, days::INTEGER AS days
+    FROM p ORDER BY association_id, year""")
     for family, measures in (("flow", FLOW_MEASURES), ("ended", ENDED_MEASURES)):
         full, _dims = CUBES[family][-1]
         for table, dims in CUBES[family][:-1]:
@@ -444,10 +438,7 @@ def time_in_intervention(con, f: Filters, by: Sequence[str] = (), split: str | N
         SELECT {g}year, {split}, sum(ended)::BIGINT AS ended, sum(days_sum) / sum(ended) AS mean_days,
                sum(days_sum) / sum(ended) / {DAYS_PER_MONTH} AS mean_months
         FROM yc GROUP BY ALL HAVING sum(ended) > 0 ORDER BY ALL""", params)
-    s = _scope(f, "association_id", "intervention_id", "year")
-    s.add_in("municipality_code", f.municipalities)
-    s.add_in("gender", f.genders)
-    s.add_in("referral_source", f.referral_sources)
+    s = _selection(f)
     return _run(con, f"""
     SELECT {g}year, count(*) AS ended, avg(days) AS mean_days, median(days) AS median_days,
            avg(days) / {DAYS_PER_MONTH} AS mean_months
@@ -572,6 +563,14 @@ def year_range(con, association_ids: Sequence[str] = ()) -> tuple[int, int] | No
     if df.empty:
         return None
     return int(df.first_year.min()), int(df.last_year.max())
+
+
+def selection_counts(con, f: Filters) -> dict[str, int]:
+    """How many municipalities, interventions and associations selection f has (all of the chosen
+    associations' when none is chosen): what chart_years and group_chart are given."""
+    return {"municipalities": len(f.municipalities or municipalities(con, f.associations)),
+            "interventions": len(f.interventions or interventions(con, f.associations)),
+            "associations": len(f.associations or associations(con))}
 
 
 def code_list(con, name: str) -> pd.DataFrame:

@@ -109,7 +109,7 @@ def lookup(name: str, *args):
 
 def municipality_years(f: q.Filters) -> q.Filters:
     """The selection with the years a per-municipality chart shows (queries.chart_years)."""
-    return q.chart_years(f, len(f.municipalities or lookup("municipalities", f.associations)))
+    return q.chart_years(f, lookup("selection_counts", f)["municipalities"])
 
 
 def code_labels(name: str, lang: str) -> dict[str, str]:

@@ -11,8 +11,8 @@ df = ui.query("gender_split", f)
 ui.chart(charts.gender(df, labels, lang, p.subtitle), df, "gender", lang, {"gender": labels},
          note=t("anonymous_note", lang))
 # per intervention within one association, else per association, over the last years (queries.group_chart)
-by, recent = q.group_chart(f, len(f.interventions or ui.lookup("interventions", f.associations)),
-                           len(f.associations or ui.lookup("associations")))
+counts = ui.lookup("selection_counts", f)
+by, recent = q.group_chart(f, counts["interventions"], counts["associations"])
 group = by[-1]
 by_group = ui.query("gender_split", recent, by=by)
 ui.chart(charts.gender_by_group(by_group, group, labels, lang, ui.selection_text(recent, lang)), by_group,

@@ -65,6 +65,26 @@ def test_a_share_of_a_hidden_count_is_hidden_too():
     out = privacy.protect("followup", fu, Protection())
     assert out.kept.isna().tolist() == [True, False] and out.retained_share_pct.isna().tolist() == [True, False]
     assert out.due.tolist() == [83, 80]  # the total stays; the hidden part cannot be worked out from it
+    kf = pd.DataFrame({"year": [2024, 2025], "participants_total": [100, 100], "new": [50, 50], "ended": [40, 40],
+                       "women_share_pct": [3.0, 60.0], "mean_months": [7.0, 7.0], "positive_step_pct": [50.0, 50.0],
+                       "retained_6m_pct": [90.0, 90.0], "women": [3, 60], "positive": [20, 20],
+                       "step_known": [40, 40], "kept_6m": [18, 18], "answered_6m": [20, 20]})
+    out = privacy.protect("key_figures", kf, Protection())
+    assert out.women_share_pct.isna().tolist() == [True, False] and out.women.isna().tolist() == [True, False]
+    assert out.positive_step_pct.notna().all() and out.retained_6m_pct.notna().all()
+
+
+def test_a_municipality_hidden_alone_in_its_association_takes_a_neighbour_with_it():
+    """Shares within each association are shown, so an association's total is known from any shown
+    municipality: one hidden municipality per association would be worked out by subtraction."""
+    df = pd.DataFrame({"year": [2025] * 5, "municipality_association_id": ["A", "A", "B", "B", "B"],
+                       "municipality_code": ["1", "2", "3", "4", "5"], "participations": [3, 40, 30, 20, 10],
+                       "new": [0, 0, 0, 0, 0], "share_pct": [2.9, 38.8, 29.1, 19.4, 9.7],
+                       "association_share_pct": [7.0, 93.0, 50.0, 33.3, 16.7]})
+    out = privacy.protect("municipality_split", df, Protection())
+    hidden = out.participations.isna().groupby(df.municipality_association_id).sum()
+    assert hidden["A"] == 2  # not 1: 40 and 93 % would give the 3 away
+    assert out.association_share_pct.isna().tolist() == out.participations.isna().tolist()
 
 
 def test_threshold_is_configurable():

@@ -122,7 +122,7 @@ def test_the_pandas_baseline_agrees_with_finsam_on_every_page_call_of_the_demo(d
     sel = bench.selections(demo_con)
     span = q.year_range(demo_con, ())
     calls = {c for f in sel.values()
-             for page in bench.page_calls(f, span, True, bench.selection_counts(demo_con, f)).values() for c in page}
+             for page in bench.page_calls(f, span, True, q.selection_counts(demo_con, f)).values() for c in page}
     answers = {c: c.answer(demo_con) for c in calls if c.filters is not None}
     baseline = bench.PandasBaseline.load(str(demo_db))
     differ = {f"{c.name}{dict(c.kwargs)} {c.filters}": bench.difference(a, baseline.run(c)) for c, a in answers.items()}
@@ -183,7 +183,7 @@ def test_every_page_sends_a_few_hundred_points_at_most_for_the_whole_country(nat
     per-group charts group by association when the selection has several."""
     span = q.year_range(national, ())
     f = q.Filters(years=span)
-    counts = bench.selection_counts(national, f)
+    counts = q.selection_counts(national, f)
     assert counts == {"municipalities": 290, "interventions": len(q.interventions(national)), "associations": 75}
     calls = bench.page_calls(f, span, False, counts)
     sizes = {c.name + str(dict(c.kwargs)): len(c.run(national)) for page in calls.values() for c in page
