@@ -1,6 +1,9 @@
 """Connections and the creation of a finsam database with its reference data."""
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -15,7 +18,7 @@ CODE_LISTS = ["gender", "referral_source", "exit_reason", "assignment", "followu
 def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """A connection to the file. A reader gets its own in-memory instance with the file attached, not
     DuckDB's per-path shared instance: after an import swaps in a new file, a new reader must see the new
-    file even while older readers still hold the old one. Use cursor() for a cursor of such a reader."""
+    file even while older readers still hold the old one. Many threads: Reader."""
     if not read_only:
         return duckdb.connect(str(path))
     con = duckdb.connect(":memory:")
@@ -31,12 +34,34 @@ def _quote(text: str) -> str:
     return text.replace("'", "''")
 
 
-def cursor(con: duckdb.DuckDBPyConnection):
-    """A cursor that reads the attached file like its connection does (cursors start in the default db)."""
-    cur = con.cursor()
-    if con.execute("SELECT current_database()").fetchone()[0] == LIVE:
-        cur.execute(f"USE {LIVE}")
-    return cur
+class Reader:
+    """One version of the database file, read by every session of the process (the dashboard caches one
+    per file version). The rule: no statement ever runs on the shared connection; every query takes a
+    cursor of its own (DuckDB: a connection is not for concurrent calls, each thread takes its own
+    cursor()), made under a lock and pointed at the attached file, and closes it when done."""
+
+    def __init__(self, path: Path | str):
+        self._con = connect(path, read_only=True)
+        self._lock = threading.Lock()
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        with self._lock:
+            cur = self._con.cursor()
+        cur.execute(f"USE {LIVE}")  # a cursor starts in the default (in-memory) database
+        return cur
+
+    @contextmanager
+    def reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor for one piece of work, closed afterwards."""
+        cur = self.cursor()
+        try:
+            yield cur
+        finally:
+            cur.close()
+
+    def close(self) -> None:
+        with self._lock:
+            self._con.close()
 
 
 def _read_csv(path: Path) -> pd.DataFrame:

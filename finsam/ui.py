@@ -57,23 +57,22 @@ def _upgrade(path: str, version: str) -> bool:
     return upgrade(Path(path))
 
 
-@st.cache_resource(max_entries=2)
-def _connection(path: str, version: str):
-    return db.connect(path, read_only=True)
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _reader(path: str, version: str) -> db.Reader:
+    return db.Reader(path)
 
 
-def connection():
-    return _connection(str(db_path()), db_version())
+def reader() -> db.Reader:
+    """The process's reader of the current database version (db.Reader: a cursor per query, never a
+    statement on the shared connection). Use `with ui.reader().reading() as cur:`."""
+    return _reader(str(db_path()), db_version())
 
 
 @st.cache_data(max_entries=2000, show_spinner=False)
 def _cached(name: str, filters: q.Filters, version: str, protection: Protection, access: Access,
             kwargs: tuple) -> pd.DataFrame:
-    cursor = db.cursor(_connection(str(db_path()), version))
-    try:
+    with _reader(str(db_path()), version).reading() as cursor:
         return q.run(cursor, name, filters, protection, access, **dict(kwargs))
-    finally:
-        cursor.close()
 
 
 def query(name: str, filters: q.Filters, **kwargs) -> pd.DataFrame:
@@ -95,11 +94,8 @@ def protection() -> Protection:
 
 @st.cache_data(max_entries=50, show_spinner=False)
 def _cached_plain(name: str, version: str, args: tuple):
-    cursor = db.cursor(_connection(str(db_path()), version))
-    try:
+    with _reader(str(db_path()), version).reading() as cursor:
         return getattr(q, name)(cursor, *args)
-    finally:
-        cursor.close()
 
 
 def lookup(name: str, *args):
@@ -346,14 +342,11 @@ def _reconciliation(version: str) -> pd.DataFrame:
     from finsam import figures, reconcile
     from finsam.privacy import OFF
 
-    cursor = db.cursor(_connection(str(db_path()), version))
-    try:
+    with _reader(str(db_path()), version).reading() as cursor:
         with_records = set(cursor.execute(
             "SELECT DISTINCT association_id, intervention_id FROM participation").fetchall())
         return reconcile.reconcile(q.published_figures(cursor), figures.compute(cursor, protection=OFF),
                                    reconcile.read_conflicts(config.load().data_dir), with_records)
-    finally:
-        cursor.close()
 
 
 def reconciliation() -> pd.DataFrame:

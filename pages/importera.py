@@ -2,7 +2,7 @@
 the result; templates, the import log, and removing an association's demo records."""
 import streamlit as st
 
-from finsam import db, importer, ui
+from finsam import importer, ui
 from finsam.export import excel_csv
 from finsam.labels import t
 
@@ -29,9 +29,10 @@ valid_only = st.checkbox(t("imp_valid_only", lang), key="imp_valid_only")
 
 if upload is not None:
     content = upload.getvalue()
-    options = dict(association=assoc or None, sheet=sheet or None, kind=kind, reader=db.cursor(ui.connection()))
+    options = dict(association=assoc or None, sheet=sheet or None, kind=kind)
     try:
-        check = importer.import_file(ui.db_path(), upload.name, content, dry_run=True, **options)
+        with ui.reader().reading() as cur:
+            check = importer.import_file(ui.db_path(), upload.name, content, dry_run=True, reader=cur, **options)
     except importer.ImportRejected as e:
         st.error(str(e))
         st.stop()
@@ -48,7 +49,7 @@ if upload is not None:
         st.download_button(t("download_csv", lang), excel_csv(problems), file_name="finsam_importfel.csv",
                            key="imp_problems_download")
     if (check.ok or valid_only) and st.button(t("imp_confirm", lang), type="primary", key="imp_confirm"):
-        user = st.session_state.get("_user_name", "dashboard")
+        user = ui.access().user
         with st.spinner():
             result = importer.import_file(ui.db_path(), upload.name, content, valid_only=valid_only, user=user,
                                           **options)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
-from finsam import db, report, ui
+from finsam import report, ui
 from finsam.labels import t
 
 TEXT = {
@@ -79,7 +79,7 @@ class Job:
 def start(selection: report.Selection) -> None:
     job = Job(selection)
     st.session_state["pack_job"] = job
-    threading.Thread(target=job.run, args=(db.cursor(ui.connection()), ui.access()), name="board-pack",
+    threading.Thread(target=job.run, args=(ui.reader().cursor(), ui.access()), name="board-pack",
                      daemon=True).start()
 
 
