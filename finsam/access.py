@@ -19,7 +19,7 @@ class Access:
 
     @property
     def sees_records(self) -> bool:
-        return self.role != "reader"
+        return self.role in ("admin", "coordinator", "board", "demo")
 
     @property
     def may_unprotect(self) -> bool:
@@ -28,7 +28,8 @@ class Access:
 
     @property
     def may_import(self) -> bool:
-        return self.role in ("admin", "coordinator", "demo")
+        """Import, remove and undo records: a signed-in administrator or coordinator (never the demo)."""
+        return self.role in ("admin", "coordinator")
 
     def allows(self, association: str) -> bool:
         return self.associations is None or association in self.associations
@@ -47,3 +48,4 @@ class Access:
 
 ADMIN = Access("admin", None, "administratör")
 DEMO = Access("demo", None, "demo")
+NOBODY = Access("none", (), "")  # not signed in where sign-in is required: sees nothing

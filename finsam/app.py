@@ -34,8 +34,8 @@ RECORD_FREE_PAGES = {"pages/kallor.py"}  # what a reader of published figures ma
 
 
 def _page_allowed(path: str, access) -> bool:
-    if path == "pages/importera.py":
-        return access.may_import
+    if path == "pages/importera.py":  # the demo may check a file there, not write it
+        return access.may_import or access.role == "demo"
     return access.sees_records or path in RECORD_FREE_PAGES
 
 
@@ -55,12 +55,22 @@ def main() -> None:
     st.set_page_config(page_title="finsam", page_icon="📊", layout="wide")
     lang = st.sidebar.radio("Språk / Language", ["sv", "en"], key="lang", bind="query-params", horizontal=True,
                             format_func=lambda v: {"sv": "Svenska", "en": "English"}[v])
-    ui.ensure_database(lang)
-    access = ui.sign_in(lang)
-    allowed = [p for p in PAGES if _page_allowed(p[0], access)]
+    access = ui.signed_in(lang)
+    refused = "sign_in" if access is None else "needs_sign_in" if ui.needs_sign_in(access) else None
+    allowed = [p for p in PAGES if access is None or _page_allowed(p[0], access)]
     pages = [st.Page(ui.ROOT / path, title=t(key, lang), url_path=url, icon=icon, default=(i == 0))
              for i, (path, key, url, icon) in enumerate(allowed)]
-    current = st.navigation(pages)
+    # declared in every run before anything can stop it, so the sidebar never falls back to file names
+    current = st.navigation(pages, position="hidden" if refused else "sidebar")
+    if refused == "sign_in":
+        ui.sign_in_form(lang)
+        return
+    if refused:
+        st.error(t("needs_sign_in", lang), icon=":material/lock:")
+        return
+    ui.ensure_database(lang)
+    ui.account_box(access, lang)
+    st.session_state["_access"] = access
     st.session_state["_filters"] = ui.filter_panel() if access.sees_records else _published_only()
     status = ui.lookup("demo_status", st.session_state["_filters"].associations or access.associations or ())
     if (status.has_demo & ~status.has_imported).any():

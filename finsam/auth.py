@@ -162,6 +162,12 @@ def login_local(name: str, password: str, *, now: dt.datetime | None = None, sle
     return LoginResult(_access(name, entry))
 
 
+def local_access(name: str, path: Path | None = None) -> Access | None:
+    """The role of a local account that has a session (None once the account is removed)."""
+    entry = read_users(path).get(name)
+    return None if entry is None else _access(name, entry)
+
+
 # --- OpenID Connect ---------------------------------------------------------------------------------------
 
 def access_for_identity(user: dict, rules_path: Path | None = None) -> Access | None:

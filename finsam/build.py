@@ -2,7 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
+import logging
 import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -24,13 +29,19 @@ class BuildError(RuntimeError):
     pass
 
 
-def demo_records(data_dir: Path, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+Progress = Callable[[float, str], None]
+
+
+def demo_records(data_dir: Path, seed: int, progress: Progress | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The demo participations and anonymous counts; raises BuildError if a followed figure is missed."""
     published = Published(read(data_dir))
     codes = pd.read_csv(data_dir / "municipalities.csv", dtype=str).set_index("municipality_name")["municipality_code"]
     rows, anonymous, problems = [], [], []
     serial: dict[str, int] = {}
-    for stream in all_streams(published):
+    streams = all_streams(published)
+    for i, stream in enumerate(streams):
+        if progress:
+            progress(0.85 * i / len(streams), f"{stream.association}, {stream.intervention}")
         records, unmet = build_stream(stream, seed)
         problems += [f"{stream.association}/{stream.intervention}: {u}" for u in unmet]
         prefix = PERSON_PREFIX[stream.association]
@@ -57,9 +68,11 @@ def demo_records(data_dir: Path, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]
     return df[PARTICIPATION_COLUMNS], anon
 
 
-def build(db_path: Path, data_dir: Path, seed: int) -> dict[str, int]:
+def build(db_path: Path, data_dir: Path, seed: int, progress: Progress | None = None) -> dict[str, int]:
     """Write a new demo database at db_path (atomically: a temporary file renamed into place)."""
-    participations, anonymous = demo_records(data_dir, seed)
+    participations, anonymous = demo_records(data_dir, seed, progress)
+    if progress:
+        progress(0.9, "tabellerna som sidorna läser")
     tmp = db_path.with_name(db_path.name + ".building")
     for p in (tmp, Path(str(tmp) + ".wal")):
         p.unlink(missing_ok=True)
@@ -80,3 +93,46 @@ def build(db_path: Path, data_dir: Path, seed: int) -> dict[str, int]:
     os.replace(tmp, db_path)
     Path(str(db_path) + ".wal").unlink(missing_ok=True)
     return {"participations": len(participations), "anonymous_rows": len(anonymous)}
+
+
+@dataclass
+class FirstBuild:
+    """The demo database being built on a server's first start; every visitor reads the same progress."""
+    fraction: float = 0.0
+    text: str = ""
+    failed: bool = False
+    done: threading.Event = field(default_factory=threading.Event)
+
+    def update(self, fraction: float, text: str) -> None:
+        self.fraction, self.text = fraction, text
+
+
+_first_builds: dict[Path, FirstBuild] = {}
+_first_lock = threading.Lock()
+
+
+def first_build(db_path: Path, data_dir: Path, seed: int) -> FirstBuild:
+    """Start building a missing demo database once, whoever arrives: one thread per process, and a lock
+    file so a second app process on the same file waits for the first instead of building it again."""
+    with _first_lock:
+        job = _first_builds.get(db_path)
+        if job is None or (job.done.is_set() and (job.failed or not db_path.exists())):
+            job = _first_builds[db_path] = FirstBuild()
+            threading.Thread(target=_build_once, args=(job, db_path, data_dir, seed), name="first-build",
+                             daemon=True).start()
+        return job
+
+
+def _build_once(job: FirstBuild, db_path: Path, data_dir: Path, seed: int) -> None:
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with open(db_path.with_name(db_path.name + ".buildlock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # another process building: wait for it
+            if not db_path.exists():
+                logging.getLogger("finsam").warning("first start: building the demo database %s", db_path)
+                build(db_path, data_dir, seed, job.update)
+    except Exception:  # logged in full; the page says it in a sentence
+        logging.getLogger("finsam").exception("building the demo database failed")
+        job.failed = True
+    finally:
+        job.done.set()

@@ -16,6 +16,7 @@ SETTINGS = {
     "FINSAM_USERS": ("config/users.toml", "Local accounts (argon2 password hashes, role, association)."),
     "FINSAM_ROLES": ("config/roles.toml", "Roles of OpenID Connect identities by e-mail, domain or claim."),
     "FINSAM_LOCKOUT_MINUTES": ("15", "How long an account stays locked after 5 failed sign-ins."),
+    "FINSAM_SESSION_IDLE_MINUTES": ("480", "A local account's session ends after this long without use."),
     "FINSAM_SMALL_COUNT": ("5", "Counts below this (from 1) are shown as '..'; shares over fewer are hidden."),
 }
 

@@ -29,6 +29,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from finsam import db, queries
+from finsam.access import ADMIN, Access, AccessDenied
 
 PERSONNUMMER = re.compile(r"^\s*(19|20)?\d{6}\s*[-+]?\s*\d{4}\s*$")
 MAX_ROWS = 1_000_000
@@ -634,9 +635,11 @@ def _ensure_interventions(con, rows: pd.DataFrame, today: dt.date) -> list[str]:
 def import_file(db_path: Path, name: str, content: bytes, *, association: str | None = None,
                 sheet: str | None = None, valid_only: bool = False, dayfirst: bool = True,
                 user: str = "kommandoraden", kind: str | None = None, dry_run: bool = False,
-                today: dt.date | None = None, reader=None) -> Report:
+                today: dt.date | None = None, reader=None, access: Access = ADMIN) -> Report:
     """Validate a file and, when it is valid (or valid_only), write it to the database all or nothing.
-    reader: an open read-only connection to db_path to read the code lists with (the app passes its own)."""
+    reader: an open read-only connection to db_path to read the code lists with (the app passes its own).
+    access: who imports (the command line runs as administrator): only an administrator, or a coordinator
+    for their own association, may write; anyone may check a file (dry_run)."""
     today = today or dt.date.today()
     report = Report(name, kind or "?")
     raw = read_file(name, content, sheet)
@@ -683,6 +686,7 @@ def import_file(db_path: Path, name: str, content: bytes, *, association: str | 
     if good.empty:
         return report
     good = _finish(good, kind)
+    _may_write(access, good["association_id"].unique())
     with _rewrite(db_path) as con:
         con.execute("BEGIN TRANSACTION")
         import_id = con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM import_log").fetchone()[0]
@@ -800,8 +804,19 @@ def tempfile_dir() -> str:
     return os.environ.get("FINSAM_REJECTED_DIR", tempfile.gettempdir())
 
 
-def remove_demo_records(db_path: Path, association: str) -> int:
+def _may_write(access: Access, associations) -> None:
+    """Writes are for a signed-in administrator, or a coordinator for their own association: checked here,
+    whatever the page offers."""
+    if not access.may_import:
+        raise AccessDenied("Att importera eller ta bort uppgifter kräver inloggning som administratör eller samordnare.")
+    refused = [a for a in associations if not access.allows(a)]
+    if refused:
+        raise AccessDenied(f"Ingen behörighet att ändra uppgifterna för {', '.join(refused)}.")
+
+
+def remove_demo_records(db_path: Path, association: str, access: Access = ADMIN) -> int:
     """Delete an association's demo records (one action), all or nothing like an import."""
+    _may_write(access, [association])
     with _rewrite(db_path) as con:
         con.execute("BEGIN TRANSACTION")
         n = con.execute("DELETE FROM participation WHERE association_id = ? AND is_demo", [association]).fetchone()[0]

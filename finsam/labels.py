@@ -118,10 +118,31 @@ TEXT: dict[str, tuple[str, str]] = {
     "login_user": ("Användarnamn", "User name"),
     "login_password": ("Lösenord", "Password"),
     "login_button": ("Logga in", "Sign in"),
+    "login_local": ("Logga in med ett lokalt konto", "Sign in with a local account"),
     "login_oidc": ("Logga in med organisationens konto", "Sign in with your organisation's account"),
     "login_no_role": ("Inloggad som {}, men kontot har ingen roll i finsam. Kontakta förbundets administratör.",
                       "Signed in as {}, but the account has no role in finsam. Contact the association's administrator."),
     "logout": ("Logga ut", "Sign out"),
+    "flash_wrong": ("Fel användarnamn eller lösenord.", "Wrong user name or password."),
+    "flash_locked": ("Kontot är tillfälligt låst efter för många misslyckade försök. Försök igen senare.",
+                     "The account is locked for a while after too many failed attempts. Try again later."),
+    "flash_oidc_down": ("Inloggningen med organisationens konto fungerar inte just nu: inloggningstjänsten svarar "
+                        "inte. Försök igen om en stund, eller kontakta förbundets administratör.",
+                        "Signing in with your organisation's account does not work right now: the sign-in service "
+                        "does not answer. Try again shortly, or contact the association's administrator."),
+    "needs_sign_in": ("Den här databasen innehåller importerade deltagaruppgifter. Sådana visas bara för inloggade "
+                      "användare, och inloggning är inte inställd. Administratören ställer in den med "
+                      "FINSAM_AUTH=local (lokala konton: python -m finsam user add …) eller FINSAM_AUTH=oidc "
+                      "(organisationens konto), se README: Inloggning och roller.",
+                      "This database holds imported participant records. They are shown to signed-in users only, "
+                      "and sign-in is not set up. The administrator sets it up with FINSAM_AUTH=local (local "
+                      "accounts: python -m finsam user add …) or FINSAM_AUTH=oidc (the organisation's account); "
+                      "see README: Sign-in and roles."),
+    "import_needs_sign_in": ("Det här är en demoinstallation: du kan kontrollera en fil här, men importera och ta bort "
+                             "uppgifter kan bara en inloggad administratör eller samordnare.",
+                             "This is a demo installation: you can check a file here, but only a signed-in "
+                             "administrator or coordinator can import or remove records."),
+    "building_step": ("Bygger demodatabasen (första starten): {}", "Building the demo database (first start): {}"),
     "signed_in_as": ("Inloggad: {} ({})", "Signed in: {} ({})"),
     "demo_mode": ("Demoinstallation utan inloggning.", "Demo installation without sign-in."),
     "role_admin": ("administratör", "administrator"),

@@ -601,6 +601,14 @@ def demo_status(con, association_ids: Sequence[str] = ()) -> pd.DataFrame:
                 s.params)
 
 
+def needs_sign_in(con) -> bool:
+    """True when the database holds real records: anything imported, or records that are neither the demo
+    build's nor generate's synthetic ones. Such a database is never served without sign-in."""
+    return bool(con.execute("""SELECT (SELECT count(*) FROM import_log) > 0
+        OR (coalesce((SELECT value FROM build_info WHERE key = 'kind'), '') NOT IN ('demo', 'synthetic')
+            AND EXISTS (SELECT 1 FROM association_records WHERE has_imported))""").fetchone()[0])
+
+
 def import_log(con) -> pd.DataFrame:
     """The import log, newest first: when, by whom, file name and hash, kind and row counts (no values)."""
     return _run(con, "SELECT * FROM import_log ORDER BY import_id DESC", [])

@@ -2,15 +2,17 @@
 and the chart-with-table block. Queries live in finsam.queries, figures in finsam.charts."""
 from __future__ import annotations
 
+import html
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit
 
 import pandas as pd
 import streamlit as st
 
 from finsam import config, db, queries as q
-from finsam.access import DEMO, Access
+from finsam.access import DEMO, NOBODY, Access
 from finsam.export import excel_csv
 from finsam.privacy import Protection
 from finsam.labels import col, t
@@ -33,21 +35,24 @@ def db_version() -> str:
 
 
 def ensure_database(lang: str) -> None:
-    """Build the demo database on first start if it is missing; explain and stop if that fails."""
+    """Build the demo database on first start if it is missing (once, whoever arrives, with a progress
+    bar for everyone waiting); explain and stop if that fails."""
     path = db_path()
     if path.exists():
         _upgrade(str(path), db_version())  # a file from an earlier version gets the tables this one reads
         return
-    from finsam.build import build
+    from finsam.build import first_build
 
-    try:
-        with st.spinner(t("building", lang)):
-            cfg = config.load()
-            build(path, cfg.data_dir, cfg.seed)
-    except Exception:  # an unexpected failure: logged, explained, not a traceback
-        log.exception("building the demo database failed")
+    cfg = config.load()
+    job = first_build(path, cfg.data_dir, cfg.seed)
+    bar = st.progress(0.0, text=t("building", lang))
+    while not job.done.wait(0.3):
+        bar.progress(min(job.fraction, 1.0), text=t("building_step", lang).format(job.text) if job.text
+                     else t("building", lang))
+    if job.failed or not path.exists():
         st.error(t("no_db", lang))
         st.stop()
+    st.rerun()
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
@@ -82,7 +87,8 @@ def query(name: str, filters: q.Filters, **kwargs) -> pd.DataFrame:
 
 
 def access() -> Access:
-    return st.session_state.get("_access", DEMO)
+    """The role the frame established for this run (nobody, until it has)."""
+    return st.session_state.get("_access", NOBODY)
 
 
 def protection() -> Protection:
@@ -189,48 +195,111 @@ def filter_panel() -> q.Filters:
                      genders=tuple(genders), referral_sources=tuple(referrals))
 
 
-def sign_in(lang: str) -> Access:
-    """The signed-in role (finsam.auth); shows the sign-in form and stops the page until there is one."""
-    from finsam import auth
+def signed_in(lang: str) -> Access | None:
+    """Who this browser is (finsam.auth): the demo when sign-in is off; a local account by its session
+    cookie (finsam.sessions, looked up again on every run, so a sign-out in one tab ends them all); an
+    OpenID Connect identity by Streamlit's st.user and FINSAM_ROLES. None: not signed in (or no role)."""
+    from finsam import auth, sessions, web
 
     modes = auth.mode()
     if not modes:
-        st.sidebar.caption(t("demo_mode", lang))
         return DEMO
+    flash = st.context.cookies.get(web.FLASH)
+    if flash in ("wrong", "locked", "oidc_down"):
+        st.session_state["_flash"] = flash
     if "oidc" in modes and st.user.get("is_logged_in"):
         found = auth.access_for_identity(st.user.to_dict())
         if found is None:
-            st.warning(t("login_no_role", lang).format(st.user.get("email", "")))
-            st.button(t("logout", lang), on_click=st.logout, key="logout")
-            st.stop()
-        st.session_state["_access"] = found
-    current = st.session_state.get("_access")
-    if current is None:
-        st.title(t("login_title", lang))
-        if "oidc" in modes:
-            st.button(t("login_oidc", lang), on_click=st.login, key="login_oidc")
-        if "local" in modes:
-            with st.form("login"):
-                name = st.text_input(t("login_user", lang), key="login_user")
-                password = st.text_input(t("login_password", lang), type="password", key="login_password")
-                submitted = st.form_submit_button(t("login_button", lang))
-            if submitted:
-                result = auth.login_local(name.strip(), password)
-                if result.access is None:
-                    st.error(result.message)
-                else:
-                    st.session_state["_access"] = result.access
-                    st.rerun()
-        st.stop()
-    st.sidebar.caption(t("signed_in_as", lang).format(current.user, t(f"role_{current.role}", lang)))
-    st.sidebar.button(t("logout", lang), on_click=_logout, key="logout")
-    return current
+            st.session_state["_no_role"] = st.user.get("email", "")
+        elif not st.session_state.get("_oidc_recorded"):  # once per browser session
+            st.session_state["_oidc_recorded"] = True
+            web._audit("sign_in", user=found.user, role=found.role, association=", ".join(found.associations or ()),
+                       detail={"method": "oidc"})
+        return found
+    if "local" in modes:
+        name = sessions.user_of(st.context.cookies.get(sessions.COOKIE))
+        if name is not None:
+            return auth.local_access(name)
+    return None
 
 
-def _logout() -> None:
-    st.session_state.pop("_access", None)
+def needs_sign_in(access: Access) -> bool:
+    """True when the demo installation (no sign-in) has a database with real, imported records: those are
+    never served without sign-in."""
+    if access.role != "demo" or not db_path().exists():
+        return False
+    ensure_database(language())
+    return lookup("needs_sign_in")
+
+
+def sign_in_form(lang: str) -> None:
+    """The sign-in page: organisation account (st.login) and/or a plain HTML form that posts the local
+    account to finsam's own route, which answers with the HttpOnly session cookie (finsam.web)."""
+    from finsam import auth, web
+
+    st.title(t("login_title", lang))
+    no_role = st.session_state.pop("_no_role", None)
+    if no_role is not None:
+        st.warning(t("login_no_role", lang).format(no_role))
+        st.button(t("logout", lang), on_click=_oidc_logout, key="logout")
+        return
+    flash = st.session_state.pop("_flash", None)
+    if flash:
+        st.error(t(f"flash_{flash}", lang))
+    modes = auth.mode()
+    if "oidc" in modes:
+        st.button(t("login_oidc", lang), on_click=st.login, key="login_oidc", type="primary")
+    if "local" in modes:
+        query = urlencode([(k, v) for k in st.query_params for v in st.query_params.get_all(k)])
+        next_url = urlsplit(st.context.url or "").path + (f"?{query}" if query else "")
+        st.html(LOGIN_FORM.format(action=html.escape(web.base_path() + web.LOGIN_PATH), next=html.escape(next_url),
+                                  user=t("login_user", lang), password=t("login_password", lang),
+                                  button=t("login_button", lang), legend=t("login_local", lang)))
+
+
+LOGIN_FORM = """<form method="post" action="{action}" class="finsam-login" aria-label="{legend}">
+<label for="finsam-username">{user}</label>
+<input id="finsam-username" name="username" type="text" autocomplete="username" required>
+<label for="finsam-password">{password}</label>
+<input id="finsam-password" name="password" type="password" autocomplete="current-password" required>
+<input type="hidden" name="next" value="{next}">
+<button type="submit">{button}</button>
+</form>
+<style>
+.finsam-login {{ display: flex; flex-direction: column; gap: .35rem; max-width: 24rem; margin-top: .5rem; }}
+.finsam-login label {{ font-size: .9rem; margin-top: .4rem; }}
+.finsam-login input {{ font: inherit; padding: .5rem .6rem; border: 1px solid #6b7280; border-radius: .4rem; }}
+.finsam-login button {{ font: inherit; margin-top: .8rem; padding: .5rem 1rem; border: 0; border-radius: .4rem;
+  background: #1F5AA6; color: #fff; cursor: pointer; align-self: flex-start; }}
+.finsam-login input:focus-visible, .finsam-login button:focus-visible {{ outline: 3px solid #1F5AA6; outline-offset: 2px; }}
+</style>"""
+LOGOUT_FORM = """<form method="post" action="{action}" class="finsam-logout">
+<button type="submit">{button}</button></form>
+<style>.finsam-logout button {{ font: inherit; padding: .3rem .8rem; border: 1px solid #6b7280; border-radius: .4rem;
+  background: #fff; color: #1a1a1a; cursor: pointer; }}
+.finsam-logout button:focus-visible {{ outline: 3px solid #1F5AA6; outline-offset: 2px; }}</style>"""
+
+
+def account_box(access: Access, lang: str) -> None:
+    """Who is signed in and the way out, in the sidebar (the demo says it is one)."""
+    from finsam import web
+
+    if access.role == "demo":
+        st.sidebar.caption(t("demo_mode", lang))
+        return
+    st.sidebar.caption(t("signed_in_as", lang).format(access.user, t(f"role_{access.role}", lang)))
     if st.user.get("is_logged_in"):
-        st.logout()
+        st.sidebar.button(t("logout", lang), on_click=_oidc_logout, key="logout")
+    else:
+        with st.sidebar:
+            st.html(LOGOUT_FORM.format(action=html.escape(web.base_path() + web.LOGOUT_PATH), button=t("logout", lang)))
+
+
+def _oidc_logout() -> None:
+    from finsam import web
+
+    web._audit("sign_out", user=str(st.user.get("email", "")), detail={"method": "oidc"})
+    st.logout()
 
 
 def selection_text(f: q.Filters, lang: str) -> str:

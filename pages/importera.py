@@ -48,11 +48,12 @@ if upload is not None:
         st.dataframe(problems, hide_index=True, key="imp_problems_table")
         st.download_button(t("download_csv", lang), excel_csv(problems), file_name="finsam_importfel.csv",
                            key="imp_problems_download")
-    if (check.ok or valid_only) and st.button(t("imp_confirm", lang), type="primary", key="imp_confirm"):
-        user = ui.access().user
+    if not ui.access().may_import:
+        st.info(t("import_needs_sign_in", lang))
+    elif (check.ok or valid_only) and st.button(t("imp_confirm", lang), type="primary", key="imp_confirm"):
         with st.spinner():
-            result = importer.import_file(ui.db_path(), upload.name, content, valid_only=valid_only, user=user,
-                                          **options)
+            result = importer.import_file(ui.db_path(), upload.name, content, valid_only=valid_only,
+                                          user=ui.access().user, access=ui.access(), **options)
         st.success(t("imp_done", lang).format(result.added, result.updated, result.unchanged, result.rejected_rows))
         if result.rejected_file:
             st.download_button(t("imp_rejected_file", lang), result.rejected_file.read_bytes(),
@@ -60,8 +61,9 @@ if upload is not None:
 
 status = ui.lookup("demo_status", ())
 for a in status[status.has_demo & status.has_imported].association_id:
-    if st.button(t("imp_remove_demo", lang).format(a), key=f"remove_demo_{a}"):
-        st.success(t("imp_removed", lang).format(importer.remove_demo_records(ui.db_path(), a)))
+    if ui.access().may_import and ui.access().allows(a) and st.button(t("imp_remove_demo", lang).format(a),
+                                                                       key=f"remove_demo_{a}"):
+        st.success(t("imp_removed", lang).format(importer.remove_demo_records(ui.db_path(), a, ui.access())))
 
 st.subheader(t("imp_log", lang))
 st.dataframe(ui.lookup("import_log"), hide_index=True, key="imp_log_table")

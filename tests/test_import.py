@@ -380,3 +380,19 @@ def test_bad_budget_and_survey_files_change_nothing(live, kind, header, row, col
     report = import_file(live, f"{kind}.csv", csv_bytes([row], header=header), today=TODAY)
     assert report.kind == kind and any(p.column == column for p in report.problems), report.text()
     assert sha(live) == before
+
+
+def test_only_a_signed_in_administrator_or_its_coordinator_may_write(live):
+    from finsam.access import DEMO, Access, AccessDenied
+
+    before = sha(live)
+    content = csv_bytes(ROWS)
+    for who in (DEMO, Access("board", ("Sydnärke",), "bo"), Access("coordinator", ("Västerås",), "kim")):
+        with pytest.raises(AccessDenied):
+            import_file(live, "lista.csv", content, today=TODAY, access=who)
+        with pytest.raises(AccessDenied):
+            remove_demo_records(live, "Sydnärke", access=who)
+    assert sha(live) == before  # nothing written
+    assert import_file(live, "lista.csv", content, today=TODAY, dry_run=True, access=DEMO).ok  # checking is fine
+    assert import_file(live, "lista.csv", content, today=TODAY,
+                       access=Access("coordinator", ("Sydnärke",), "sam")).written

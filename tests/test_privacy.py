@@ -1,5 +1,6 @@
 """Privacy: small counts hidden everywhere, secondary suppression, roles enforced in the query layer,
-sign-in with local accounts (lockout) and OpenID Connect (through AppTest's st.user)."""
+sign-in with local accounts (lockout) and the mapping of OpenID Connect identities to roles (sign-in itself,
+through a real provider, is tests/test_signin.py)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -225,49 +226,6 @@ def app(demo_db, monkeypatch, mode: str, user: dict | None = None, **state) -> A
     for k, v in state.items():
         at.session_state[k] = v
     return at.run()
-
-
-def test_oidc_board_member_sees_only_her_association_even_by_url(demo_db, accounts, monkeypatch):
-    at = app(demo_db, monkeypatch, "oidc", {"is_logged_in": True, "email": "bo@sydnarke.se"}, forbund=["Västerås"])
-    assert not at.exception and not at.error
-    assert at.sidebar.multiselect(key="forbund").options == ["Sydnärke"]
-    assert at.sidebar.multiselect(key="forbund").value == []  # Västerås from the URL is dropped
-    expected = q.run(db.connect(demo_db, read_only=True), "participant_flow",
-                     q.Filters(associations=("Sydnärke",), years=(2025, 2025))).participants_total.iloc[0]
-    assert at.metric[0].value == str(int(expected))
-    assert not at.sidebar.checkbox  # a board member cannot switch the protection off
-
-
-def test_oidc_reader_sees_published_figures_only(demo_db, accounts, monkeypatch):
-    at = app(demo_db, monkeypatch, "oidc", {"is_logged_in": True, "email": "las@example.se"})
-    assert not at.exception
-    assert at.title[0].value == "Källor"
-    assert not at.get("plotly_chart")
-
-
-def test_oidc_without_role_is_refused(demo_db, accounts, monkeypatch):
-    at = app(demo_db, monkeypatch, "oidc", {"is_logged_in": True, "email": "nobody@z.se"})
-    assert "ingen roll" in at.warning[0].value and not at.get("plotly_chart")
-
-
-def test_coordinator_may_switch_protection_off_for_its_association(demo_db, accounts, monkeypatch):
-    at = app(demo_db, monkeypatch, "oidc", {"is_logged_in": True, "email": "k@vasteras.se"})
-    assert at.sidebar.checkbox(key="unprotected")
-    assert at.sidebar.multiselect(key="forbund").options == ["Västerås"]
-
-
-def test_local_sign_in_form(demo_db, accounts, monkeypatch):
-    at = app(demo_db, monkeypatch, "local")
-    assert at.title[0].value == "Logga in" and not at.get("plotly_chart")
-    at.text_input(key="login_user").input("anna")
-    at.text_input(key="login_password").input("fel")
-    at.button[0].click().run()
-    assert "Fel användarnamn" in at.error[0].value
-    at.text_input(key="login_user").input("anna")
-    at.text_input(key="login_password").input("rätt lösenord 1")
-    at.button[0].click().run()
-    assert not at.exception and at.get("plotly_chart")
-    assert at.sidebar.multiselect(key="forbund").options == ["Sydnärke"]
 
 
 def test_demo_installation_says_it_is_demo(demo_db, monkeypatch):
