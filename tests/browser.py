@@ -25,17 +25,19 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def streamlit_server(db: Path, timeout: float = 120, env: dict | None = None, args: tuple[str, ...] = (),
-                     port: int | None = None, address: str | None = "127.0.0.1"):
+                     port: int | None = None, address: str | None = "127.0.0.1", base: str = ""):
     """`streamlit run dashboard.py` on a free port with FINSAM_DB=db (and env, and more streamlit args);
-    yields the base URL. address=None leaves the listening address to .streamlit/config.toml."""
+    yields the app's URL (with the sub-path `base`, e.g. "finsam", as server.baseUrlPath). address=None leaves
+    the listening address to .streamlit/config.toml."""
     port = port or free_port()
     env = {**os.environ, "FINSAM_DB": str(db), **(env or {})}
     log = open(db.with_suffix(f".{port}.log"), "w")
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"),
                              "--server.port", str(port), "--server.headless", "true",
-                             *(["--server.address", address] if address else []), *args],
+                             *(["--server.address", address] if address else []),
+                             *(["--server.baseUrlPath", base] if base else []), *args],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://127.0.0.1:{port}" + (f"/{base.strip('/')}" if base else "")
     try:
         deadline = time.monotonic() + timeout
         while True:

@@ -32,7 +32,7 @@ def sign_in_local(pg, name: str, password: str) -> None:
     pg.wait_for_selector("form.finsam-login")
     pg.get_by_label("Användarnamn").fill(name)
     pg.get_by_label("Lösenord").fill(password)
-    pg.get_by_role("button", name="Logga in").click()
+    pg.get_by_role("button", name="Logga in", exact=True).click()
 
 
 def expected_participants(demo_db, association: str, year: int) -> str:
@@ -225,3 +225,27 @@ def test_first_start_shows_the_pages_and_builds_once_whoever_arrives(browser, tm
         context.close()
     log = next(missing.parent.glob("finsam.*.log")).read_text()
     assert log.count("first start: building the demo database") == 1
+
+
+def test_sign_in_under_a_sub_path(demo_db, browser, provider, users, tmp_path):
+    """Behind a proxy at /finsam: the OpenID Connect redirect and the local form's route live under it."""
+    port = free_port()
+    env, args = oidc_setup(tmp_path, provider, port, base="/finsam")
+    env.update(FINSAM_AUTH="local,oidc", FINSAM_USERS=str(users))
+    with streamlit_server(demo_db, env=env, args=args, port=port, base="finsam") as url:
+        assert url.endswith("/finsam")
+        context = browser.new_context(viewport={"width": 1440, "height": 1000})
+        pg = context.new_page()
+        sign_in_oidc(pg, url, f"/kon?forbund={SN}", "bo@sydnarke.se")
+        wait_for_app(pg)
+        assert pg.url.startswith(url + "/") and "Inloggad: bo@sydnarke.se" in pg.inner_text("body")
+        context.close()
+        context = browser.new_context(viewport={"width": 1440, "height": 1000})
+        pg = context.new_page()
+        pg.goto(f"{url}/tid?forbund={SN}")
+        sign_in_local(pg, "sam", PASSWORD)
+        wait_for_app(pg)
+        assert pg.url.startswith(f"{url}/tid") and pg.locator("h1").first.inner_text() == "Tid i insats"
+        cookie = next(c for c in context.cookies() if c["name"] == "finsam_session")
+        assert cookie["path"] == "/finsam"
+        context.close()
