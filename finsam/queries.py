@@ -586,6 +586,12 @@ def published_figures(con) -> pd.DataFrame:
     return _run(con, "SELECT * EXCLUDE (figure_id) FROM published_figure ORDER BY figure_id", [])
 
 
+def interventions_with_records(con) -> set[tuple[str, str]]:
+    """The (association_id, intervention_id) pairs with participation records in their covered years."""
+    return set(_run(con, "SELECT DISTINCT association_id, intervention_id FROM flow_total WHERE participations > 0",
+                    []).itertuples(index=False, name=None))
+
+
 def is_demo(con, association_ids: Sequence[str] = ()) -> bool:
     """True when a selected association shows only demo records (none imported yet)."""
     return not demo_status(con, association_ids).query("has_demo and not has_imported").empty

@@ -339,16 +339,13 @@ def _deferred(file_name: str, make, *args):
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def _reconciliation(version: str) -> pd.DataFrame:
-    from finsam import figures, reconcile
-    from finsam.privacy import OFF
+    from finsam import reconcile
 
     with _reader(str(db_path()), version).reading() as cursor:
-        with_records = set(cursor.execute(
-            "SELECT DISTINCT association_id, intervention_id FROM participation").fetchall())
-        return reconcile.reconcile(q.published_figures(cursor), figures.compute(cursor, protection=OFF),
-                                   reconcile.read_conflicts(config.load().data_dir), with_records)
+        return reconcile.reconciliation(cursor, config.load().data_dir)
 
 
 def reconciliation() -> pd.DataFrame:
-    """Every published figure beside the computed one (finsam.reconcile), cached by the database version."""
+    """Every published figure beside the computed one (finsam.reconcile.reconciliation), cached by the
+    database version."""
     return _reconciliation(db_version())
