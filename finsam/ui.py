@@ -71,6 +71,7 @@ def reader() -> db.Reader:
 @st.cache_data(max_entries=2000, show_spinner=False)
 def _cached(name: str, filters: q.Filters, version: str, protection: Protection, access: Access,
             kwargs: tuple) -> pd.DataFrame:
+    log.debug("computing query %s %s %s", name, filters, kwargs)  # a cache miss (finsam.bench lists them)
     with _reader(str(db_path()), version).reading() as cursor:
         return q.run(cursor, name, filters, protection, access, **dict(kwargs))
 
@@ -94,6 +95,7 @@ def protection() -> Protection:
 
 @st.cache_data(max_entries=50, show_spinner=False)
 def _cached_plain(name: str, version: str, args: tuple):
+    log.debug("computing lookup %s %s", name, args)
     with _reader(str(db_path()), version).reading() as cursor:
         return getattr(q, name)(cursor, *args)
 
@@ -341,8 +343,10 @@ def _deferred(file_name: str, make, *args):
 def _reconciliation(version: str) -> pd.DataFrame:
     from finsam import reconcile
 
+    data_dir = config.load().data_dir
+    log.debug("computing lookup %s %s", "reconciliation", (data_dir,))
     with _reader(str(db_path()), version).reading() as cursor:
-        return reconcile.reconciliation(cursor, config.load().data_dir)
+        return reconcile.reconciliation(cursor, data_dir)
 
 
 def reconciliation() -> pd.DataFrame:
