@@ -118,13 +118,13 @@ def reconcile(published: pd.DataFrame, computed: pd.DataFrame, conflicts: pd.Dat
         status, reason = "mismatch", ""
         if row.measure in MONEY_AND_SURVEY_MEASURES and computed_value is None and rule is None:
             status, reason = "not_reconstructable", "no budget or survey row for this figure in the demo data"
+        elif row.measure in COMPUTED_MEASURES and row.association not in associations_with_records \
+                and computed_value is None:
+            status, reason = "not_reconstructable", "the database holds no records of this association"
         elif row.measure not in MONEY_AND_SURVEY_MEASURES and (row.association, row.intervention) not in with_records \
                 and row.intervention != "ALL":
             status, reason = "not_reconstructable", "no participation records: a structural intervention (its " \
                 "participants are staff) or a figure about all of Sweden"
-        elif row.measure in COMPUTED_MEASURES and row.association not in associations_with_records \
-                and computed_value is None and rule is None:
-            status, reason = "not_reconstructable", "the database holds no records of this association"
         elif rule is not None and rule.status == "not_reconstructable":
             if computed_value is not None and abs(computed_value - row.value) <= tol:
                 status = "match"  # the rule covers a table whose other figures cannot be rebuilt
