@@ -107,8 +107,8 @@ def page_calls(f: q.Filters, database: Database, counts: dict[str, int]) -> dict
         "kommuner": start + [counted, Call("municipality_split", q.chart_years(f, counts["municipalities"]))],
         "avslut": start + labels("exit_reason", "assignment") + [
             Call("exit_reasons", f), Call("positive_steps", f), Call("positive_steps", f, (("by_assignment", True),))],
-        "ekonomi": start + [Call("economy", f)] + ([Call("economy", f, (("by", ("association_id",)),))]
-                                                   if database.with_money else []),
+        "ekonomi": start + [counted, Call("economy", f, (("by", by_group),))] + (
+            [Call("economy", f, (("by", ()),))] if database.with_money else []),
         "enkater": start + surveys + labels("gender"),
         "jamfor": start + [Call("year_range", None, ((),)),
                            Call("key_figures", replace(f, associations=(), interventions=(), municipalities=(),

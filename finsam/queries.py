@@ -62,6 +62,21 @@ def chart_years(f: Filters, categories: int) -> Filters:
     return f.with_years(first, f.years[1])
 
 
+def recent_rows(df: pd.DataFrame, groups: int) -> pd.DataFrame:
+    """The rows of a result by year that a chart of `groups` groups per year shows, as chart_years but
+    counted back from the last year with rows (budgets and surveys are not of every year)."""
+    years = sorted(df.year.unique())
+    return df[df.year.isin(years[-1:] if groups > MANY_CATEGORIES else years[-RECENT_YEARS:])]
+
+
+def latest_rows(df: pd.DataFrame, series: Sequence[str] = ("association_id",)) -> pd.DataFrame:
+    """The rows of each series' latest year in a result by year (each association at its last survey)."""
+    return df[df.year == df.groupby(list(series)).year.transform("max")]
+
+
+FEW_GROUPS = 5  # a page draws a chart per association up to this many, else one chart over them all
+
+
 def group_chart(f: Filters, interventions: int, associations: int) -> tuple[tuple[str, ...], Filters]:
     """The `by` and the selection of a chart per group: per intervention within one association, else per
     association (a national selection has 75 associations and 300 interventions), over chart_years.
