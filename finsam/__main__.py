@@ -70,16 +70,10 @@ def _municipality_codes(con, names_or_codes) -> list[str]:
 
 
 def cmd_reconcile(args) -> int:
-    from finsam import figures, queries, reconcile
+    from finsam import reconcile
 
     con = _connect(args)
-    published = queries.published_figures(con)
-    with_records = set(con.execute("SELECT DISTINCT association_id, intervention_id FROM participation").fetchall())
-    from finsam.privacy import OFF
-
-    # the reports print small counts, so the comparison is with unprotected figures
-    result = reconcile.reconcile(published, figures.compute(con, protection=OFF),
-                                 reconcile.read_conflicts(config.load().data_dir), with_records)
+    result = reconcile.reconciliation(con, config.load().data_dir)
     shown = result if args.all else result[result.status != "match"]
     shown.to_csv(sys.stdout, index=False, float_format="%.10g", lineterminator="\n")
     print(reconcile.summary(result))

@@ -2,14 +2,15 @@
 a plain pandas implementation of the same answers.
 
 For each database, six selections (whole country; the largest association; the largest municipality; the
-last year; five years of the two largest associations; women referred by FK) give each page in pages/ its
-finsam.queries calls (page_calls lists them as the pages make them, with ui.page()'s participant_flow).
-Every distinct call is measured once, as the app's cache would run it once: in its own fresh connection the
-cold run (DuckDB's buffers empty, the file in the OS cache), then up to `repeat` warm runs (fewer when they
-pass WARM_BUDGET_S, at least one), all through finsam.queries.run with small-count protection as the pages
-get them. A page's time is the sum of its calls. finsam runs in one process, pandas in another: the records
-loaded once into a DataFrame, each call a filter and a groupby per year with the year semantics of
-finsam.queries. Peak memory is the resident set (VmHWM, reset per call through /proc/self/clear_refs), so
+last year; five years of the two largest associations; women referred by FK) give each page of
+finsam.app.PAGES its calls (page_calls lists them as the pages make them: queries, lookups and the
+reconciliation of Källor and Jämför, with those of ui.page() and the other ui helpers; a test fails when a
+page makes a call not listed). Every distinct call is measured once, as the app's cache would run it once:
+in its own fresh connection the cold run (DuckDB's buffers empty, the file in the OS cache), then up to
+`repeat` warm runs (fewer when they pass WARM_BUDGET_S, at least one), the queries through
+finsam.queries.run with small-count protection as the pages get them. A page's time is the sum of its
+calls. finsam runs in one process, pandas in another: the records loaded once into a DataFrame, each query
+a filter and a groupby per year with the year semantics of finsam.queries. Peak memory is the resident set (VmHWM, reset per call through /proc/self/clear_refs), so
 DuckDB's native memory counts. The unprotected answers of both must be equal, or the run says where not.
 """
 from __future__ import annotations
@@ -26,7 +27,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from finsam import db, queries as q
+from finsam import config, db, queries as q, reconcile
 
 BY_INTERVENTION = ("association_id", "intervention_id")
 KEY_COLUMNS = ("association_id", "intervention_id", "kind", "year", "gender", "municipality_association_id",
@@ -39,14 +40,15 @@ PANEL = "(frame)"
 
 @dataclass(frozen=True)
 class Call:
-    """One call a page makes: a query through finsam.queries.run, or (filters None) a lookup."""
+    """One call a page makes: a query through finsam.queries.run, or (filters None) a lookup: a function of
+    finsam.queries, or of OTHER (the reconciliation)."""
     name: str
     filters: q.Filters | None = None
     kwargs: tuple = ()  # sorted (name, value) pairs; a lookup's positional arguments
 
     def run(self, con):
         if self.filters is None:
-            return getattr(q, self.name)(con, *self.kwargs)
+            return OTHER.get(self.name, getattr(q, self.name, None))(con, *self.kwargs)
         return q.run(con, self.name, self.filters, **dict(self.kwargs))
 
     def answer(self, con) -> pd.DataFrame:
@@ -54,35 +56,72 @@ class Call:
         return getattr(q, self.name)(con, self.filters, **dict(self.kwargs))
 
 
-def page_calls(f: q.Filters, span: tuple[int, int], with_money: bool, counts: dict[str, int]) -> dict[str, list[Call]]:
-    """Per page, the calls it makes for selection f, each once (the app caches repeats). span: the years of
-    all associations (jamfor); with_money: the database has budget rows (ekonomi goes on); counts: how many
-    municipalities, interventions and associations the selection has (queries.selection_counts)."""
+OTHER = {"reconciliation": reconcile.reconciliation}  # lookups outside finsam.queries (ui.reconciliation)
+
+
+@dataclass(frozen=True)
+class Database:
+    """What the pages' calls depend on besides the selection."""
+    span: tuple[int, int]  # the years of all associations (jamfor)
+    association_ids: tuple[str, ...]  # every association, in order (the panel; styrelseunderlag's first)
+    with_money: bool  # the database has budget rows (ekonomi goes on past its first query)
+    data_dir: Path  # reference data and conflicts (the reconciliation)
+
+    @classmethod
+    def read(cls, con, data_dir: Path) -> "Database":
+        return cls(q.year_range(con, ()), tuple(q.associations(con).association_id),
+                   con.execute("SELECT count(*) FROM budget").fetchone()[0] > 0, Path(data_dir))
+
+
+def page_calls(f: q.Filters, database: Database, counts: dict[str, int]) -> dict[str, list[Call]]:
+    """Per page of finsam.app.PAGES (by file name), the calls it makes for selection f on opening, each once
+    (the app caches repeats): its ui.query, ui.lookup and ui.reconciliation calls, and those of the ui
+    helpers it uses (ui.page, ui.code_labels, ui.municipality_years). counts: how many municipalities,
+    interventions and associations the selection has (queries.selection_counts). A test runs every page and
+    fails when it makes a call that is not listed here (tests/test_app.py)."""
     by_group, recent = q.group_chart(f, counts["interventions"], counts["associations"])
     last = f.years[1]
     both = f.with_years(last - 1, last)
-    flow = Call("participant_flow", f)  # ui.page(), before every page
+    # ui.page(), before every page but Källor and Import: the participant flow, and the subtitle's names
+    start = [Call("participant_flow", f)] + ([Call("municipalities", None, ((),))] if f.municipalities else []) + (
+        [Call("code_list", None, ("gender",))] if f.genders else [])
+
+    def labels(*names: str) -> list[Call]:  # ui.code_labels
+        return [Call("code_list", None, (name,)) for name in names]
+
+    counted = Call("selection_counts", None, (f,))  # ui.municipality_years, and Kön's choice of grouping
     surveys = [Call("surveys", f, (("survey", "nns"),)), Call("surveys", f, (("survey", "violence"),))]
+    published = Call("reconciliation", None, (database.data_dir,))
+    pack = f.associations[0] if f.associations else database.association_ids[0]
     return {
-        "oversikt": [flow, Call("key_figures", both)],
-        "kon": [flow, Call("gender_split", f), Call("gender_split", recent, (("by", by_group),))],
-        "remittenter": [flow, Call("referral_split", f), Call("referral_by_municipality", f.with_years(last, last))],
-        "tid": [flow, Call("time_in_intervention", f), Call("time_distribution", f),
-                Call("time_in_intervention", f, (("split", "exit_reason"),)),
-                Call("time_in_intervention", f, (("split", "assignment"),))],
-        "uppfoljning": [flow, Call("followup", f)],
-        "kommuner": [flow, Call("municipality_split", q.chart_years(f, counts["municipalities"]))],
-        "avslut": [flow, Call("exit_reasons", f), Call("positive_steps", f),
-                   Call("positive_steps", f, (("by_assignment", True),))],
-        "ekonomi": [flow, Call("economy", f)] + ([Call("economy", f, (("by", ("association_id",)),))]
-                                                 if with_money else []),
-        "enkater": [flow] + surveys,
-        "jamfor": [flow, Call("year_range", None, ((),)),
-                   Call("key_figures", replace(f, associations=(), interventions=(), municipalities=(), years=span),
-                        (("by", ("association_id",)),)), Call("key_figures", f)],
-        # the first screen: its key figures, and the checks that decide which screens follow
-        "presentation": [flow, Call("referral_split", f), Call("exit_reasons", f), Call("followup", f),
-                         Call("economy", f)] + surveys + [Call("key_figures", both)],
+        "oversikt": start + [Call("key_figures", both)],
+        "kon": start + labels("gender") + [Call("gender_split", f), counted,
+                                           Call("gender_split", recent, (("by", by_group),))],
+        "remittenter": start + labels("referral_source") + [
+            Call("referral_split", f), Call("referral_by_municipality", f.with_years(last, last))],
+        "tid": start + labels("exit_reason", "assignment") + [
+            Call("time_in_intervention", f), Call("time_distribution", f),
+            Call("time_in_intervention", f, (("split", "exit_reason"),)),
+            Call("time_in_intervention", f, (("split", "assignment"),))],
+        "uppfoljning": start + [Call("followup", f)],
+        "kommuner": start + [counted, Call("municipality_split", q.chart_years(f, counts["municipalities"]))],
+        "avslut": start + labels("exit_reason", "assignment") + [
+            Call("exit_reasons", f), Call("positive_steps", f), Call("positive_steps", f, (("by_assignment", True),))],
+        "ekonomi": start + [counted, Call("economy", f, (("by", by_group),))] + (
+            [Call("economy", f, (("by", ()),))] if database.with_money else []),
+        "enkater": start + surveys + labels("gender"),
+        "jamfor": start + [Call("year_range", None, ((),)),
+                           Call("key_figures", replace(f, associations=(), interventions=(), municipalities=(),
+                                                       years=database.span), (("by", ("association_id",)),)),
+                           Call("key_figures", f), published],
+        "kallor": [published],
+        "importera": [Call("associations"), Call("demo_status", None, ((),)), Call("import_log")],
+        "styrelseunderlag": start + [Call("associations"), Call("interventions", None, ((pack,),)),
+                                     Call("municipalities", None, ((pack,),))],
+        # the first screen (its key figures), and the checks that decide which screens follow
+        "presentation": start + labels("gender", "referral_source", "exit_reason") + [
+            Call("referral_split", f), Call("exit_reasons", f), Call("followup", f), Call("economy", f)]
+            + surveys + [Call("key_figures", both)],
     }
 
 
@@ -516,7 +555,8 @@ def _mb(n: float) -> str:
 
 def _page_rows(plan: dict[tuple[str, str], list[Call]], fs: dict, pandas: dict) -> pd.DataFrame:
     """Per (selection, page): its calls' times summed (warm run i of the page: run i of each call), rows,
-    the largest peak, and the pandas time when pandas made every call."""
+    the largest peak, and the pandas time of the calls pandas made beside finsam's warm median of the same
+    calls (the lookups and the reconciliation are finsam's only)."""
     rows = []
     for (selection, page), calls in plan.items():
         m = [fs[c] for c in calls]
@@ -525,7 +565,9 @@ def _page_rows(plan: dict[tuple[str, str], list[Call]], fs: dict, pandas: dict) 
         rows.append({"selection": selection, "page": page, "calls": len(calls), "cold_s": sum(x["cold_s"] for x in m),
                      "warm_s": warm, "warm_median_s": statistics.median(warm), "rows": sum(x["rows"] for x in m),
                      "peak_bytes": max(x["peak_bytes"] for x in m),
-                     "pandas_s": sum(pandas[c]["s"] for c in calls) if all(c in pandas for c in calls) else np.nan})
+                     "pandas_s": sum(pandas[c]["s"] for c in calls if c in pandas) if any(c in pandas for c in calls)
+                     else np.nan,
+                     "compared_s": sum(statistics.median(fs[c]["warm_s"]) for c in calls if c in pandas)})
     return pd.DataFrame(rows)
 
 
@@ -535,26 +577,25 @@ def bench(path: Path, repeat: int) -> str:
     try:
         n = con.execute("SELECT count(*) FROM participation").fetchone()[0]
         n_assoc = con.execute("SELECT count(*) FROM association").fetchone()[0]
-        with_money = con.execute("SELECT count(*) FROM budget").fetchone()[0] > 0
+        published = con.execute("SELECT count(*) FROM published_figure").fetchone()[0]
         sel = selections(con)
-        span = q.year_range(con, ())
-        association_ids = tuple(q.associations(con).association_id)
+        database = Database.read(con, config.load().data_dir)
         counts = {s: q.selection_counts(con, f) for s, f in sel.items()}
     finally:
         con.close()
     plan = {(s, page): calls for s, f in sel.items()
-            for page, calls in page_calls(f, span, with_money, counts[s]).items()}
-    panel = {(s, PANEL): panel_calls(f, association_ids) for s, f in sel.items()}
+            for page, calls in page_calls(f, database, counts[s]).items()}
+    panel = {(s, PANEL): panel_calls(f, database.association_ids) for s, f in sel.items()}
     page_distinct = list(dict.fromkeys(c for calls in plan.values() for c in calls))
     distinct = list(dict.fromkeys(page_distinct + [c for calls in panel.values() for c in calls]))
     fs = _in_process(finsam_worker, str(path), distinct, repeat)
-    pd_ = _in_process(pandas_worker, str(path), page_distinct)
+    pd_ = _in_process(pandas_worker, str(path), [c for c in page_distinct if hasattr(PandasBaseline, c.name)])
 
     steps = _page_rows({**plan, **panel}, fs["calls"], pd_["calls"])
     pages = steps[steps.page != PANEL]
-    print(f"bench {path}: {n} participations, {n_assoc} associations; {len(sel)} selections x "
-          f"{pages.page.nunique()} pages, {len(distinct)} distinct calls, each cold and up to {repeat} warm; "
-          f"DuckDB {duckdb.__version__}")
+    print(f"bench {path}: {n} participations, {n_assoc} associations, {published} published figures; "
+          f"{len(sel)} selections x {pages.page.nunique()} pages, {len(distinct)} distinct calls, each cold and up "
+          f"to {repeat} warm; DuckDB {duckdb.__version__}")
     for name, f in sel.items():
         print(f"  {name}: " + ", ".join(f"{k}={v}" for k, v in vars(f).items() if v))
     print(f"  {'page':<16}{'calls':>6}{'warm median':>13}{'warm p95':>11}{'cold median':>13}{'cold max':>10}"
@@ -566,10 +607,14 @@ def bench(path: Path, repeat: int) -> str:
               f"{g.rows.max():>10}{_mb(g.peak_bytes.max()):>10}"
               f"{_ms(g.pandas_s.median()) if g.pandas_s.notna().all() else '-':>15}")
     per_sel = pages.groupby("selection", sort=False).agg(warm=("warm_median_s", "sum"), cold=("cold_s", "sum"),
-                                                         pandas=("pandas_s", "sum"), rows=("rows", "sum"))
-    print(f"  {'all pages, per selection':<28}{'warm median':>13}{'cold':>10}{'pandas':>10}{'rows':>8}")
+                                                         compared=("compared_s", "sum"), pandas=("pandas_s", "sum"),
+                                                         rows=("rows", "sum"))
+    print(f"  {'all pages, per selection':<28}{'warm median':>13}{'cold':>10}{'of which pandas did':>21}"
+          f"{'pandas':>10}{'rows':>8}")
     for s, r in per_sel.iterrows():
-        print(f"  {s:<28}{_ms(r.warm):>13}{_ms(r.cold):>10}{_ms(r.pandas):>10}{r.rows:>8}")
+        print(f"  {s:<28}{_ms(r.warm):>13}{_ms(r.cold):>10}{_ms(r.compared):>21}{_ms(r.pandas):>10}{int(r.rows):>8}")
+    print("  (pandas makes the queries and year_range; the other lookups and the reconciliation are finsam's only, "
+          "so the ratio compares the calls both made)")
     print("  slowest calls (warm median):")
     slow = sorted(fs["calls"].items(), key=lambda kv: -statistics.median(kv[1]["warm_s"]))[:8]
     for call, m in slow:
@@ -588,7 +633,7 @@ def bench(path: Path, repeat: int) -> str:
     print(f"  agreement: {compared} distinct answers compared, {len(differ)} differ")
     for d in differ[:20]:
         print(f"    DIFFERS {d}")
-    time_ratio = pages.pandas_s.sum() / pages.warm_median_s.sum()
+    time_ratio = pages.pandas_s.sum() / pages.compared_s.sum()
     mem_ratio = pd_["peak_bytes"] / fs["peak_bytes"]
     verdict = "agree" if not differ and compared else "DISAGREE"
     return (f"bench {n} participations: finsam warm median {_ms(per_sel.warm.median())} (all pages), "

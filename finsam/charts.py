@@ -323,10 +323,18 @@ def compare(df: pd.DataFrame, group_col: str, measures: list[tuple[str, str]], l
     return _layout(fig, title, subtitle, lang, height=480)
 
 
+def _group_years(df: pd.DataFrame) -> list[str]:
+    """x labels of a result by group and year: the intervention's (or, by association, the association's)
+    name over the year, or the year alone for the whole selection."""
+    group = "intervention_id" if "intervention_id" in df else "association_id" if "association_id" in df else None
+    return [str(y) for y in df.year] if group is None else [f"{g}<br>{y}" for g, y in zip(df[group], df.year)]
+
+
 def economy(df: pd.DataFrame, lang: str, subtitle: str) -> go.Figure:
-    """economy: granted against used per intervention and year, the deviation in the hover."""
+    """economy: granted against used per intervention (or association, or the selection) and year, the
+    deviation in the hover."""
     fig = go.Figure()
-    x = [f"{i}<br>{y}" for i, y in zip(df.intervention_id, df.year)]
+    x = _group_years(df)
     for column, color in (("granted_sek", "#92C5DE"), ("used_sek", "#1F5AA6")):
         fig.add_bar(x=x, y=df[column], name=col(column, lang), marker_color=color,
                     customdata=_txt(df.deviation_sek, lang),
@@ -342,7 +350,7 @@ def economy(df: pd.DataFrame, lang: str, subtitle: str) -> go.Figure:
 def cost_per_participant(df: pd.DataFrame, lang: str, subtitle: str) -> go.Figure:
     """economy: used funds per participant and per participant with a positive step, with the n."""
     fig = go.Figure()
-    x = [f"{i}<br>{y}" for i, y in zip(df.intervention_id, df.year)]
+    x = _group_years(df)
     for column, n, color in (("cost_per_participant_sek", "participants", "#1F5AA6"),
                              ("cost_per_positive_sek", "positive", "#1B7837")):
         fig.add_bar(x=x, y=df[column], name=col(column, lang), marker_color=color,
@@ -371,6 +379,24 @@ def survey(df: pd.DataFrame, lang: str, title: str, subtitle: str) -> go.Figure:
     fig.update_yaxes(autorange="reversed")
     return _layout(fig, title, subtitle, lang, col("positive_share_pct_answers", lang), "",
                    height=max(420, 110 + 55 * df.question.nunique() * max(1, df.year.nunique())))
+
+
+def survey_by_association(df: pd.DataFrame, lang: str, title: str, subtitle: str) -> go.Figure:
+    """surveys of many associations (one timepoint): association x question, the share of positive answers
+    at each association's latest year, the question as that association words it in the hover."""
+    names = df.association_id + (" · " + df.intervention_id if df.intervention_id.nunique() > 1 else "")
+    rows = df.assign(row=[f"{a} {y}" + (f" (n = {number(n, 0, lang)})" if n == n else "")
+                          for a, y, n in zip(names, df.year, df.respondents.astype("float"))]).set_index(["row", "question"])
+    order = sorted(df.question.unique(), key=lambda q: (not q.isdigit(), int(q) if q.isdigit() else 0, q))
+    share = rows.positive_share_pct.unstack().reindex(columns=order)  # NaN: hidden (..) or not asked
+    text = rows.question_text.unstack().reindex(index=share.index, columns=order)
+    fig = go.Figure(go.Heatmap(
+        z=share.values, x=list(share.columns), y=list(share.index), colorscale="Blues", zmin=0, zmax=100,
+        text=[[percent(v, 0, lang) if v == v else ".." for v in row] for row in share.values],
+        customdata=text.values, texttemplate="%{text}", hovertemplate="%{y} · %{customdata}: %{text}<extra></extra>",
+        colorbar=dict(title=col("positive_share_pct_answers", lang))))
+    fig.update_yaxes(autorange="reversed")
+    return _layout(fig, title, subtitle, lang, col("question", lang), "", height=max(360, 120 + 30 * len(share)))
 
 
 def violence(df: pd.DataFrame, labels: dict[str, str], lang: str, subtitle: str) -> go.Figure:

@@ -251,6 +251,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "published_note": ("Publicerade siffror där deltagarposterna inte räcker till", "Published figures where the records do not reach"),
     "sources_intro": ("Varje publicerad siffra i de fem årsrapporterna bredvid den som räknas fram ur deltagarposterna.",
                       "Every published figure of the five annual reports beside the one computed from the records."),
+    "no_published": ("Databasen har inga publicerade siffror att jämföra med (de läses in från "
+                     "data/published_figures.csv när databasen skapas).",
+                     "The database holds no published figures to compare with (they are read from "
+                     "data/published_figures.csv when the database is made)."),
     "status_match": ("stämmer", "match"),
     "status_conflict": ("dokumenterad motsägelse", "documented conflict"),
     "status_not_reconstructable": ("kan inte återskapas ur posterna", "not reconstructable from records"),

@@ -62,6 +62,21 @@ def chart_years(f: Filters, categories: int) -> Filters:
     return f.with_years(first, f.years[1])
 
 
+def recent_rows(df: pd.DataFrame, groups: int) -> pd.DataFrame:
+    """The rows of a result by year that a chart of `groups` groups per year shows, as chart_years but
+    counted back from the last year with rows (budgets and surveys are not of every year)."""
+    years = sorted(df.year.unique())
+    return df[df.year.isin(years[-1:] if groups > MANY_CATEGORIES else years[-RECENT_YEARS:])]
+
+
+def latest_rows(df: pd.DataFrame, series: Sequence[str] = ("association_id",)) -> pd.DataFrame:
+    """The rows of each series' latest year in a result by year (each association at its last survey)."""
+    return df[df.year == df.groupby(list(series)).year.transform("max")]
+
+
+FEW_GROUPS = 5  # a page draws a chart per association up to this many, else one chart over them all
+
+
 def group_chart(f: Filters, interventions: int, associations: int) -> tuple[tuple[str, ...], Filters]:
     """The `by` and the selection of a chart per group: per intervention within one association, else per
     association (a national selection has 75 associations and 300 interventions), over chart_years.
@@ -584,6 +599,12 @@ def code_list(con, name: str) -> pd.DataFrame:
 def published_figures(con) -> pd.DataFrame:
     """The published figures as data/published_figures.csv has them, plus value_text (as printed)."""
     return _run(con, "SELECT * EXCLUDE (figure_id) FROM published_figure ORDER BY figure_id", [])
+
+
+def interventions_with_records(con) -> set[tuple[str, str]]:
+    """The (association_id, intervention_id) pairs with participation records in their covered years."""
+    return set(_run(con, "SELECT DISTINCT association_id, intervention_id FROM flow_total WHERE participations > 0",
+                    []).itertuples(index=False, name=None))
 
 
 def is_demo(con, association_ids: Sequence[str] = ()) -> bool:

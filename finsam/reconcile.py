@@ -17,11 +17,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from finsam import figures, queries as q
 from finsam.figures import COMPUTED_MEASURES, MONEY_AND_SURVEY_MEASURES
-from finsam.published import KEY
+from finsam.privacy import OFF
+from finsam.published import COLUMNS as PUBLISHED_COLUMNS, KEY
 
 CONFLICT_COLUMNS = KEY + ["source_file", "published_value", "status", "followed_value", "explanation"]
 STATUSES = ("match", "conflict", "not_reconstructable", "mismatch")
+COLUMNS = PUBLISHED_COLUMNS + ["computed_value", "status", "reason"]  # one row per published figure
 
 
 def read_conflicts(data_dir: Path) -> pd.DataFrame:
@@ -66,11 +69,37 @@ def _matches_rule(row, rule) -> bool:
     return True
 
 
+def reconciliation(con, data_dir: Path) -> pd.DataFrame:
+    """Every published figure of the database beside the computed one (COLUMNS): what Källor, Jämför and
+    `python -m finsam reconcile` show. Figures are computed, unprotected as the reports print small counts,
+    only where published figures are (published_scope); no published figure, nothing computed."""
+    published = q.published_figures(con)
+    scope = published_scope(published, set(q.associations(con).association_id))
+    if scope is None:
+        return pd.DataFrame(columns=COLUMNS)
+    computed = figures.compute(con, scope, OFF)
+    return reconcile(published, computed, read_conflicts(data_dir), q.interventions_with_records(con))
+
+
+def published_scope(published: pd.DataFrame, associations: set[str]) -> q.Filters | None:
+    """The selection the published figures are about: the associations of the database they name, the years
+    they cover, and their interventions unless a figure is over all of an association's (ALL,
+    ALL_STRUCTURAL). None when no published figure is about an association of the database."""
+    rows = published[published.association.isin(associations)]
+    if rows.empty:
+        return None
+    named = set(rows.intervention)
+    return q.Filters(years=(int(rows.year.min()), int(rows.year.max())),
+                     associations=tuple(sorted(set(rows.association))),
+                     interventions=() if any(i.startswith("ALL") for i in named) else tuple(sorted(named)))
+
+
 def reconcile(published: pd.DataFrame, computed: pd.DataFrame, conflicts: pd.DataFrame,
               with_records: set[tuple[str, str]]) -> pd.DataFrame:
     """published: the published figures (value as float, value_text the printed text); computed: the
     figures of finsam.figures.compute; conflicts: data/conflicts.csv; with_records: the (association,
-    intervention) pairs that hold participation records. One row per published figure."""
+    intervention) pairs that hold participation records. One row per published figure (COLUMNS)."""
+    associations_with_records = {a for a, _i in with_records}
     comp = computed.set_index(KEY)["value"]
     comp = comp[~comp.index.duplicated()]
     rules = {}
@@ -89,6 +118,9 @@ def reconcile(published: pd.DataFrame, computed: pd.DataFrame, conflicts: pd.Dat
         status, reason = "mismatch", ""
         if row.measure in MONEY_AND_SURVEY_MEASURES and computed_value is None and rule is None:
             status, reason = "not_reconstructable", "no budget or survey row for this figure in the demo data"
+        elif row.measure in COMPUTED_MEASURES and row.association not in associations_with_records \
+                and computed_value is None:
+            status, reason = "not_reconstructable", "the database holds no records of this association"
         elif row.measure not in MONEY_AND_SURVEY_MEASURES and (row.association, row.intervention) not in with_records \
                 and row.intervention != "ALL":
             status, reason = "not_reconstructable", "no participation records: a structural intervention (its " \
@@ -111,8 +143,8 @@ def reconcile(published: pd.DataFrame, computed: pd.DataFrame, conflicts: pd.Dat
         elif computed_value is None:
             reason = "no computed figure for this key"
         out.append({**row._asdict(), "computed_value": computed_value, "status": status, "reason": reason})
-    df = pd.DataFrame(out).drop(columns=["value_text"])
-    return df
+    # the columns are named, so no published figure gives an empty frame of the same columns
+    return pd.DataFrame(out, columns=[*published.columns, "computed_value", "status", "reason"])[COLUMNS]
 
 
 def _has_any(comp: pd.Series, key: tuple) -> bool:

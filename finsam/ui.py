@@ -76,6 +76,7 @@ def reader() -> db.Reader:
 @st.cache_data(max_entries=2000, show_spinner=False)
 def _cached(name: str, filters: q.Filters, version: str, protection: Protection, access: Access,
             kwargs: tuple) -> pd.DataFrame:
+    log.debug("computing query %s %s %s", name, filters, kwargs)  # a cache miss (finsam.bench lists them)
     with _reader(str(db_path()), version).reading() as cursor:
         return q.run(cursor, name, filters, protection, access, **dict(kwargs))
 
@@ -100,6 +101,7 @@ def protection() -> Protection:
 
 @st.cache_data(max_entries=50, show_spinner=False)
 def _cached_plain(name: str, version: str, args: tuple):
+    log.debug("computing lookup %s %s", name, args)
     with _reader(str(db_path()), version).reading() as cursor:
         return getattr(q, name)(cursor, *args)
 
@@ -408,16 +410,15 @@ def _deferred(file_name: str, make, *args):
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def _reconciliation(version: str) -> pd.DataFrame:
-    from finsam import figures, reconcile
-    from finsam.privacy import OFF
+    from finsam import reconcile
 
+    data_dir = config.load().data_dir
+    log.debug("computing lookup %s %s", "reconciliation", (data_dir,))
     with _reader(str(db_path()), version).reading() as cursor:
-        with_records = set(cursor.execute(
-            "SELECT DISTINCT association_id, intervention_id FROM participation").fetchall())
-        return reconcile.reconcile(q.published_figures(cursor), figures.compute(cursor, protection=OFF),
-                                   reconcile.read_conflicts(config.load().data_dir), with_records)
+        return reconcile.reconciliation(cursor, data_dir)
 
 
 def reconciliation() -> pd.DataFrame:
-    """Every published figure beside the computed one (finsam.reconcile), cached by the database version."""
+    """Every published figure beside the computed one (finsam.reconcile.reconciliation), cached by the
+    database version."""
     return _reconciliation(db_version())

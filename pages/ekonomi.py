@@ -1,13 +1,17 @@
 """Ekonomi: budget against used funds per intervention and year, the deviation, cost per participant and
-per participant with a positive step; individual and structural interventions apart."""
+per participant with a positive step; individual and structural interventions apart. Per intervention
+within one association, else per association (queries.group_chart), over the last years with budgets
+(queries.recent_rows); then the whole selection year by year."""
 import streamlit as st
 
-from finsam import charts, ui
+from finsam import charts, queries as q, ui
 from finsam.labels import t
 
 p = ui.page("page_economy")
 lang, f = p.lang, p.filters
-df = ui.query("economy", f)
+counts = ui.lookup("selection_counts", f)
+by, _recent = q.group_chart(f, counts["interventions"], counts["associations"])
+df = ui.query("economy", f, by=by)
 if df.empty:
     st.info(t("no_money", lang))
     st.stop()
@@ -15,12 +19,14 @@ for kind in ("individual", "structural"):
     part = df[df.kind == kind]
     if part.empty:
         continue
+    part = q.recent_rows(part, part.groupby(list(by)).ngroups)
+    shown = ui.selection_text(f.with_years(int(part.year.min()), int(part.year.max())), lang)
     st.subheader(t(kind, lang))
-    ui.chart(charts.economy(part, lang, p.subtitle), part, f"economy_{kind}", lang)
+    ui.chart(charts.economy(part, lang, shown), part, f"economy_{kind}", lang)
     if kind == "individual":
-        ui.chart(charts.cost_per_participant(part, lang, p.subtitle), part, "cost_per_participant", lang,
+        ui.chart(charts.cost_per_participant(part, lang, shown), part, "cost_per_participant", lang,
                  note=t("economy_note", lang))
-trend = ui.query("economy", f, by=("association_id",))
+trend = ui.query("economy", f, by=())
+trend = trend[trend.kind == "individual"]
 if trend.year.nunique() > 1:
-    ui.chart(charts.economy(trend.assign(intervention_id=trend.association_id), lang, p.subtitle), trend,
-             "economy_trend", lang)
+    ui.chart(charts.economy(trend, lang, p.subtitle), trend, "economy_trend", lang)

@@ -49,4 +49,8 @@ if f.associations:
     shown = shown[shown.association.isin(f.associations)]
 shown = shown[["association", "intervention", "year", "measure", "dimension", "category", "value", "unit",
                "source_file", "section"]]
-st.dataframe(shown.rename(columns={c: col(c, lang) for c in shown.columns}), hide_index=True, key="published_table")
+if published.empty:
+    st.info(t("no_published", lang))
+else:
+    st.dataframe(shown.rename(columns={c: col(c, lang) for c in shown.columns}), hide_index=True,
+                 key="published_table")

@@ -12,6 +12,9 @@ f = st.session_state["_filters"]
 st.title(t("page_sources", lang))
 st.caption(t("sources_intro", lang))
 df = ui.reconciliation()
+if df.empty:
+    st.info(t("no_published", lang))
+    st.stop()
 counts = df.status.value_counts()
 st.caption(f"{len(df)} " + ("publicerade siffror: " if lang == "sv" else "published figures: ") + ", ".join(
     f"{counts.get(s, 0)} {t(f'status_{s}', lang)}" for s in reconcile.STATUSES))

@@ -145,3 +145,58 @@ def test_reset_clears_the_selection(app):
     at.sidebar.button(key="reset").click().run()
     assert at.sidebar.multiselect(key="forbund").value == []
     assert at.sidebar.multiselect(key="kommun").value == []
+
+
+def _calls_computed(records) -> set:
+    """The calls the app computed (finsam.ui logs each cache miss) as finsam.bench.Call."""
+    from finsam.bench import Call
+
+    out = set()
+    for r in records:
+        if r.name == "finsam" and r.msg.startswith("computing query"):
+            name, filters, kwargs = r.args
+            out.add(Call(name, filters, kwargs))
+        elif r.name == "finsam" and r.msg.startswith("computing lookup"):
+            name, args = r.args
+            out.add(Call(name, None, args))
+    return out
+
+
+@pytest.mark.parametrize("state", [{}, {"forbund": ["Sydnärke"], "kommun": [LAXA], "kon": ["kvinna"]}],
+                         ids=["everything", "one_municipality_women"])
+def test_the_bench_lists_every_call_every_page_makes(demo_db, demo_con, monkeypatch, caplog, state):
+    """Every page of the app, run on an empty cache: each query, lookup and reconciliation it makes is among
+    finsam.bench.page_calls for that page (or the frame's, bench.panel_calls), so the benchmark cannot
+    miss a page's call; and bench lists exactly the app's pages, which are exactly the files in pages/."""
+    import logging
+    from pathlib import Path
+
+    import streamlit as st
+
+    from conftest import DATA
+    from finsam import app as frame, bench
+
+    monkeypatch.setenv("FINSAM_DB", str(demo_db))
+    caplog.set_level(logging.DEBUG, logger="finsam")
+    database = bench.Database.read(demo_con, DATA)
+    stems = [Path(path).stem for path, *_ in frame.PAGES]
+    assert set(stems) == {p.stem for p in (ROOT / "pages").glob("*.py")}
+    unlisted, made = {}, {}
+    for path, *_ in frame.PAGES:
+        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+        for key, value in state.items():
+            at.session_state[key] = value
+        at.run()
+        f = at.session_state["_filters"]
+        st.cache_data.clear()
+        caplog.clear()
+        at.switch_page(path).run()
+        assert not at.exception, (path, [e.value for e in at.exception])
+        stem = Path(path).stem
+        listed = bench.page_calls(f, database, q.selection_counts(demo_con, f))
+        assert set(listed) == set(stems)
+        made[stem] = _calls_computed(caplog.records)
+        unlisted[stem] = made[stem] - set(listed[stem]) - set(bench.panel_calls(f, database.association_ids))
+    assert {page: calls for page, calls in unlisted.items() if calls} == {}
+    assert all(made.values()), [page for page, calls in made.items() if not calls]
+    assert bench.Call("reconciliation", None, (DATA,)) in made["kallor"] & made["jamfor"]

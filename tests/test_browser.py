@@ -7,6 +7,7 @@ from urllib.parse import quote
 import pytest
 
 from browser import SCREENSHOTS, streamlit_server, wait_for_app
+from conftest import DATA
 from finsam import queries as q
 
 playwright = pytest.importorskip("playwright.sync_api")
@@ -110,4 +111,30 @@ def test_local_account_sees_its_association_only_even_by_url(demo_db, browser, t
         wait_for_app(pg)
         sidebar = pg.locator('[data-testid="stSidebar"]').inner_text()
         assert "Inloggad: anna" in sidebar and "Sydnärke" not in sidebar and "Kumla" not in sidebar
+        pg.close()
+
+
+def test_every_page_opens_on_a_national_database(browser, tmp_path):
+    """A generated national database (synthetic: 75 associations, 290 municipalities, budgets, surveys and
+    the published figures; it opens without sign-in): every page of the dashboard, in one server, shows its
+    charts (Källor its table; Import its upload, the board pack its button, the presentation its key
+    figures) with no exception and no error."""
+    from finsam.app import PAGES
+    from finsam.scale import generate
+
+    db = tmp_path / "national.duckdb"
+    generate(db, 20_000, seed=11, data_dir=DATA)
+    shows = {"kallor": '[data-testid="stDataFrame"]', "importera": '[data-testid="stFileUploader"]',
+             "styrelseunderlag": ".st-key-pack_make", "presentation": '[data-testid="stMetric"]'}
+    with streamlit_server(db) as url:
+        pg = browser.new_page(viewport={"width": 1440, "height": 1000}, locale="sv-SE")
+        for i, (_file, _title, path, _icon) in enumerate(PAGES):
+            pg.goto(f"{url}/{'' if i == 0 else path}")
+            selector = shows.get(path, '[data-testid="stPlotlyChart"]')
+            wait_for_app(pg, selector)
+            no_exception(pg)
+            assert pg.locator(selector).count() >= 1, path
+            assert "Demodata" not in pg.inner_text("body"), path
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            pg.screenshot(path=SCREENSHOTS / f"national_{path}.png")
         pg.close()

@@ -6,12 +6,14 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from conftest import DATA, ROOT
-from finsam import bench, charts, db, queries as q
+from finsam import bench, charts, db, queries as q, reconcile
+from finsam.app import PAGES
 from finsam.scale import ASSOCIATIONS, generate
 
 N = 30_000
@@ -105,6 +107,98 @@ def test_distributions_are_shaped_like_the_reports(national):
     assert shape.fk_first and shape.persons_return
 
 
+def test_generate_writes_budgets_shaped_like_the_reports(national):
+    """Granted and used funds for every individual intervention and year with participants and for each
+    structural intervention; per participant and used of granted as Sydnärke 2016 and Norra Västmanland 2022."""
+    missing = one(national, """SELECT count(*) FROM (SELECT DISTINCT association_id, intervention_id, year(start_date)
+        AS year FROM participation) p ANTI JOIN budget USING (association_id, intervention_id, year)""")
+    assert missing == 0
+    assert one(national, """SELECT count(*) FROM intervention i ANTI JOIN budget b USING (association_id, intervention_id)
+        WHERE i.kind = 'structural'""") == 0
+    used = one(national, "SELECT sum(used_sek) / sum(granted_sek) FROM budget")
+    assert 0.85 < used < 1.0
+    money = q.economy(national, q.Filters(years=(2006, 2025)), by=("association_id",))
+    per_participant = money[money.kind == "individual"].cost_per_participant_sek.median()
+    assert 10_000 < per_participant < 50_000, per_participant
+    structural = money[money.kind == "structural"]
+    assert structural.granted_sek.between(20_000, 155_000 * 3).all()  # a few per association and year at most
+
+
+def test_generate_writes_surveys_with_respondents_and_their_questions(national):
+    f = q.Filters(years=(2006, 2025))
+    nns, violence = q.surveys(national, f, survey="nns"), q.surveys(national, f, survey="violence")
+    assert nns.association_id.nunique() > 10 and violence.association_id.nunique() > 5
+    for df in (nns, violence):
+        assert df.respondents.gt(0).all() and df.positive_share_pct.between(0, 100).all()
+        assert (df.question_text != df.question).all()  # every question has its text
+    assert set(nns.question) == {str(i) for i in range(1, 9)} and set(nns.timepoint) == {"exit"}
+    assert nns.groupby(["association_id", "year"]).question.nunique().eq(8).all()
+    # the shape of Sydnärke 2024-2025: planning and being listened to high, readiness for work low
+    by_question = nns.groupby("question").positive_share_pct.mean()
+    assert by_question["6"] < by_question["5"] < by_question["1"] < by_question["7"]
+    assert 55 < violence.positive_share_pct.mean() < 80
+    # everyone's answers are the women's and the men's together
+    wide = violence.pivot_table(index=["association_id", "year"], columns="answer_group", values="respondents")
+    both = wide.dropna()
+    assert len(both) and (both["all"] == both.kvinna + both.man).all()
+
+
+def test_the_published_figures_stand_beside_synthetic_records_unreconstructable(national):
+    """The generated database holds the published figures, as every database finsam makes. None is about
+    its records: the reports' associations are not in it, or (Västerås) not their interventions, so the
+    reconciliation computes nothing and calls every figure not reconstructable, none a mismatch."""
+    published = q.published_figures(national)
+    assert len(published) == 1175
+    associations = set(q.associations(national).association_id)
+    assert reconcile.published_scope(published, associations) == q.Filters(
+        years=(2020, 2020), associations=("Västerås",), interventions=("Samordningsteam Västerås",))
+    result = reconcile.reconciliation(national, DATA)
+    assert list(result.columns) == reconcile.COLUMNS and len(result) == len(published)
+    assert (result.status == "not_reconstructable").all() and result.computed_value.isna().all()
+    record_measures = reconcile.COMPUTED_MEASURES - reconcile.MONEY_AND_SURVEY_MEASURES
+    absent = result[~result.association.isin(associations) & result.measure.isin(record_measures)]
+    assert (absent.reason == "the database holds no records of this association").all() and len(absent) > 400
+
+
+def test_the_reconciliation_computes_the_published_associations_and_years_only(tmp_path, monkeypatch):
+    """Published figures about a generated association: computed for its years only and compared (a right
+    figure matches, a wrong one is a mismatch); no published figure: an empty result of the same columns,
+    nothing computed, and Källor and Jämför say so."""
+    from streamlit.testing.v1 import AppTest
+
+    path = tmp_path / "unpublished.duckdb"
+    generate(path, 2_000, seed=5, data_dir=DATA, associations=24)
+    con = db.connect(path)
+    con.execute("DELETE FROM published_figure")
+    empty = reconcile.reconciliation(con, DATA)
+    assert empty.empty and list(empty.columns) == reconcile.COLUMNS
+    association = q.associations(con).association_id.iloc[0]
+    flow = q.participant_flow(con, q.Filters(years=(2023, 2024), associations=(association,))).set_index("year")
+    for i, (year, value) in enumerate(((2023, flow.participants_total[2023]), (2024, flow.participants_total[2024] + 1))):
+        con.execute("INSERT INTO published_figure VALUES (?, ?, 'ALL', ?, 'participants_total', '', '', ?, ?, 'count', "
+                    "'test', 'test', '')", [i + 1, association, year, float(value), str(value)])
+    published = q.published_figures(con)
+    assert reconcile.published_scope(published, {association}) == q.Filters(years=(2023, 2024),
+                                                                            associations=(association,))
+    result = reconcile.reconciliation(con, DATA)
+    assert result.status.tolist() == ["match", "mismatch"]
+    assert result.computed_value.tolist() == flow.participants_total.astype(float).tolist()
+    con.execute("DELETE FROM published_figure")
+    con.close()
+
+    r = run("reconcile", "--db", str(path))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == [",".join(reconcile.COLUMNS), "reconcile: 0 published figures: 0 match, "
+                                     "0 conflict, 0 not reconstructable, 0 mismatch"]
+    monkeypatch.setenv("FINSAM_DB", str(path))
+    for page in ("pages/kallor.py", "pages/jamfor.py"):
+        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+        at.run()
+        at.switch_page(page).run()
+        assert not at.exception and not at.error, page
+        assert any("inga publicerade siffror" in i.value for i in at.info), (page, [i.value for i in at.info])
+
+
 def test_generate_from_the_command_line_is_deterministic(tmp_path):
     tables = []
     for name in ("a", "b"):
@@ -113,16 +207,20 @@ def test_generate_from_the_command_line_is_deterministic(tmp_path):
         assert r.returncode == 0, r.stderr
         assert re.match(rf"generated {re.escape(str(path))}: 3000 synthetic participations, {ASSOCIATIONS} associations", r.stdout)
         con = db.connect(path, read_only=True)
-        tables.append(con.execute("SELECT * FROM participation ORDER BY participation_id").df())
+        tables.append([con.execute(f"SELECT * FROM {table} ORDER BY ALL").df()
+                       for table in ("participation", "budget", "survey_result", "survey_question")])
         con.close()
-    pd.testing.assert_frame_equal(tables[0], tables[1])
+    for a, b in zip(*tables):
+        pd.testing.assert_frame_equal(a, b)
+    assert len(tables[0][1]) and len(tables[0][2])
 
 
 def test_the_pandas_baseline_agrees_with_finsam_on_every_page_call_of_the_demo(demo_db, demo_con):
     sel = bench.selections(demo_con)
-    span = q.year_range(demo_con, ())
+    database = bench.Database.read(demo_con, DATA)
     calls = {c for f in sel.values()
-             for page in bench.page_calls(f, span, True, q.selection_counts(demo_con, f)).values() for c in page}
+             for page in bench.page_calls(f, database, q.selection_counts(demo_con, f)).values() for c in page
+             if hasattr(bench.PandasBaseline, c.name)}
     answers = {c: c.answer(demo_con) for c in calls if c.filters is not None}
     baseline = bench.PandasBaseline.load(str(demo_db))
     differ = {f"{c.name}{dict(c.kwargs)} {c.filters}": bench.difference(a, baseline.run(c)) for c, a in answers.items()}
@@ -144,8 +242,8 @@ def test_bench_runs_and_both_implementations_agree(tmp_path):
     r = run("bench", "--db", str(path), "--repeat", "1")
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     assert "agreement: " in r.stdout and " 0 differ" in r.stdout
-    for page in ("oversikt", "kon", "remittenter", "tid", "uppfoljning", "kommuner", "avslut", "jamfor"):
-        assert re.search(rf"^  {page} ", r.stdout, re.M), page
+    for path, *_ in PAGES:
+        assert re.search(rf"^  {Path(path).stem} ", r.stdout, re.M), path
     last = r.stdout.strip().splitlines()[-1]
     assert re.fullmatch(r"bench 20000 participations: finsam warm median \S+ \S+ \(all pages\), cold \S+ \S+; "
                         r"pandas \S+ \S+; pandas/finsam time x[\d.]+, memory x[\d.]+; agree", last), last
@@ -185,9 +283,10 @@ def test_every_page_sends_a_few_hundred_points_at_most_for_the_whole_country(nat
     f = q.Filters(years=span)
     counts = q.selection_counts(national, f)
     assert counts == {"municipalities": 290, "interventions": len(q.interventions(national)), "associations": 75}
-    calls = bench.page_calls(f, span, False, counts)
+    calls = bench.page_calls(f, bench.Database.read(national, DATA), counts)
+    # economy and surveys have a row per intervention and year that has a budget or survey (their tables)
     sizes = {c.name + str(dict(c.kwargs)): len(c.run(national)) for page in calls.values() for c in page
-             if c.filters is not None and c.name != "key_figures"}
+             if c.filters is not None and c.name not in ("key_figures", "economy", "surveys")}
     # the municipality x referral-source heatmap is of one year: at most a cell per municipality and source
     sources = len(q.code_list(national, "referral_source"))
     assert sizes.pop("referral_by_municipality{}") <= 290 * sources
