@@ -9,12 +9,26 @@ import contextlib
 import dataclasses
 import ipaddress
 import json
+import multiprocessing
 import random
 import statistics
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import psutil
+import requests
+import websockets
+from streamlit.proto.Alert_pb2 import Alert
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+from finsam import config, db, labels, queries as q
+from finsam.access import ADMIN
+from finsam.privacy import Protection
 
 MAX_SESSIONS = 100
 MAX_SECONDS = 900
@@ -62,8 +76,6 @@ class Widget:
     in_sidebar: bool
 
     def state(self):
-        from streamlit.proto.WidgetStates_pb2 import WidgetState
-
         w = WidgetState(id=self.id)
         if self.kind == "multiselect":
             w.string_array_value.data[:] = self.value
@@ -141,8 +153,6 @@ class Tab:
 
     async def open(self, page: str, query_string: str, clock) -> Drawn:
         """A page opened from its address (a link, a bookmark): a new session, as a browser reload makes."""
-        import websockets
-
         await self.close()
         self.widgets, self.page, self.page_hash, self.query_string = {}, page, "", query_string
         parts = urlsplit(self.base)
@@ -180,8 +190,6 @@ class Tab:
         return sel
 
     async def _rerun(self, clock, widgets=(), page_hash: str = "", page_name: str = "") -> Drawn:
-        from streamlit.proto.BackMsg_pb2 import BackMsg
-
         msg = BackMsg()
         msg.rerun_script.query_string = self.query_string
         msg.rerun_script.page_script_hash = page_hash
@@ -203,9 +211,6 @@ class Tab:
                      self.selection())
 
     async def _receive(self):
-        import websockets
-        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
         try:
             data = await self.ws.recv()
         except websockets.ConnectionClosed as e:
@@ -215,9 +220,6 @@ class Tab:
         return msg
 
     def _handle(self, msg, errors: list, metric: str | None, seen: dict) -> tuple[bool, str | None]:
-        from streamlit.proto.Alert_pb2 import Alert
-        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
         kind = msg.WhichOneof("type")
         if kind == "navigation":
             self.pages = {p.url_pathname: p.page_script_hash for p in msg.navigation.app_pages}
@@ -256,8 +258,6 @@ class Tab:
 def sign_in(base: str, user: str | None, password: str | None) -> dict[str, str]:
     """The cookies a browser holds after loading the app (the XSRF cookie) and, with a user, after signing
     in through {base}/_finsam/login (finsam_session)."""
-    import requests
-
     http = requests.Session()
     http.get(f"{base}/_stcore/health", timeout=30).raise_for_status()
     if user:
@@ -391,8 +391,6 @@ class Catalog:
 
 def server_process(port: int):
     """The process listening on the port (psutil), or None."""
-    import psutil
-
     for c in psutil.net_connections(kind="tcp"):
         if c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == port and c.pid:
             return psutil.Process(c.pid)
@@ -401,8 +399,6 @@ def server_process(port: int):
 
 async def sample_memory(proc, peak: list[int], interval: float = 0.5) -> None:
     """The resident memory of the process and its children, the peak kept in peak[0]."""
-    import psutil
-
     while True:
         with contextlib.suppress(psutil.Error):
             total = proc.memory_info().rss
@@ -414,6 +410,10 @@ async def sample_memory(proc, peak: list[int], interval: float = 0.5) -> None:
 
 
 # --- the load ---------------------------------------------------------------------------------------------
+
+def _warm() -> None:
+    import finsam.importer  # noqa: F401
+
 
 def _import(db_path: str, file: str) -> dict:
     """In a process of its own, so the import does not slow the clients' measurements."""
@@ -468,20 +468,20 @@ class Load:
         return self._result(people, elapsed, proc is not None)
 
     async def _import_at(self) -> None:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        await asyncio.sleep(max(0.0, self.import_at - self.clock()))
-        self._old = _read_only(self.db_path)  # keeps the file of before the import open, for the comparison
-        started = self.clock()
+        loop = asyncio.get_running_loop()
         with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            await loop.run_in_executor(pool, _warm)  # the importer loaded before the clock reaches --at
+            await asyncio.sleep(max(0.0, self.import_at - self.clock()))
+            # the file of before the import, kept open to compare with
+            self._old = await asyncio.to_thread(_read_only, self.db_path)
+            started = self.clock()
             try:
-                self.import_result = await asyncio.get_running_loop().run_in_executor(
-                    pool, _import, str(self.db_path), str(self.import_file))
+                self.import_result = await loop.run_in_executor(pool, _import, str(self.db_path),
+                                                                str(self.import_file))
             except Exception as e:  # a failed import is reported, the load goes on
                 self.import_result = {"written": False, "text": repr(e)}
+            self.imported_at = self.clock()
         self.import_result["started_s"] = round(started, 1)
-        self.imported_at = self.clock()
         self.import_result["finished_s"] = round(self.imported_at, 1)
         if not self.import_result["written"]:
             self.error(-1, "import", self.import_result["text"])
@@ -496,6 +496,7 @@ class Load:
             "max_s": round(d[-1], 3) if d else None,
             "errors": self.errors, "error_count": len(self.errors),
             "peak_memory_mb": round(self.peak[0] / 2**20) if memory_known else None,
+            "client_cpu_s": round(sum(psutil.Process().cpu_times()[:2]), 1),
         }
         if self.import_file:
             out["import"] = self.import_result
@@ -512,7 +513,8 @@ class Load:
             overviews = [d for d in p.drawn if d.page == OVERVIEW and d.metric is not None]
             before = [d for d in overviews if started is not None and d.sent + (d.seconds or 0) < started]
             after = [d for d in overviews if self.imported_at is not None and d.sent > self.imported_at]
-            row = {"session": p.number}
+            row = {"session": p.number,
+                   "drawn": [[round(d.sent, 1), d.seconds and round(d.seconds, 2), d.page] for d in p.drawn]}
             for name, drawn, con in (("before", before[-1:], self._old), ("after", after[:1], new)):
                 if drawn:
                     d = drawn[0]
@@ -530,18 +532,12 @@ class Load:
 
 
 def _read_only(path: Path):
-    from finsam import db
-
     return db.connect(path, read_only=True)
 
 
 def overview_participants(con, selection: dict, lang: str = "sv") -> str:
     """Översikt's first key figure (participants in the selection's last year) from the query layer, as
     the page formats it; the selection as the sidebar drew it (association, years, municipality names)."""
-    from finsam import config, labels, queries as q
-    from finsam.access import ADMIN
-    from finsam.privacy import Protection
-
     scope = tuple(selection.get("forbund") or selection.get("forbund_options") or ())
     first, last = q.year_range(con, scope)
     years = tuple(int(y) for y in selection["ar"]) if selection.get("ar") else (first, last)
@@ -554,6 +550,30 @@ def overview_participants(con, selection: dict, lang: str = "sv") -> str:
     kf = q.key_figure_series(q.run(con, "key_figures", f.with_years(last - 1, last), protection, ADMIN))
     value = kf["participants_total"].get(last)
     return "–" if value is None else labels.number(value, 0, lang)
+
+
+def write_import_file(db_path: Path, out: Path, per_cell: int = 5) -> int:
+    """A participant file as coordinators have them (semicolon CSV in Windows-1252, Swedish headers) that
+    changes every selection Översikt can show: per_cell participations that started and ended in each year
+    of each association, in each of its municipalities, in its first individual intervention. Returns the
+    number of rows."""
+    con = _read_only(db_path)
+    header = ["deltagare_id", "förbund", "insats", "kommun", "kön", "remittent", "startdatum", "slutdatum",
+              "avslutsanledning", "stegförflyttning"]
+    rows = []
+    for assoc in q.associations(con).association_id:
+        span = q.year_range(con, (assoc,))
+        if span is None:
+            continue
+        intervention = q.interventions(con, (assoc,)).intervention_id.iloc[0]
+        for muni in q.municipalities(con, (assoc,)).municipality_name:
+            for year in range(span[0], span[1] + 1):
+                for i in range(per_cell):
+                    rows.append([f"LAST-{len(rows) + 1:06d}", assoc, intervention, muni, "kvinna" if i % 2 else "man",
+                                 "AF", f"{year}-03-01", f"{year}-09-30", "arbete", "ja"])
+    con.close()
+    out.write_bytes("\r\n".join(";".join(r) for r in [header] + rows).encode("cp1252") + b"\r\n")
+    return len(rows)
 
 
 # --- command line -------------------------------------------------------------------------------------------
@@ -570,7 +590,8 @@ def report(result: dict) -> str:
              f"  errors: {result['error_count']}",
              *(f"    [{e['kind']}] session {e['session']} at {e['at_s']} s: {e['text'][:300]}"
                for e in result["errors"][:5]),
-             f"  server peak memory (with children): {mem}"]
+             f"  server peak memory (with children): {mem}",
+             f"  the load generator's own CPU: {result['client_cpu_s']:.1f} s"]
     if "import" in result:
         imp = result["import"] or {}
         rows = result["per_session"]
@@ -583,15 +604,18 @@ def report(result: dict) -> str:
                      f"(the figure changed for {changed} of them)")
         for r in rows:
             b, a = r.get("before", {}), r.get("after", {})
-            lines.append(f"    session {r['session']:>3}: before {b.get('shown', '–')} "
-                         f"(query layer {b.get('expected', '–')}), after {a.get('shown', '–')} "
-                         f"(query layer {a.get('expected', '–')}) {'ok' if r['sees_new_figures'] else 'NOT NEW'}")
+            lines.append(f"    session {r['session']:>3}: before {_shown(b)}, after {_shown(a)} "
+                         f"{'ok' if r['sees_new_figures'] else 'NOT NEW'}")
     return "\n".join(lines)
 
 
-def cmd_load(args) -> int:
-    from finsam import config
+def _shown(drawn: dict) -> str:
+    if not drawn:
+        return "not drawn"
+    return f"{drawn['shown']} (query layer {drawn['expected']}; {drawn['query_string'] or 'no selection'})"
 
+
+def cmd_load(args) -> int:
     try:
         base = check(args.url, args.sessions, args.seconds, args.at if args.import_file else None)
         if args.import_file and args.at is None:
