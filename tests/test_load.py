@@ -1,0 +1,108 @@
+"""The running dashboard under load: simulated people browse it through Streamlit's own websocket protocol
+(python -m finsam load) while a coordinator's file is imported; no page may fail, and every session must
+show the new figures afterwards. And the load generator refuses what it must not do."""
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+
+from browser import streamlit_server
+from conftest import ROOT
+from finsam import db, labels, queries as q
+from finsam.__main__ import main
+from finsam.access import DEMO
+from finsam.load import MAX_SECONDS, MAX_SESSIONS, LoadRefused, Tab, check, sign_in, write_import_file
+from finsam.privacy import Protection
+
+SESSIONS, SECONDS, IMPORT_AT = 10, 50, 20
+
+
+def participants(con, selection: dict) -> str:
+    """Översikt's first key figure by another road than the page's: participant_flow in the selection's
+    last year, formatted as the page does."""
+    scope = tuple(selection["forbund"] or selection["forbund_options"])
+    last = int(selection["ar"][1]) if selection.get("ar") else q.year_range(con, scope)[1]
+    munis = q.municipalities(con, scope)
+    codes = dict(zip(munis.municipality_name, munis.municipality_code))
+    f = q.Filters(years=(last, last), associations=tuple(selection["forbund"]),
+                  municipalities=tuple(codes[m] for m in selection.get("kommun", [])))
+    flow = q.run(con, "participant_flow", f, Protection(), DEMO).set_index("year")
+    return labels.number(flow.participants_total.get(last), 0)
+
+
+def warm(url: str) -> None:
+    """One visitor first, as on a server that has been up for a while (its first page imports the charts)."""
+    async def visit():
+        tab = Tab(url, sign_in(url, None, None), timeout=180)
+        drawn = await tab.open("", "", time.perf_counter)
+        await tab.close()
+        assert drawn.seconds is not None and not drawn.errors, drawn
+    asyncio.run(visit())
+
+
+def test_ten_sessions_browse_while_a_file_is_imported_without_an_error(demo_db, tmp_path):
+    live = tmp_path / "finsam.duckdb"
+    shutil.copy(demo_db, live)
+    csv = tmp_path / "deltagare.csv"
+    rows = write_import_file(live, csv)
+    assert csv.read_bytes().startswith("deltagare_id;förbund;".encode("cp1252"))  # as coordinators have it
+    out = tmp_path / "load.json"
+    with streamlit_server(live) as url:
+        warm(url)
+        run = subprocess.run([sys.executable, "-m", "finsam", "load", "--url", url, "--sessions", str(SESSIONS),
+                              "--seconds", str(SECONDS), "--import", str(csv), "--at", str(IMPORT_AT),
+                              "--db", str(live), "--json", str(out)],
+                             cwd=ROOT, capture_output=True, text=True, timeout=SECONDS + 240)
+    print(run.stdout, run.stderr)
+    result = json.loads(out.read_text(encoding="utf-8"))
+    assert result["error_count"] == 0, result["errors"][:5]
+    assert run.returncode == 0
+    assert result["import"]["written"] and result["import"]["added"] == rows
+    assert result["seconds"] < SECONDS + 60  # it stopped by itself
+    assert result["peak_memory_mb"] > 50  # the server was found and sampled
+    before_import = db.connect(demo_db, read_only=True)
+    after_import = db.connect(live, read_only=True)
+    assert len(result["per_session"]) == SESSIONS
+    for s in result["per_session"]:
+        assert "after" in s, s  # every person drew Översikt after the import ...
+        after = s["after"]
+        # ... with the new figure, and it is a new one
+        assert after["shown"] == participants(after_import, after["selection"]), s
+        assert after["shown"] != participants(before_import, after["selection"]), s
+        assert s["sees_new_figures"] and s["figure_changed"]
+        if "before" in s:  # a person who arrived late on a busy machine may have drawn it only after
+            assert s["before"]["shown"] == participants(before_import, s["before"]["selection"]), s
+    assert sum("before" in s for s in result["per_session"]) >= SESSIONS // 2
+
+
+@pytest.mark.parametrize("url", ["http://example.org:8501", "http://10.1.2.3:8501", "http://0.0.0.0:8501",
+                                 "http://192.168.1.20", "http://[2001:db8::1]:8501", "http://127.0.0.1.nip.io:8501",
+                                 "ftp://127.0.0.1/"])
+def test_a_url_off_this_machine_is_refused(url):
+    with pytest.raises(LoadRefused):
+        check(url, 1, 1)
+
+
+def test_loopback_urls_are_allowed_and_the_bounds_hold():
+    for url in ("http://127.0.0.1:8501/", "http://127.8.9.10:1", "http://localhost:8501", "http://[::1]:8501/finsam"):
+        assert not check(url, MAX_SESSIONS, MAX_SECONDS).endswith("/")
+    for sessions, seconds, at in ((0, 10, None), (MAX_SESSIONS + 1, 10, None), (1, 0, None), (1, MAX_SECONDS + 1, None),
+                                  (1, 30, 30), (1, 30, -1)):
+        with pytest.raises(LoadRefused):
+            check("http://127.0.0.1:8501", sessions, seconds, at)
+
+
+def test_the_command_refuses_before_it_connects(capsys):
+    # a test-net address: had it tried to connect, this would hang instead of answering at once
+    assert main(["load", "--url", "http://192.0.2.10:8501", "--sessions", "1", "--seconds", "1"]) == 2
+    assert "127.0.0.0/8" in capsys.readouterr().err
+    assert main(["load", "--url", "http://127.0.0.1:9", "--sessions", "101", "--seconds", "1"]) == 2
+    assert "1 till 100" in capsys.readouterr().err
+    assert main(["load", "--url", "http://127.0.0.1:9", "--sessions", "5", "--seconds", "901"]) == 2
+    assert "900" in capsys.readouterr().err
