@@ -127,11 +127,13 @@ def page_calls(f: q.Filters, database: Database, counts: dict[str, int]) -> dict
 
 def panel_calls(f: q.Filters, association_ids: tuple[str, ...]) -> list[Call]:
     """The frame's lookups: the filter panel (its scope: the chosen associations, else all) and the demo
-    notice. The app caches them per database version, so they are not part of the page totals."""
+    notice, and whether the database needs a sign-in. The app caches them per database version, so they are
+    not part of the page totals."""
     scope = f.associations or association_ids
     return [Call("associations"), Call("year_range", None, (scope,)), Call("interventions", None, (scope,)),
             Call("municipalities", None, (scope,)), Call("code_list", None, ("gender",)),
-            Call("code_list", None, ("referral_source",)), Call("demo_status", None, (f.associations,))]
+            Call("code_list", None, ("referral_source",)), Call("demo_status", None, (f.associations,)),
+            Call("needs_sign_in")]
 
 
 def selections(con) -> dict[str, q.Filters]:

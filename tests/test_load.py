@@ -4,6 +4,7 @@ show the new figures afterwards. And the load generator refuses what it must not
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import shutil
 import subprocess
@@ -11,16 +12,18 @@ import sys
 import time
 
 import pytest
+from argon2 import PasswordHasher
 
 from browser import streamlit_server
 from conftest import ROOT
-from finsam import db, labels, queries as q
+from finsam import auth, db, labels, queries as q
 from finsam.__main__ import main
 from finsam.access import DEMO
 from finsam.load import MAX_SECONDS, MAX_SESSIONS, LoadRefused, Tab, check, sign_in, write_import_file
 from finsam.privacy import Protection
 
 SESSIONS, SECONDS, IMPORT_AT = 10, 50, 20
+USER, PASSWORD = "ann", "ett långt lösenord"
 
 
 def participants(con, selection: dict) -> str:
@@ -39,11 +42,13 @@ def participants(con, selection: dict) -> str:
 def warm(url: str) -> None:
     """One visitor first, as on a server that has been up for a while (its first page imports the charts)."""
     async def visit():
-        tab = Tab(url, sign_in(url, None, None), timeout=180)
+        tab = Tab(url, sign_in(url, USER, PASSWORD), timeout=180)
         drawn = await tab.open("", "", time.perf_counter)
         await tab.close()
         assert drawn.seconds is not None and not drawn.errors, drawn
-    asyncio.run(visit())
+    # in a thread of its own: a browser test before this one may leave Playwright's event loop running here
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, visit()).result()
 
 
 def test_ten_sessions_browse_while_a_file_is_imported_without_an_error(demo_db, tmp_path):
@@ -53,11 +58,15 @@ def test_ten_sessions_browse_while_a_file_is_imported_without_an_error(demo_db, 
     rows = write_import_file(live, csv)
     assert csv.read_bytes().startswith("deltagare_id;förbund;".encode("cp1252"))  # as coordinators have it
     out = tmp_path / "load.json"
-    with streamlit_server(live) as url:
+    # signed in, as on a server with real records (after the import the file holds imported records)
+    users, secret = tmp_path / "users.toml", tmp_path / "password.txt"
+    auth.write_users({USER: {"password_hash": PasswordHasher().hash(PASSWORD), "role": "admin"}}, users)
+    secret.write_text(PASSWORD, encoding="utf-8")
+    with streamlit_server(live, env={"FINSAM_AUTH": "local", "FINSAM_USERS": str(users)}) as url:
         warm(url)
         run = subprocess.run([sys.executable, "-m", "finsam", "load", "--url", url, "--sessions", str(SESSIONS),
                               "--seconds", str(SECONDS), "--import", str(csv), "--at", str(IMPORT_AT),
-                              "--db", str(live), "--json", str(out)],
+                              "--db", str(live), "--json", str(out), "--user", USER, "--password-file", str(secret)],
                              cwd=ROOT, capture_output=True, text=True, timeout=SECONDS + 240)
     print(run.stdout, run.stderr)
     result = json.loads(out.read_text(encoding="utf-8"))
