@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import json
+import os
 import sys
 import time
 import tomllib
@@ -98,17 +99,19 @@ class _Failures:
 
     def _update(self, name: str, change) -> dict:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path, "a+", encoding="utf-8") as fh:
+        # read-write without append mode; the lock is held until the new content is on disk (closing the
+        # file releases it), so concurrent sign-ins never read a half-written file or write one twice
+        with os.fdopen(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600), "r+", encoding="utf-8") as fh:
             fcntl.flock(fh, fcntl.LOCK_EX)
-            fh.seek(0)
             text = fh.read()
             data = json.loads(text) if text.strip() else {}
             entry = change(data.get(name, {"failures": 0, "locked_until": None}))
             data[name] = entry
             fh.seek(0)
-            fh.truncate()
             fh.write(json.dumps(data))
-            fcntl.flock(fh, fcntl.LOCK_UN)
+            fh.truncate()
+            fh.flush()
+            os.fsync(fh.fileno())
         return entry
 
     def get(self, name: str) -> dict:

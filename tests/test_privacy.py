@@ -210,6 +210,21 @@ def test_local_login_and_lockout(accounts):
     assert auth.login_local("okänd", "x", now=now).message == "Fel användarnamn eller lösenord."
 
 
+def test_thirty_people_signing_in_at_once_all_get_in_and_failures_still_count(accounts):
+    """A board meeting: everybody signs in in the same second (threads, as the server's pool runs them);
+    the failures file is never read half-written (it was: JSON 'Extra data' and HTTP 500 under load)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    now = dt.datetime(2026, 1, 1, 12, 0)
+    tries = [("anna", "rätt lösenord 1"), ("kim", "rätt lösenord 2"), ("kim", "fel")] * 10
+    with ThreadPoolExecutor(30) as pool:
+        results = list(pool.map(lambda t: auth.login_local(*t, now=now, sleep=lambda s: None), tries))
+    assert all(r.access is not None for (_, pw), r in zip(tries, results) if pw != "fel")
+    assert all(r.access is None for (_, pw), r in zip(tries, results) if pw == "fel")
+    failures = json.loads(accounts.with_name(accounts.name + ".failures.json").read_text(encoding="utf-8"))
+    assert set(failures) == {"anna", "kim"} and failures["anna"]["failures"] == 0
+
+
 def test_oidc_identities_map_to_roles(accounts):
     assert auth.access_for_identity({"email": "bo@sydnarke.se"}).associations == ("Sydnärke",)
     assert auth.access_for_identity({"email": "x@vasteras.se"}).role == "coordinator"
