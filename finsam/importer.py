@@ -162,6 +162,11 @@ def _fold(text: str) -> str:
     return re.sub(r"[\s_\-.]+", " ", t).strip()
 
 
+def _words(text: str) -> str:
+    """Case and spacing folded, letters kept (Håbo stays Håbo)."""
+    return re.sub(r"[\s_\-.]+", " ", unicodedata.normalize("NFC", str(text).strip().lower())).strip()
+
+
 def _map_unique(values: pd.Series, fn) -> pd.Series:
     """fn applied to each distinct value once (a file of 100 000 rows has a handful of municipalities)."""
     return values.map({v: fn(v) for v in values.unique()})
@@ -273,14 +278,25 @@ class Codes:
         self.associations = {_fold(a): a for (a,) in con.execute("SELECT association_id FROM association").fetchall()}
         for a, name in con.execute("SELECT association_id, full_name_sv FROM association").fetchall():
             self.associations.setdefault(_fold(name), a)
-        self.municipalities = {}
+        # a name as written (any case) first; written without å/ä/ö only where that is not another
+        # municipality's name too (Håbo and Habo both read "habo": such a spelling is left unknown)
+        exact, folded = {}, {}
         for code, name in con.execute("SELECT municipality_code, municipality_name FROM municipality").fetchall():
-            self.municipalities[code] = code
-            self.municipalities[_fold(name)] = code
-            self.municipalities[_fold(name + " kommun")] = code
+            for n in (name, name + " kommun"):
+                exact[_words(n)] = code
+                folded.setdefault(_fold(n), set()).add(code)
+        self.municipalities = {k: next(iter(v)) for k, v in folded.items() if len(v) == 1}
+        self.municipalities.update(exact)
+        self.municipalities.update({code: code for code in exact.values()})
         self.members = set(con.execute("SELECT association_id, municipality_code FROM association_municipality").fetchall())
         self.interventions = {(a, _fold(i)): i for a, i in con.execute(
             "SELECT association_id, intervention_id FROM intervention WHERE kind = 'individual'").fetchall()}
+
+    def municipality(self, value: str) -> str | None:
+        """A municipality's code from its code, its name or its name without å/ä/ö (when unambiguous)."""
+        if value.isdigit():
+            return self.municipalities.get(value.zfill(4))
+        return self.municipalities.get(_words(value)) or self.municipalities.get(_fold(value))
 
     def code(self, name: str, value: str) -> str | None:
         return self.lists[name].get(_fold(value)) if value else None
@@ -321,7 +337,7 @@ def prepare_participations(raw: pd.DataFrame, codes: Codes, association: str | N
     pairs = pd.Series(list(zip(p["association_id"], d["insats"])), index=d.index)
     p["intervention_id"] = _map_unique(pairs, lambda ai: codes.interventions.get((ai[0], _fold(ai[1])), ai[1]))
     p["municipality_code"] = _map_unique(
-        d["kommun"], lambda v: codes.municipalities.get(v.zfill(4) if v.isdigit() else _fold(v)))
+        d["kommun"], lambda v: codes.municipality(v))
     for col, name in (("kön", "gender"), ("remittent", "referral_source"), ("uppdrag", "assignment"),
                       ("avslutsanledning", "exit_reason"), ("uppföljning_6m", "followup_status"),
                       ("uppföljning_18m", "followup_status"), ("utbildningsnivå", "education"),

@@ -396,3 +396,20 @@ def test_only_a_signed_in_administrator_or_its_coordinator_may_write(live):
     assert import_file(live, "lista.csv", content, today=TODAY, dry_run=True, access=DEMO).ok  # checking is fine
     assert import_file(live, "lista.csv", content, today=TODAY,
                        access=Access("coordinator", ("Sydnärke",), "sam")).written
+
+
+def test_a_municipality_is_read_as_written_and_without_the_dots_only_when_unambiguous(live):
+    """Håbo (Uppsala län) and Habo (Jönköpings län) both read "habo" without their dots: each is found by
+    its own name, and the undotted spelling of any other municipality still works."""
+    from finsam.importer import Codes
+
+    con = db.connect(live, read_only=True)
+    try:
+        codes = Codes(con)
+    finally:
+        con.close()
+    assert codes.municipality("Håbo") == "0305" and codes.municipality("HÅBO kommun") == "0305"
+    assert codes.municipality("Habo") == "0643" and codes.municipality("habo") == "0643"
+    assert codes.municipality("Vasteras") == "1980" and codes.municipality("Örebro") == "1880"
+    assert codes.municipality("Hallsberg") == "1861" and codes.municipality("1860") == "1860"
+    assert codes.municipality("305") == "0305" and codes.municipality("Atlantis") is None
