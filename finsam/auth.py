@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import json
+import logging
 import os
 import sys
 import time
@@ -104,7 +105,11 @@ class _Failures:
         with os.fdopen(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600), "r+", encoding="utf-8") as fh:
             fcntl.flock(fh, fcntl.LOCK_EX)
             text = fh.read()
-            data = json.loads(text) if text.strip() else {}
+            try:
+                data = json.loads(text) if text.strip() else {}
+            except ValueError:  # written by an earlier finsam that could leave it half-written
+                logging.getLogger("finsam").warning("%s was unreadable and starts again empty", self.path)
+                data = {}
             entry = change(data.get(name, {"failures": 0, "locked_until": None}))
             data[name] = entry
             fh.seek(0)
