@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 import streamlit as st
 
@@ -29,6 +30,7 @@ PAGES = [
 ]
 
 
+log = logging.getLogger("finsam")
 _run = threading.local()  # Streamlit runs each session's script in its own thread
 RECORD_FREE_PAGES = {"pages/kallor.py"}  # what a reader of published figures may open
 
@@ -79,15 +81,17 @@ def main() -> None:
     if mixed:
         st.warning(t("mixed_notice", lang).format(", ".join(mixed)), icon=":material/warning:")
     _run.active = True
+    started = time.perf_counter()
     try:
         current.run()
+        log.debug("page run %s %.1f ms", current.url_path or "oversikt", (time.perf_counter() - started) * 1000)
         protection = ui.protection()
         if protection.enabled:
             st.caption(t("suppressed_legend", lang).format(protection.threshold, protection.threshold))
         else:
             st.caption(t("unprotected_note", lang))
     except Exception:  # an unexpected failure: logged in full, shown as a sentence, never as a traceback
-        logging.getLogger("finsam").exception("page %s failed", current.title)
+        log.exception("page %s failed", current.title)
         st.error(t("error", lang))
     finally:
         _run.active = False

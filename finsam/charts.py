@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from finsam import colors
 from finsam.labels import col, number, percent, plotly_separators, t
 from finsam.queries import MANY_CATEGORIES
 
 FONT = dict(family="DejaVu Sans, Arial, sans-serif", size=15)
+# every new figure copies and validates the default template: make it the one the charts use, so it is done
+# once per figure rather than twice (that was a third of a page run's time on the server)
+pio.templates.default = "plotly_white"
 HEIGHT = 460
 
 
@@ -21,7 +25,7 @@ def _layout(fig: go.Figure, title: str, subtitle: str, lang: str, x: str = "", y
             height: int = HEIGHT) -> go.Figure:
     fig.update_layout(
         title=dict(text=f"{title}<br><sup>{subtitle}</sup>", x=0.01, xanchor="left", font=dict(size=20)),
-        font=FONT, separators=plotly_separators(lang), height=height, template="plotly_white",
+        font=FONT, separators=plotly_separators(lang), height=height,
         legend=dict(orientation="h", yanchor="top", y=-0.2, x=0, traceorder="normal"),
         margin=dict(l=60, r=20, t=90, b=120), hoverlabel=dict(font_size=14),
         uniformtext=dict(minsize=11, mode="hide"),
