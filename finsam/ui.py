@@ -154,7 +154,7 @@ def filter_panel() -> q.Filters:
     assoc_ids = [a for a in assoc.association_id if allowed is None or a in allowed]
     _prune("forbund", assoc_ids)
     chosen = sb.multiselect(t("associations", lang), assoc_ids, key="forbund", bind="query-params",
-                            placeholder=t("all", lang))
+                            placeholder=", ".join(allowed) if allowed else t("all", lang))
     scope = tuple(chosen) or tuple(assoc_ids)
     span = lookup("year_range", scope)
     if span is None:
@@ -306,7 +306,9 @@ def _oidc_logout() -> None:
 
 def selection_text(f: q.Filters, lang: str) -> str:
     """The selection and period in words, for chart subtitles and export titles."""
-    parts = [", ".join(f.associations) or t("all", lang) + " " + t("associations", lang).lower()]
+    # "all" is all the reader may see: a board member's own association by name
+    scope = f.associations or access().associations or ()
+    parts = [", ".join(scope) or t("all", lang) + " " + t("associations", lang).lower()]
     if f.interventions:
         parts.append(", ".join(f.interventions))
     if f.municipalities:

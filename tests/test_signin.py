@@ -140,6 +140,8 @@ def test_organisation_accounts_through_a_real_provider(demo_db, browser, provide
         assert pg.locator('[data-testid="stMetricValue"]').first.inner_text() == expected_participants(
             demo_db, "Sydnärke", 2025)
         assert pg.get_by_text("Visa oskyddade siffror").count() == 0  # a board member cannot unprotect
+        # what she sees is named as hers, not "all associations"
+        assert pg.get_by_text("Sydnärke · 2016–2025").count() >= 1 and pg.get_by_text("Alla förbund").count() == 0
         pg.get_by_role("button", name="Logga ut").click()
         pg.get_by_role("button", name="End session").click()  # the provider ends its session too
         pg.wait_for_selector('text="Logga in med organisationens konto"')
