@@ -418,3 +418,25 @@ def violence(df: pd.DataFrame, labels: dict[str, str], lang: str, subtitle: str)
     fig.update_yaxes(range=[0, 115])
     _years_axis(fig)
     return _layout(fig, t("t_violence", lang), subtitle, lang, col("year", lang), "%")
+
+
+def add_goal_lines(fig: go.Figure, lines: pd.DataFrame, lang: str) -> go.Figure:
+    """Goals on a chart of their indicator by year: a horizontal line at each goal's target over its year
+    (lines: year, target, goal_id; from finsam.goals.goal_lines). A goal for another year is not drawn."""
+    if lines is None or lines.empty:
+        return fig
+    years = set()
+    for trace in fig.data:
+        if trace.x is not None:
+            years |= {str(x) for x in trace.x}
+    lines = lines[lines.year.astype(str).isin(years)] if years else lines
+    if lines.empty:
+        return fig
+    label = "Mål" if lang == "sv" else "Goal"
+    fig.add_scatter(x=lines.year, y=lines.target, name=label, mode="markers+text",
+                    marker=dict(symbol="line-ew", size=70, line=dict(width=3, color=colors.GOAL)),
+                    text=[f"{label} {number(v, 0 if float(v).is_integer() else 1, lang)}" for v in lines.target],
+                    textposition="middle right", textfont=dict(color=colors.GOAL),
+                    customdata=lines.goal_id, hovertemplate=f"%{{x}} {label} %{{customdata}}: %{{y}}<extra></extra>")
+    _headroom(fig)
+    return fig

@@ -239,22 +239,40 @@ def attainment(con, filters: q.Filters, year: int, protection: Protection, *, ac
     return pd.DataFrame(rows, columns=ATTAINMENT_COLUMNS + EXTRA_COLUMNS)
 
 
-def goal_lines(att: pd.DataFrame, indicator: str) -> list[tuple[float, str]]:
-    """(target, label) of the measured goals of one indicator in an attainment table, for a chart's lines."""
-    rows = att[att.indicator == indicator]
-    return [(float(r.target), f"Mål {r.goal_id}: {COMPARISONS[r.comparison]} {r.target:g}")
-            for r in rows.itertuples() if not pd.isna(r.target)]
+def measures_selection(association: str, intervention: str, filters: q.Filters, associations: tuple[str, ...]) -> bool:
+    """Whether a goal measures the figures a page shows for the selection: one association selected (or the
+    only one the role sees) and the goal over all its interventions with none chosen, or over the one
+    intervention chosen."""
+    chosen = filters.associations or associations
+    if tuple(chosen) != (association,):
+        return False
+    return (intervention == ALL and not filters.interventions) or tuple(filters.interventions) == (intervention,)
 
 
-def marks_for_key_figures(att: pd.DataFrame) -> dict[str, str]:
-    """{key figure column: 'status (goal id)'} for Översikt, from goals over all the selection's figures:
-    one goal measuring that figure, of an association's ALL or of the only intervention selected."""
+def goal_lines(con, filters: q.Filters, indicator: str, access: Access = ADMIN) -> pd.DataFrame:
+    """year, target, goal_id of the goals measuring `indicator` over the selection (measures_selection), one
+    row per year of each goal's period (two for `between`): the lines on a chart of that indicator."""
+    g = goals(con, access.scope(filters.associations))
+    g = g[g.indicator == indicator]
+    scope = access.associations or tuple(sorted(set(g.association_id)))
+    rows = [{"year": y, "target": float(t), "goal_id": r.goal_id}
+            for r in g.itertuples() if measures_selection(r.association_id, r.intervention_id, filters, scope)
+            for y in range(int(r.first_year), int(r.last_year) + 1)
+            if filters.years is None or filters.years[0] <= y <= filters.years[1]
+            for t in ([r.target] if pd.isna(r.target_high) else [r.target, r.target_high])]
+    return pd.DataFrame(rows, columns=["year", "target", "goal_id"])
+
+
+def marks_for_key_figures(att: pd.DataFrame, filters: q.Filters, associations: tuple[str, ...] = ()) -> dict[str, str]:
+    """{key figure column of queries.key_figures: status} for Översikt: the status of the goal measuring that
+    figure over the selection (measures_selection); several such goals: the worst status."""
     out = {}
+    scope = associations or tuple(sorted(set(att.association_id)))
     for column, indicator in KEY_FIGURE_INDICATOR.items():
-        rows = att[(att.indicator == indicator)]
-        if len(rows) == 1:
-            r = rows.iloc[0]
-            out[column] = f"Mål {r.goal_id}: {r.status}"
+        rows = [r for r in att[att.indicator == indicator].itertuples()
+                if measures_selection(r.association_id, r.intervention, filters, scope)]
+        if rows:
+            out[column] = max((r.status for r in rows), key=STATUSES.index)
     return out
 
 
