@@ -228,3 +228,88 @@ def test_the_goals_command(demo_db):
     bad = subprocess.run([sys.executable, "-m", "finsam", "goals", "--db", str(demo_db), "--association", "Nowhere"],
                          capture_output=True, text=True, cwd=ROOT)
     assert bad.returncode == 2 and "okänt förbund: Nowhere" in bad.stderr
+
+
+def test_the_goals_page_in_the_browser_a_coordinator_imports_a_goal_a_board_member_only_reads(demo_db, browser,
+                                                                                              tmp_path):
+    """The real server, local accounts: the 2016 goals as the report judged them; a coordinator fills in the
+    goals template and imports it, and the new goal is measured at once; a board member sees the goals and
+    no editor."""
+    import shutil
+    from urllib.parse import quote
+
+    from argon2 import PasswordHasher
+    from browser import SCREENSHOTS, streamlit_server, wait_for_app
+
+    from finsam import auth
+
+    live = tmp_path / "finsam.duckdb"
+    shutil.copy(demo_db, live)
+    users = tmp_path / "users.toml"
+    h = PasswordHasher()
+    auth.write_users({"sam": {"password_hash": h.hash("ett långt lösenord"), "role": "coordinator",
+                              "association": "Sydnärke"},
+                      "bo": {"password_hash": h.hash("ett annat lösenord"), "role": "board", "association": "Sydnärke"}},
+                     users)
+    filled = tmp_path / "mina_mal.csv"
+    filled.write_text("mål-id;förbund;insats;från år;mål;indikator;jämförelse;målvärde\n"
+                      "SN-2025-NY;Sydnärke;Samordningsteamet;2025;Minst 100 nya deltagare under året.;new;minst;100\n",
+                      encoding="utf-8-sig")
+    con = db.connect(live, read_only=True)
+    try:
+        new_2025 = int(q.participant_flow(con, q.Filters(years=(2025, 2025), associations=("Sydnärke",),
+                                                         interventions=("Samordningsteamet",))).new.iloc[0])
+    finally:
+        con.close()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def sign_in(pg, name, password):
+        pg.wait_for_selector("form.finsam-login")
+        pg.get_by_label("Användarnamn").fill(name)
+        pg.get_by_label("Lösenord").fill(password)
+        pg.get_by_role("button", name="Logga in", exact=True).click()
+
+    with streamlit_server(live, env={"FINSAM_AUTH": "local", "FINSAM_USERS": str(users)}) as url:
+        context = browser.new_context(viewport={"width": 1440, "height": 1300})
+        pg = context.new_page()
+        pg.goto(f"{url}/mal?forbund={quote('Sydnärke')}&ar=2016&ar=2016")
+        sign_in(pg, "sam", "ett långt lösenord")
+        wait_for_app(pg, '[data-testid="stDataFrame"]')
+        assert pg.locator("h1").first.inner_text() == "Mål"
+        body = pg.inner_text("body")
+        assert "Måluppfyllelse" in body and "Ändra mål" in body
+        pg.screenshot(path=str(SCREENSHOTS / "mal_maluppfyllelse_2016.png"), full_page=True)
+        # the editor is there for the coordinator, with the template to fill in and import
+        assert pg.locator('[data-testid="stDataFrame"]').count() == 2  # the attainment table and the editor
+        pg.get_by_text("Mall för mål").click()
+        pg.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(filled))
+        pg.get_by_role("button", name="Importera målen").click()
+        pg.wait_for_selector('[data-testid="stAlertContentSuccess"]', timeout=60_000)
+        assert "Sparat:" in pg.inner_text('[data-testid="stAlertContentSuccess"]')
+        pg.goto(f"{url}/mal?forbund={quote('Sydnärke')}&ar=2025&ar=2025")
+        wait_for_app(pg, '[data-testid="stDataFrame"]')
+        context.close()
+
+        con = db.connect(live, read_only=True)
+        try:
+            att = by_id(goals.attainment(con, q.Filters(associations=("Sydnärke",)), 2025, Protection()))
+        finally:
+            con.close()
+        assert att["SN-2025-NY"]["outcome"] == new_2025
+        assert att["SN-2025-NY"]["status"] == goals.judge(new_2025, "at_least", 100)
+        con = db.connect(live, read_only=True)
+        try:
+            assert len(goals.goals(con, ("Sydnärke",))) == 14  # the 13 goals of the reports kept, one added
+        finally:
+            con.close()
+
+        board = browser.new_context(viewport={"width": 1440, "height": 1300})
+        pg = board.new_page()
+        pg.goto(f"{url}/mal?forbund={quote('Sydnärke')}&ar=2025&ar=2025")
+        sign_in(pg, "bo", "ett annat lösenord")
+        wait_for_app(pg, '[data-testid="stDataFrame"]')
+        body = pg.inner_text("body")
+        assert "Målen ändras av förbundets samordnare och administratörer." in body
+        assert "Spara målen" not in body and "Mall för mål" not in body
+        assert pg.locator('[data-testid="stDataFrame"]').count() == 1  # the attainment table, no editor
+        board.close()
