@@ -12,8 +12,9 @@ lang, f = p.lang, p.filters
 access = ui.access()
 
 years = ui.goal_query("goal_years", f).year.tolist()
-st.subheader(t("goals_attainment", lang))
-st.caption(t("goals_rule", lang))
+with st.container(key="goals_attainment"):
+    st.subheader(t("goals_attainment", lang))
+    st.caption(t("goals_rule", lang))
 if years:
     last = f.years[1] if f.years else years[-1]
     default = last if last in years else max([y for y in years if y <= last] or years)
