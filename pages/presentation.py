@@ -74,13 +74,16 @@ def key_figures(lang: str, f) -> None:
 
 def goal_screen(lang: str, att) -> None:
     """The year's goals: how many per status in large type, then each goal's target, outcome and status."""
+    def value(v, unit):
+        return percent(v, 0, lang) if unit == "percent" else number(v, 0, lang)
+
     counts = att.status.value_counts()
     with st.container(key="presentation_figures"):
         for cell, status in zip(st.columns(4), goals.STATUSES):
             cell.metric(status, number(counts.get(status, 0), 0, lang), border=True)
     rows = [{"Insats": "Alla insatser" if r.intervention == goals.ALL else r.intervention, "Mål": r.text,
-             "Målvärde": f"{goals.COMPARISONS[r.comparison]} {number(r.target, 0, lang)}" if r.indicator else "",
-             "Utfall": number(r.outcome, 0, lang) if r.indicator else "", "Status": r.status + (f", {r.pace}" if r.pace else "")}
+             "Målvärde": f"{goals.COMPARISONS[r.comparison]} {value(r.target, r.unit)}" if r.indicator else "",
+             "Utfall": value(r.outcome, r.unit) if r.indicator else "", "Status": r.status + (f", {r.pace}" if r.pace else "")}
             for r in att.itertuples()]
     st.dataframe(rows, hide_index=True, key="presentation_goals", row_height=45)
 

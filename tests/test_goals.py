@@ -313,3 +313,38 @@ def test_the_goals_page_in_the_browser_a_coordinator_imports_a_goal_a_board_memb
         assert "Spara målen" not in body and "Mall för mål" not in body
         assert pg.locator('[data-testid="stDataFrame"]').count() == 1  # the attainment table, no editor
         board.close()
+
+
+def test_oversikt_marks_the_key_figure_a_goal_measures_and_the_presentation_shows_the_goals(demo_db, demo_con,
+                                                                                            monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("FINSAM_DB", str(demo_db))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at.session_state["forbund"] = ["Sydnärke"]
+    at.session_state["insats"] = ["Mottagningsteamet"]
+    at.session_state["ar"] = (2016, 2016)
+    at.run()
+    at.switch_page("pages/oversikt.py").run()
+    assert not at.exception
+    labels = {m.label: m.value for m in at.metric}
+    assert labels["Deltagare · Mål: uppnått"] == "63"  # SN-2016-MOT-1: at least 50
+    assert "Nya" in labels  # no goal measures the new
+
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at.session_state["forbund"] = ["Sydnärke"]
+    at.run()
+    at.switch_page("pages/presentation.py").run()
+    for _ in range(15):
+        if at.title and at.title[0].value.startswith("Måluppfyllelse"):
+            break
+        at.button(key="presentation_next").click().run()
+    year = at.session_state["_filters"].years[1]
+    assert at.title[0].value == f"Måluppfyllelse {year}" and not at.exception
+    expected = goals.attainment(demo_con, q.Filters(associations=("Sydnärke",)), year, Protection())
+    shown = {m.label: m.value for m in at.metric}
+    assert shown == {s: str((expected.status == s).sum()) for s in goals.STATUSES}
+    table = at.dataframe[0].value
+    assert len(table) == len(expected)
+    st1 = table[table["Mål"].str.startswith("Minst 150")].iloc[0]
+    assert (st1["Målvärde"], st1["Utfall"], st1["Status"]) == ("minst 150", "173", "uppnått")
