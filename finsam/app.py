@@ -24,6 +24,7 @@ PAGES = [
     ("pages/enkater.py", "page_surveys", "enkater", ":material/forum:"),
     ("pages/jamfor.py", "page_compare", "jamfor", ":material/compare_arrows:"),
     ("pages/kallor.py", "page_sources", "kallor", ":material/fact_check:"),
+    ("pages/mal.py", "page_goals", "mal", ":material/flag:"),
     ("pages/importera.py", "page_import", "importera", ":material/upload_file:"),
     ("pages/styrelseunderlag.py", "page_board_pack", "styrelseunderlag", ":material/picture_as_pdf:"),
     ("pages/presentation.py", "page_presentation", "presentation", ":material/slideshow:"),

@@ -115,6 +115,8 @@ def page_calls(f: q.Filters, database: Database, counts: dict[str, int]) -> dict
                                                        years=database.span), (("by", ("association_id",)),)),
                            Call("key_figures", f), published],
         "kallor": [published],
+        # the goals (finsam.goals through ui.goal_query) run query-layer functions directly, not ui.query
+        "mal": start,
         "importera": [Call("associations"), Call("demo_status", None, ((),)), Call("import_log")],
         "styrelseunderlag": start + [Call("associations"), Call("interventions", None, ((pack,),)),
                                      Call("municipalities", None, ((pack,),))],

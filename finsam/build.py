@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from finsam import db, queries
+from finsam import db, goals, queries
 from finsam.demo import build_stream
 from finsam.demo_streams import all_streams, money_and_voices
 from finsam.published import Published, read
@@ -84,6 +84,7 @@ def build(db_path: Path, data_dir: Path, seed: int, progress: Progress | None = 
         budget, surveys = money_and_voices(Published(read(data_dir)))
         db._insert(con, "budget", pd.DataFrame(budget).assign(is_demo=True))
         db._insert(con, "survey_result", pd.DataFrame(surveys).astype({"respondents": "Int64"}).assign(is_demo=True))
+        goals.load_demo(con, data_dir)
         queries.refresh_aggregates(con)
         con.execute("INSERT INTO build_info VALUES ('kind', 'demo'), ('seed', ?), ('built_at', ?)",
                     [str(seed), dt.datetime.now().isoformat(timespec="seconds")])

@@ -29,3 +29,5 @@ def stable(name: str, palette: list[str] = SERIES) -> str:
 def for_category(kind: str, code: str) -> str:
     table = {"gender": GENDER, "referral_source": REFERRAL, "exit_reason": EXIT, "association": ASSOCIATION}.get(kind, {})
     return table.get(code) or stable(code)
+GOAL = "#B2182B"  # goal lines on charts
+STATUS = {"uppnått": "#1B7837", "delvis uppnått": "#D4A017", "ej uppnått": "#B2182B", "ej mätbart": "#8C8C8C"}

@@ -37,6 +37,7 @@ COMPUTED_MEASURES = {
     *(MONEY_AND_SURVEY_MEASURES := {"budget_sek", "cost_sek", "deviation_sek", "cost_per_participant_sek",
                                     "cost_per_positive_sek", "nns_positive_share", "nns_respondents",
                                     "violence_exposed_share", "violence_respondents"}),
+    *(GOAL_MEASURES := {"goal_target", "goal_outcome", "goal_attained", "goal_status"}),
 }
 
 
@@ -166,6 +167,7 @@ def compute(con, f: q.Filters = q.Filters(), protection: Protection = Protection
             out.add(bg, by, f"{stem}_count", "participations", "count", dimension, "code")
             out.add(bg, by, f"{stem}_share", "share_pct", "percent", dimension, "code")
     _money_and_voices(out, run, f)
+    _goals(con, out, f, protection)
     df = _with_table_totals(pd.DataFrame(out.rows, columns=COLUMNS))
     return df.sort_values(["association", "intervention", "year", "measure", "dimension", "category"],
                           kind="stable").reset_index(drop=True)
@@ -195,6 +197,30 @@ def _money_and_voices(out: _Out, run, f: q.Filters) -> None:
             out.add(df[df.answer_group != "all"], by_, measure, "positive_share_pct", "percent", "gender", "answer_group")
         n = everyone.groupby(["association_id", "intervention_id", "year"], as_index=False).respondents.max()
         out.add(n, by_, "nns_respondents" if survey == "nns" else "violence_respondents", "respondents", "count")
+
+
+def _goals(con, out: _Out, f: q.Filters, protection: Protection) -> None:
+    """Per goal (category: the goal id) of the selection's years: goal_target and goal_outcome in the
+    indicator's unit, goal_attained 1/0 (empty when not measurable) and goal_status 2 uppnått / 1 delvis
+    uppnått / 0 ej uppnått (a not measurable goal: the coordinator's status, else empty)."""
+    from finsam import goals
+
+    years = [y for y in goals.goal_years(con, f.associations) if f.years is None or f.years[0] <= y <= f.years[1]]
+    for year in years:
+        att = goals.attainment(con, f, year, protection)
+        for r in att.itertuples(index=False):
+            key = (r.association_id, r.intervention, int(year))
+            measurable = bool(r.indicator)
+            if measurable:
+                out.rows.append((*key, "goal_target", "goal", r.goal_id, float(r.target), r.unit))
+                hidden = pd.isna(r.outcome)
+                if not hidden or protection.enabled:
+                    out.rows.append((*key, "goal_outcome", "goal", r.goal_id,
+                                     SUPPRESSED if hidden else float(r.outcome), r.unit))
+            code = goals.status_code(r.status)
+            attained = "" if r.status == "ej mätbart" or not measurable else (1.0 if r.status == "uppnått" else 0.0)
+            out.rows.append((*key, "goal_attained", "goal", r.goal_id, attained, "score"))
+            out.rows.append((*key, "goal_status", "goal", r.goal_id, "" if code is None else code, "score"))
 
 
 def _with_table_totals(df: pd.DataFrame) -> pd.DataFrame:

@@ -288,6 +288,36 @@ TEXT: dict[str, tuple[str, str]] = {
     "year_b": ("År B", "Year B"),
     "status_filter": ("Visa status", "Show status"),
     "no_followup": ("Inga uppföljningar registrerade för urvalet.", "No follow-ups registered for the selection."),
+    # goals and goal attainment (issue 17)
+    "page_goals": ("Mål", "Goals"),
+    "goals_attainment": ("Måluppfyllelse", "Goal attainment"),
+    "goals_year": ("År", "Year"),
+    "goals_none": ("Inga mål för urvalet {}. Samordnare lägger in mål nedan eller med mallen.",
+                   "No goals for the selection in {}. Coordinators add goals below or with the template."),
+    "goals_rule": ("Ett mätbart mål mäts över urvalet som alla siffror. Uppnått: utfallet når målvärdet; delvis "
+                   "uppnått: minst tre fjärdedelar av vägen; ej mätbart: målet saknar indikator eller utfallet är "
+                   "för litet för att visas. Under året jämförs antal med målvärdet pro rata (i fas / efter).",
+                   "A measurable goal is measured over the selection like every figure. Achieved: the outcome "
+                   "reaches the target; partly: at least three quarters of the way; not measurable: no indicator, "
+                   "or the outcome too small to show. During the year counts are compared with the target pro "
+                   "rata (on track / behind)."),
+    "goals_edit": ("Ändra mål", "Edit goals"),
+    "goals_edit_intro": ("Lägg till, ändra eller ta bort rader och spara. Indikator, jämförelse och målvärde "
+                         "för ett mätbart mål; annars status och kommentar.",
+                         "Add, change or remove rows and save. Indicator, comparison and target for a measurable "
+                         "goal; otherwise a status and a comment."),
+    "goals_association": ("Förbund", "Association"),
+    "goals_save": ("Spara målen", "Save the goals"),
+    "goals_saved": ("Sparat: {} mål för {}.", "Saved: {} goals for {}."),
+    "goals_problems": ("Målen sparades inte:", "The goals were not saved:"),
+    "goals_read_only": ("Målen ändras av förbundets samordnare och administratörer.",
+                        "Goals are changed by the association's coordinators and administrators."),
+    "goals_template": ("Mall för mål", "Goals template"),
+    "goals_upload": ("Importera mål från mallen (ersätter mål med samma mål-id, lägger till nya)",
+                     "Import goals from the template (replaces goals with the same id, adds new ones)"),
+    "goals_import": ("Importera målen", "Import the goals"),
+    "goals_section": ("Mål och måluppfyllelse", "Goals and goal attainment"),
+    "goal_mark": ("Mål: {}", "Goal: {}"),
 }
 
 

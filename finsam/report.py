@@ -516,7 +516,45 @@ def _data_note(ctx: _Context, demo: bool, scope: str) -> Section:
     return Section("data", "Om underlaget", "Var siffrorna kommer ifrån och vad som inte visas.", notes=lines)
 
 
-SECTIONS = (_flow, _municipalities, _gender, _referrals, _time, _exits, _followup, _trend, _economy, _surveys)
+def _goals(ctx: _Context) -> Section | None:
+    """Mål och måluppfyllelse: the association's goals of the year, measured as on the Mål page (finsam.goals),
+    protected as the whole pack. None when the year has no goals."""
+    from finsam import goals
+
+    att = goals.attainment(ctx.con, q.Filters(associations=(ctx.sel.association,),
+                                              municipalities=ctx.sel.municipalities), ctx.y, ctx.protection,
+                           access=ctx.access)
+    if att.empty:
+        return None
+
+    def value(v, unit):
+        if not unit:
+            return ""
+        return pct(v) if unit == "percent" else fmt(v, 0 if unit in ("count", "sek") or v != v or float(v).is_integer() else 1)
+
+    rows, notes = [], []
+    for r in att.itertuples():
+        target = ""
+        if r.indicator:
+            target = f"{goals.COMPARISONS[r.comparison]} {value(r.target, r.unit)}"
+            if r.comparison == "between":
+                target += f"–{value(r.target_high, r.unit)}"
+        status = r.status + (" (bedömt)" if not r.indicator and r.status != "ej mätbart" else "")
+        if r.pace:
+            status += f", {r.pace}"
+        rows.append(["Alla insatser" if r.intervention == goals.ALL else r.intervention, r.goal_id, status, target,
+                     value(r.outcome, r.unit), fmt(r.n) if r.indicator else ""])
+        notes.append(f"{r.goal_id}: {r.text}" + (f" {r.comment}" if r.comment else ""))
+    counts = att.status.value_counts()
+    sentence = (f"{len(att)} mål för {ctx.y}: " + ", ".join(f"{counts[s]} {s}" for s in goals.STATUSES if s in counts)
+                + ".")
+    notes.append("Uppnått: utfallet når målvärdet; delvis uppnått: minst tre fjärdedelar av vägen; (bedömt): ett mål "
+                 "utan indikator har samordnarens status. Utfallet räknas över urvalet som alla siffror.")
+    return Section("goals", "Mål och måluppfyllelse", sentence, charts.goal_status(att, LANG, ctx.subtitle),
+                   _table(rows, ["Insats", "Mål-id", "Status", "Målvärde", "Utfall", "n"]), notes, text_columns=3)
+
+
+SECTIONS = (_flow, _municipalities, _gender, _referrals, _time, _exits, _followup, _goals, _trend, _economy, _surveys)
 
 
 def build(con, sel: Selection, access: Access = ADMIN, progress: Progress | None = None,

@@ -187,4 +187,27 @@ CREATE TABLE import_log (
     rows_rejected INTEGER NOT NULL
 );
 
+-- Goals the board decided (issue 17): per association, intervention ('ALL': all its interventions) and
+-- year or period. A measurable goal names an indicator of finsam.goals.INDICATORS, a comparison and a
+-- target (target_high for 'between'); one that is not keeps its text and a status set by the coordinator.
+CREATE TABLE goal (
+    goal_id VARCHAR PRIMARY KEY,
+    association_id VARCHAR NOT NULL REFERENCES association (association_id),
+    intervention_id VARCHAR NOT NULL,
+    first_year SMALLINT NOT NULL CHECK (first_year BETWEEN 2000 AND 2100),
+    last_year SMALLINT NOT NULL CHECK (last_year BETWEEN 2000 AND 2100),
+    text_sv VARCHAR NOT NULL,
+    indicator VARCHAR,
+    comparison VARCHAR CHECK (comparison IN ('at_least', 'at_most', 'between')),
+    target DOUBLE,
+    target_high DOUBLE,
+    set_status VARCHAR CHECK (set_status IN ('uppnått', 'delvis uppnått', 'ej uppnått')),
+    comment VARCHAR NOT NULL DEFAULT '',
+    source_file VARCHAR NOT NULL DEFAULT '',
+    section VARCHAR NOT NULL DEFAULT '',
+    CHECK (last_year >= first_year),
+    CHECK ((indicator IS NULL) = (comparison IS NULL) AND (indicator IS NULL) = (target IS NULL)),
+    CHECK ((comparison = 'between') = (target_high IS NOT NULL))
+);
+
 CREATE TABLE build_info (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);

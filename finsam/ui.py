@@ -424,3 +424,28 @@ def reconciliation() -> pd.DataFrame:
     """Every published figure beside the computed one (finsam.reconcile.reconciliation), cached by the
     database version."""
     return _reconciliation(db_version())
+
+
+# --- goals and goal attainment (issue 17) ------------------------------------------------------------
+
+@st.cache_data(max_entries=500, show_spinner=False)
+def _goal_query(name: str, filters: q.Filters, version: str, protection: Protection, access: Access,
+                args: tuple) -> pd.DataFrame:
+    from finsam import goals
+
+    with _reader(str(db_path()), version).reading() as cursor:
+        if name == "attainment":
+            return goals.attainment(cursor, filters, *args, protection, access=access)
+        if name == "goal_lines":
+            return goals.goal_lines(cursor, filters, *args, access=access)
+        if name == "goal_years":
+            return pd.DataFrame({"year": goals.goal_years(cursor, access.scope(filters.associations))})
+        if name == "goals":
+            return goals.goals(cursor, *args)
+    raise ValueError(name)
+
+
+def goal_query(name: str, filters: q.Filters, *args) -> pd.DataFrame:
+    """finsam.goals' attainment (args: year), goal_lines (args: indicator), goal_years or goals (args:
+    associations) for the signed-in role, cached like query() by selection, role, protection and version."""
+    return _goal_query(name, filters, db_version(), protection(), access(), args)

@@ -13,7 +13,9 @@ if df.empty:
     st.stop()
 ui.chart(charts.exits(df, exits, lang, p.subtitle), df, "exits", lang, {"exit_reason": exits})
 steps = ui.query("positive_steps", f)
-ui.chart(charts.positive_steps(steps, {}, lang, p.subtitle), steps, "positive", lang, note=t("n_note", lang))
+steps_chart = charts.add_goal_lines(charts.positive_steps(steps, {}, lang, p.subtitle),
+                                    ui.goal_query("goal_lines", f, "positive_step_share"), lang)
+ui.chart(steps_chart, steps, "positive", lang, note=t("n_note", lang))
 assignments = ui.code_labels("assignment", lang)
 by_assignment = ui.query("positive_steps", f, by_assignment=True)
 if (by_assignment.assignment != "").any():

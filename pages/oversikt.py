@@ -2,7 +2,7 @@
 the participant flow per year."""
 import streamlit as st
 
-from finsam import charts, queries as q, ui
+from finsam import charts, goals, queries as q, ui
 from finsam.labels import number, percent, t
 
 p = ui.page("page_overview")
@@ -35,11 +35,16 @@ figures = [
     ("kf_positive", kf["positive_step_pct"], lambda v: percent(v, 0, lang), lambda d: f"{d:+.0f} %-enh." if lang == "sv" else f"{d:+.0f} pp"),
     ("kf_retained", kf["retained_6m_pct"], lambda v: percent(v, 0, lang), lambda d: f"{d:+.0f} %-enh." if lang == "sv" else f"{d:+.0f} pp"),
 ]
+marks = goals.marks_for_key_figures(ui.goal_query("attainment", f, last), f, ui.access().associations or ())
+columns = ["participants_total", "new", "ended", "women_share_pct", "mean_months", "positive_step_pct", "retained_6m_pct"]
 cols = st.columns(4) + st.columns(4)
-for c, (key, series, fmt, dfmt) in zip(cols, figures):
+for c, column, (key, series, fmt, dfmt) in zip(cols, columns, figures):
     v = value(series, last)
-    c.metric(t(key, lang), fmt(v) if v is not None and v == v else "–", delta(series, dfmt), delta_color="off",
+    mark = f" · {t('goal_mark', lang).format(marks[column])}" if column in marks else ""
+    c.metric(t(key, lang) + mark, fmt(v) if v is not None and v == v else "–", delta(series, dfmt), delta_color="off",
              border=True)
 
 all_flow = ui.query("participant_flow", f)
-ui.chart(charts.flow(all_flow, lang, p.subtitle), all_flow, "flow", lang)
+flow_chart = charts.flow(all_flow, lang, p.subtitle)
+charts.add_goal_lines(flow_chart, ui.goal_query("goal_lines", f, "participants"), lang)
+ui.chart(flow_chart, all_flow, "flow", lang)

@@ -3,7 +3,7 @@ chart per screen) with the filter panel and controls hidden. Next and previous b
 keys and by a presenter's clicker (Page Down / Page Up); Esc goes back to the dashboard."""
 import streamlit as st
 
-from finsam import charts, queries as q, ui
+from finsam import charts, goals, queries as q, ui
 from finsam.labels import number, percent, t
 
 TEXT = {
@@ -13,6 +13,7 @@ TEXT = {
     "keys": ("Piltangenterna eller klickern bläddrar, Esc går tillbaka.",
              "Arrow keys or a clicker turn the screens, Esc goes back."),
     "key_figures": ("Nyckeltal {}", "Key figures {}"),
+    "goals": ("Måluppfyllelse {}", "Goal attainment {}"),
 }
 SLIDE = "presentation_slide"
 CHART_HEIGHT = 640  # px: the chart fills a 1080p projector below the heading
@@ -71,6 +72,22 @@ def key_figures(lang: str, f) -> None:
                         delta_color="off", delta_arrow="off", border=True)
 
 
+def goal_screen(lang: str, att) -> None:
+    """The year's goals: how many per status in large type, then each goal's target, outcome and status."""
+    def value(v, unit):
+        return percent(v, 0, lang) if unit == "percent" else number(v, 0, lang)
+
+    counts = att.status.value_counts()
+    with st.container(key="presentation_figures"):
+        for cell, status in zip(st.columns(4), goals.STATUSES):
+            cell.metric(status, number(counts.get(status, 0), 0, lang), border=True)
+    rows = [{"Insats": "Alla insatser" if r.intervention == goals.ALL else r.intervention, "Mål": r.text,
+             "Målvärde": f"{goals.COMPARISONS[r.comparison]} {value(r.target, r.unit)}" if r.indicator else "",
+             "Utfall": value(r.outcome, r.unit) if r.indicator else "", "Status": r.status + (f", {r.pace}" if r.pace else "")}
+            for r in att.itertuples()]
+    st.dataframe(rows, hide_index=True, key="presentation_goals", row_height=45)
+
+
 def screens(lang: str, f, subtitle: str) -> list[tuple[str, object]]:
     """(heading, draw) per screen: draw() shows the key figures or returns the screen's chart. Only the
     shown screen's chart is built; the queries behind the list are cached."""
@@ -95,6 +112,9 @@ def screens(lang: str, f, subtitle: str) -> list[tuple[str, object]]:
                                                                       subtitle))]
     if (ui.query("followup", f).due.fillna(1) > 0).any():
         out.append((t("t_followup", lang), lambda: charts.followup(ui.query("followup", f), lang, subtitle)))
+    att = ui.goal_query("attainment", f, f.years[1])
+    if not att.empty:
+        out.append((say("goals", lang).format(f.years[1]), lambda: goal_screen(lang, att)))
     economy = ui.query("economy", f)
     if not economy[economy.kind == "individual"].empty:
         out.append((t("t_economy", lang), lambda: charts.economy(economy[economy.kind == "individual"], lang, subtitle)))

@@ -24,7 +24,7 @@ from finsam.export import xlsx
 
 SN = "Sydnärke"
 TITLES = ["Deltagare och flöde", "Kommuner och andel av befolkningen", "Könsfördelning", "Remittenter",
-          "Tid i insats", "Avslut och positiva steg", "Uppföljning efter 6 och 18 månader",
+          "Tid i insats", "Avslut och positiva steg", "Uppföljning efter 6 och 18 månader", "Mål och måluppfyllelse",
           "Utvecklingen de senaste fem åren (2020–2024)", "Enkäter", "Om underlaget"]
 YEAR = q.Filters(years=(2024, 2024), associations=(SN,))
 BOTH = q.Filters(years=(2023, 2024), associations=(SN,))
