@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -27,6 +28,7 @@ from finsam.labels import SUPPRESSED
 
 TABLE_STYLES = ("Table Grid", "Light Grid Accent 1")
 PICTURE_WIDTH = Cm(16)
+TABLE_WIDTH = Cm(16)
 
 
 def cell_text(value, decimals: int = 0) -> str:
@@ -35,7 +37,7 @@ def cell_text(value, decimals: int = 0) -> str:
         return "–"
     if isinstance(value, str):
         return value
-    if isinstance(value, float) and math.isnan(value):
+    if pd.isna(value):
         return SUPPRESSED
     text = f"{value:,.{decimals}f}"
     return text.replace(",", "\u00a0").replace(".", ",")
@@ -98,6 +100,13 @@ def _table(doc, tb: Table) -> None:
             cells[i].text = text
             if i >= tb.text_columns:
                 cells[i].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    weights = [max([len(w) for w in str(name).split()] + [min(len(c.text), 24) for c in column.cells] + [3]) + 2
+               for name, column in zip(df.columns, table.columns)]
+    table.autofit = False
+    for column, weight in zip(table.columns, weights):
+        width = int(TABLE_WIDTH * weight / sum(weights))
+        for cell in column.cells:
+            cell.width = width
     for row in table.rows:
         for cell in row.cells:
             for p in cell.paragraphs:
@@ -180,7 +189,7 @@ def to_xlsx(chapter: Chapter) -> bytes:
             for j, v in enumerate(values):
                 if v is None:
                     row.append("–")
-                elif isinstance(v, float) and math.isnan(v):
+                elif not isinstance(v, str) and pd.isna(v):
                     row.append(SUPPRESSED)
                 elif hasattr(v, "item"):
                     row.append(v.item())
