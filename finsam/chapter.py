@@ -391,15 +391,25 @@ def _surveys(s: Scope) -> Block | None:
     if nns.empty:
         return None
     nns = nns[nns.answer_group == "all"]
-    data = pd.DataFrame({"Fråga": nns.question_text, "Tidpunkt": nns.timepoint, "År": nns.year.astype(int),
-                         "Svarande": nns.respondents, "Positiva svar (%)": nns.positive_share_pct}).reset_index(drop=True)
+    rows = []
+    for (timepoint, question), d in nns.groupby(["timepoint", "question"], sort=False):
+        row = {"Fråga": d.question_text.iloc[0], "Tidpunkt": "vid avslut" if timepoint == "exit" else
+               "vid start" if timepoint == "start" else timepoint}
+        for y in s.sel.years:
+            r = _row(d, year=y)
+            row[f"Positiva svar {y} (%)"] = _v(r, "positive_share_pct")
+        r = _row(d, year=s.y)
+        respondents = _v(r, "respondents")
+        row[f"Svarande {s.y}"] = None if respondents is None or pd.isna(respondents) else respondents
+        rows.append(row)
+    data = pd.DataFrame(rows)
     now = nns[nns.year == s.y]
     sentence = (f"I indikatorenkäten {s.y} besvarades {len(now)} frågor; andelen positiva svar låg mellan "
                 f"{pct(now.positive_share_pct.min())} och {pct(now.positive_share_pct.max())}."
                 if not now.empty and now.positive_share_pct.notna().any() else f"Enkätsvaren för {s.y}.")
     return Block("Enkäter", s.level, [sentence],
                  [Table(data, s.caption("Indikatorenkäten (NNS), andel positiva svar"), "Källa: NNS indikatorenkät",
-                        None, {"Positiva svar (%)": 1}, text_columns=2)])
+                        None, {f"Positiva svar {y} (%)": 0 for y in s.sel.years}, text_columns=2)])
 
 
 def _economy(s: Scope) -> Block | None:

@@ -29,6 +29,7 @@ from finsam.labels import SUPPRESSED
 TABLE_STYLES = ("Table Grid", "Light Grid Accent 1")
 PICTURE_WIDTH = Cm(16)
 TABLE_WIDTH = Cm(16)
+YEAR_COLUMNS = ("År", "Avslutade år")  # years print without a thousands space
 
 
 def cell_text(value, decimals: int = 0) -> str:
@@ -96,15 +97,22 @@ def _table(doc, tb: Table) -> None:
     for values in df.itertuples(index=False):
         cells = table.add_row().cells
         for i, (name, value) in enumerate(zip(df.columns, values)):
-            text = str(value) if i < tb.text_columns else cell_text(value, _decimals(tb, name))
+            if i < tb.text_columns:
+                text = str(value)
+            elif name in YEAR_COLUMNS and not pd.isna(value):
+                text = str(int(value))
+            else:
+                text = cell_text(value, _decimals(tb, name))
             cells[i].text = text
             if i >= tb.text_columns:
                 cells[i].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    weights = [max([len(w) for w in str(name).split()] + [min(len(c.text), 24) for c in column.cells] + [3]) + 2
+    # room for the header's longest word and the longest cell (a long label wraps at 24 characters)
+    weights = [max([len(w) for w in str(name).split()] + [min(len(c.text), 24) for c in column.cells[1:]] + [6]) + 2
                for name, column in zip(df.columns, table.columns)]
     table.autofit = False
     for column, weight in zip(table.columns, weights):
         width = int(TABLE_WIDTH * weight / sum(weights))
+        column.width = width  # the grid LibreOffice lays out by; the cells' widths for Word
         for cell in column.cells:
             cell.width = width
     for row in table.rows:
@@ -198,7 +206,7 @@ def to_xlsx(chapter: Chapter) -> bytes:
             ws.append(row)
         for j, name in enumerate(tb.data.columns, start=1):
             d = tb.decimals.get(name, 0)
-            for r in range(3, ws.max_row + 1):
+            for r in range(3, ws.max_row + 1 if name not in YEAR_COLUMNS else 3):
                 ws.cell(r, j).number_format = "#,##0" + ("." + "0" * d if d else "")
             ws.column_dimensions[openpyxl.utils.get_column_letter(j)].width = max(10, min(40, len(str(name)) + 4))
         ws.append([])
