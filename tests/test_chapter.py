@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 from docx import Document
 from docx.oxml.ns import qn
+from docx.shared import Cm, Pt
 
 from finsam import queries as q
 from finsam.__main__ import main
@@ -113,8 +114,8 @@ def test_workbook_has_one_sheet_per_table_with_numbers(made, demo_con):
         assert isinstance(rows[r.municipality_name][header.index("Andel av befolkningen (%)")].value, float)
 
 
-@pytest.mark.skipif(not shutil.which("soffice"), reason="apt-get install libreoffice-writer-nogui")
 def test_the_pdf_from_libreoffice_holds_the_key_figures(made, demo_con, tmp_path):
+    assert shutil.which("soffice"), "LibreOffice is missing: apt-get install libreoffice-writer-nogui"
     for key in ("sn", "nv"):
         subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "pdf",
                         "--outdir", str(tmp_path), str(made[key, "docx"])], check=True, capture_output=True,
@@ -128,3 +129,26 @@ def test_the_pdf_from_libreoffice_holds_the_key_figures(made, demo_con, tmp_path
     assert "196 dagar, omräknat 6,5 månader" in plain(
         subprocess.run(["pdftotext", str(tmp_path / "sn.pdf"), "-"], capture_output=True, text=True).stdout
     ).replace("\n", " ")
+
+
+def test_a_template_gives_its_styles_and_page_setup(demo_db, tmp_path):
+    template = Document()
+    section = template.sections[0]
+    section.page_width, section.page_height = Cm(21), Cm(29.7)
+    section.left_margin = section.right_margin = Cm(3.1)
+    template.styles["Heading 1"].font.size = Pt(23)
+    template.styles["Heading 1"].font.name = "Liberation Serif"
+    template.add_paragraph("Mallens exempeltext som inte ska följa med")
+    template.save(tmp_path / "mall.docx")
+    out = tmp_path / "kapitel.docx"
+    assert main(["report", "--db", str(demo_db), "--association", NV, "--year", "2022", "--format", "docx",
+                 "--template", str(tmp_path / "mall.docx"), "--out", str(out)]) == 0
+    doc = Document(str(out))
+    saved = Document(str(tmp_path / "mall.docx")).sections[0]  # in twips, as Word stores it
+    assert doc.sections[0].page_width == saved.page_width and abs(saved.page_width - Cm(21)) < Cm(0.01)
+    assert doc.sections[0].left_margin == saved.left_margin and abs(saved.left_margin - Cm(3.1)) < Cm(0.01)
+    assert doc.styles["Heading 1"].font.size == Pt(23) and doc.styles["Heading 1"].font.name == "Liberation Serif"
+    assert "Mallens exempeltext" not in "\n".join(p.text for p in doc.paragraphs)
+    assert doc.paragraphs[0].style.name == "Heading 1" and doc.paragraphs[0].text == "Statistik 2022"
+    assert main(["report", "--db", str(demo_db), "--association", NV, "--year", "2022", "--format", "docx",
+                 "--template", str(tmp_path / "saknas.docx"), "--out", str(out)]) == 1
