@@ -4,6 +4,7 @@ openpyxl: the tables hold the query layer's numbers, captions are numbered, imag
 Word file converts to PDF with LibreOffice and its text holds the key figures."""
 from __future__ import annotations
 
+import io
 import shutil
 import subprocess
 
@@ -13,6 +14,9 @@ from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT
 from finsam import queries as q
 from finsam.__main__ import main
 from finsam.chapter_files import cell_text
@@ -152,3 +156,23 @@ def test_a_template_gives_its_styles_and_page_setup(demo_db, tmp_path):
     assert doc.paragraphs[0].style.name == "Heading 1" and doc.paragraphs[0].text == "Statistik 2022"
     assert main(["report", "--db", str(demo_db), "--association", NV, "--year", "2022", "--format", "docx",
                  "--template", str(tmp_path / "saknas.docx"), "--out", str(out)]) == 1
+
+
+def test_the_board_pack_page_offers_the_annual_report_in_word(demo_db, demo_con, monkeypatch):
+    monkeypatch.setenv("FINSAM_DB", str(demo_db))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=180)
+    at.session_state["forbund"], at.session_state["ar"] = [SN], (2024, 2025)
+    at.run()
+    at.switch_page("pages/styrelseunderlag.py")
+    at.run()
+    at.button(key="pack_make").click().run()
+    job = at.session_state["pack_job"]
+    assert job.done.wait(300) and job.error is None, job.error
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Årsrapport (Word)" in labels
+    doc = Document(io.BytesIO(job.docx))
+    flow = q.run(demo_con, "participant_flow", q.Filters(years=(2025, 2025), associations=(SN,))).iloc[0]
+    assert f"Under 2025 har förbundet haft {int(flow.participants_total)} deltagare" in \
+        "\n".join(p.text for p in doc.paragraphs)
