@@ -214,7 +214,11 @@ def _gender(s: Scope) -> Block:
               [Table(data, s.caption("Deltagare efter kön"), SOURCE, df[df.year == s.y].participants.sum(min_count=1),
                      {f"Andel {y} (%)": 1 for y in s.sel.years})], notes=[t("anonymous_note", LANG)])
     if s.with_charts:
-        b.charts.append(Chart(charts.gender(df.dropna(subset=["registered"]), labels, LANG, s.subtitle),
+        # where the registered/anonymous split is hidden (few anonymous), the bars show the participants shown
+        hidden = df.registered.isna() & df.participants.notna()
+        drawn = df.assign(registered=df.registered.where(~hidden, df.participants),
+                          anonymous=df.anonymous.where(~hidden, 0)).dropna(subset=["registered"])
+        b.charts.append(Chart(charts.gender(drawn, labels, LANG, s.subtitle),
                               s.caption("Könsfördelning"),
                               f"Stapeldiagram: kvinnor {pct(_v(w, 'share_pct'))} och män {pct(_v(m, 'share_pct'))} "
                               f"av deltagarna {s.y}."))

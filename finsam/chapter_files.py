@@ -106,8 +106,8 @@ def _table(doc, tb: Table) -> None:
             cells[i].text = text
             if i >= tb.text_columns:
                 cells[i].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    # room for the header's longest word and the longest cell (a long label wraps at 24 characters)
-    weights = [max([len(w) for w in str(name).split()] + [min(len(c.text), 24) for c in column.cells[1:]] + [6]) + 2
+    # room for the header's longest word and the longest cell (a long label wraps at 18 characters)
+    weights = [max([len(w) for w in str(name).split()] + [min(len(c.text), 18) for c in column.cells[1:]] + [6]) + 2
                for name, column in zip(df.columns, table.columns)]
     table.autofit = False
     for column, weight in zip(table.columns, weights):
