@@ -4,11 +4,16 @@ openpyxl: the tables hold the query layer's numbers, captions are numbered, imag
 Word file converts to PDF with LibreOffice and its text holds the key figures."""
 from __future__ import annotations
 
+import importlib.machinery
+import importlib.util
 import io
 import shutil
 import subprocess
+import sys
+import types
 
 import openpyxl
+import pandas as pd
 import pytest
 from docx import Document
 from docx.oxml.ns import qn
@@ -176,3 +181,34 @@ def test_the_board_pack_page_offers_the_annual_report_in_word(demo_db, demo_con,
     flow = q.run(demo_con, "participant_flow", q.Filters(years=(2025, 2025), associations=(SN,))).iloc[0]
     assert f"Under 2025 har förbundet haft {int(flow.participants_total)} deltagare" in \
         "\n".join(p.text for p in doc.paragraphs)
+
+
+def test_goal_attainment_is_a_section_when_finsam_goals_is_there(demo_con, monkeypatch):
+    """Written against the goals helper's interface: attainment(con, filters, year, protection)."""
+    from finsam import chapter, chapter_files, report
+
+    sel = report.selection(demo_con, SN, 2025)
+    assert "Måluppfyllelse" not in [b.heading for b in chapter.build(demo_con, sel, render=False).blocks] \
+        or importlib.util.find_spec("finsam.goals") is not None
+    calls = []
+
+    def attainment(con, filters, year, protection):
+        calls.append((filters, year))
+        flow = q.run(con, "participant_flow", filters, protection=protection).iloc[0]
+        return pd.DataFrame({"association_id": [SN], "intervention": ["Samordningsteamet"], "goal_id": ["G1"],
+                             "text": ["Minst 150 deltagare"], "indicator": ["participants_total"],
+                             "comparison": [">="], "target": [150.0], "outcome": [float(flow.participants_total)],
+                             "n": [flow.participants_total], "status": ["uppfyllt"], "comment": [""]})
+
+    fake = types.ModuleType("finsam.goals")
+    fake.__spec__ = importlib.machinery.ModuleSpec("finsam.goals", None)
+    fake.attainment = attainment
+    monkeypatch.setitem(sys.modules, "finsam.goals", fake)
+    ch = chapter.build(demo_con, sel, render=False)
+    goals = [b for b in ch.blocks if b.heading == "Måluppfyllelse"]
+    assert len(goals) == 2  # the association as a whole and Samordningsteamet (Ciceron has no goal)
+    whole = q.run(demo_con, "participant_flow", q.Filters(years=(2025, 2025), associations=(SN,))).iloc[0]
+    assert goals[0].tables[0].data["Utfall"].tolist() == [float(whole.participants_total)]
+    assert goals[0].sentences == ["Förbundet hade 1 mål för 2025; 1 av dem uppfylldes."]
+    doc = Document(io.BytesIO(chapter_files.to_docx(ch)))
+    assert any(c.startswith("Tabell") and "Måluppfyllelse 2025" in c for c in tables_by_caption(doc))
