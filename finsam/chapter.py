@@ -7,7 +7,6 @@ frame as its table. finsam.chapter_files writes the chapter as Word and as an Ex
 """
 from __future__ import annotations
 
-import datetime as dt
 import importlib
 import importlib.util
 from dataclasses import dataclass, field, replace
@@ -17,7 +16,7 @@ import plotly.graph_objects as go
 
 from finsam import charts, config, images, queries as q
 from finsam.access import ADMIN, Access
-from finsam.labels import col, number, t
+from finsam.labels import col, t
 from finsam.privacy import Protection
 from finsam.report import DEMO_NOTE, SUPPRESSED_NOTE, ReportError, Selection, fmt, pct
 

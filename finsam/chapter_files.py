@@ -8,7 +8,6 @@ table with a repeating header row and Swedish number format, captions numbered w
 from __future__ import annotations
 
 import io
-import math
 import sys
 from pathlib import Path
 
