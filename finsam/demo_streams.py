@@ -125,9 +125,13 @@ def ciceron(p: Published) -> Stream:
             CellTarget(2025, "total", lambda c: f"{c[0]}|{merged(c[1])}", t25, "Ciceron 2025 municipality x referral"),
         ],
         carry_in=False, age_range=(16, 29), women_share=0.5,
+        # the 2025 report's 196 days are over all the association's participants, Ciceron included (6.2),
+        # and equal Samordningsteamet's own: the demo gives Ciceron's ended the same mean (synthetic)
         ended={2025: EndedYear([EndedGroup(ended25, studies + work, "studiecoachning",
                                            {"studier": studies, "arbete": work, "avbrott": aborted,
-                                            "ovrigt": ended25 - studies - work - aborted})])},
+                                            "ovrigt": ended25 - studies - work - aborted})],
+                               mean_days=p.value("Sydnärke", "Samordningsteamet", 2025, "mean_days_in_intervention",
+                                                 source=S25))},
     )
 
 

@@ -496,6 +496,31 @@ def read_template(name: str, content: bytes) -> pd.DataFrame:
     return raw[GOAL_COLUMNS]
 
 
+def value_text(v, unit: str) -> str:
+    """An outcome or target as the reports print it: counts and kronor whole, shares with %."""
+    from finsam.report import fmt, pct
+
+    if not unit:
+        return ""
+    return pct(v) if unit == "percent" else fmt(v, 0 if unit in ("count", "sek") or v != v or float(v).is_integer() else 1)
+
+
+def target_text(r) -> str:
+    """A goal's target in words ("minst 50", "mellan 10 % och 20 %"); empty for a goal without indicator."""
+    if not r.indicator:
+        return ""
+    text = f"{COMPARISONS[r.comparison]} {value_text(r.target, r.unit)}"
+    if r.comparison == "between":
+        text += f"–{value_text(r.target_high, r.unit)}"
+    return text
+
+
+def status_text(r) -> str:
+    """The status word, "(bedömt)" when the coordinator set it, and the pace during the year."""
+    status = r.status + (" (bedömt)" if not r.indicator and r.status != "ej mätbart" else "")
+    return status + (f", {r.pace}" if r.pace else "")
+
+
 def status_code(status: str) -> float | None:
     """The verdict as a number for figures and reconcile: 2 uppnått, 1 delvis uppnått, 0 ej uppnått."""
     return {"uppnått": 2.0, "delvis uppnått": 1.0, "ej uppnått": 0.0}.get(status)

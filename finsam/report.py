@@ -527,23 +527,11 @@ def _goals(ctx: _Context) -> Section | None:
     if att.empty:
         return None
 
-    def value(v, unit):
-        if not unit:
-            return ""
-        return pct(v) if unit == "percent" else fmt(v, 0 if unit in ("count", "sek") or v != v or float(v).is_integer() else 1)
-
     rows, notes = [], []
     for r in att.itertuples():
-        target = ""
-        if r.indicator:
-            target = f"{goals.COMPARISONS[r.comparison]} {value(r.target, r.unit)}"
-            if r.comparison == "between":
-                target += f"–{value(r.target_high, r.unit)}"
-        status = r.status + (" (bedömt)" if not r.indicator and r.status != "ej mätbart" else "")
-        if r.pace:
-            status += f", {r.pace}"
-        rows.append(["Alla insatser" if r.intervention == goals.ALL else r.intervention, r.goal_id, status, target,
-                     value(r.outcome, r.unit), fmt(r.n) if r.indicator else ""])
+        rows.append(["Alla insatser" if r.intervention == goals.ALL else r.intervention, r.goal_id,
+                     goals.status_text(r), goals.target_text(r), goals.value_text(r.outcome, r.unit),
+                     fmt(r.n) if r.indicator else ""])
         notes.append(f"{r.goal_id}: {r.text}" + (f" {r.comment}" if r.comment else ""))
     counts = att.status.value_counts()
     sentence = (f"{len(att)} mål för {ctx.y}: " + ", ".join(f"{counts[s]} {s}" for s in goals.STATUSES if s in counts)

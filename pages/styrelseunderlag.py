@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
-from finsam import report, ui
+from finsam import chapter, chapter_files, report, ui
 from finsam.labels import t
 
 TEXT = {
@@ -28,6 +28,7 @@ TEXT = {
     "ready": ("Klart: styrelseunderlag för {}.", "Ready: board pack for {}."),
     "pdf": ("Ladda ner PDF (A4)", "Download PDF (A4)"),
     "pptx": ("Ladda ner PowerPoint", "Download PowerPoint"),
+    "docx": ("Årsrapport (Word)", "Annual report (Word)"),
     "failed": ("Underlaget kunde inte skapas. Försök igen eller välj ett annat urval.",
                "The pack could not be made. Try again or choose another selection."),
     "no_access": ("Din roll ser inga deltagaruppgifter och kan inte skapa styrelseunderlag.",
@@ -50,6 +51,7 @@ class Job:
     text: str = ""
     pdf: bytes | None = None
     pptx: bytes | None = None
+    docx: bytes | None = None  # the annual report's statistics chapter (finsam.chapter)
     file_stem: str = "styrelseunderlag"
     error: str | None = None
     done: threading.Event = field(default_factory=threading.Event)
@@ -65,6 +67,8 @@ class Job:
             self.pdf = report.to_pdf(pack)
             self.progress(0.97, "Skriver PowerPoint …")
             self.pptx = report.to_pptx(pack)
+            self.progress(0.98, "Skriver årsrapportens statistikkapitel (Word) …")
+            self.docx = chapter_files.to_docx(chapter.build(cursor, self.selection, access))
             self.progress(1.0, "Klart")
         except report.ReportError as e:
             self.error = str(e)
@@ -145,3 +149,6 @@ elif job is not None:
         st.download_button(say("pptx", lang), job.pptx, file_name=f"{job.file_stem}.pptx", key="pack_pptx",
                            mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
                            icon=":material/slideshow:", on_click="ignore")
+        st.download_button(say("docx", lang), job.docx, file_name=f"{job.file_stem.replace('styrelseunderlag', 'arsrapport')}.docx",
+                           mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                           key="pack_docx", icon=":material/article:", on_click="ignore")

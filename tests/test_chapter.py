@@ -1,0 +1,201 @@
+"""The annual report's statistics chapter for Sydnärke 2025 (against 2024) and Norra Västmanland 2022, made by
+`python -m finsam report --format docx|xlsx` as a coordinator makes it, read back with python-docx and
+openpyxl: the tables hold the query layer's numbers, captions are numbered, images carry alternative text; the
+Word file converts to PDF with LibreOffice and its text holds the key figures."""
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+
+import openpyxl
+import pytest
+from docx import Document
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt
+
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT
+from finsam import queries as q
+from finsam.__main__ import main
+from finsam.chapter_files import cell_text
+
+SN, NV = "Sydnärke", "Norra Västmanland"
+CASES = {"sn": (SN, 2025, 2024), "nv": (NV, 2022, None)}
+
+
+@pytest.fixture(scope="module")
+def made(demo_db, tmp_path_factory):
+    out = tmp_path_factory.mktemp("chapter")
+    files = {}
+    for key, (assoc, year, compare) in CASES.items():
+        for fmt in ("docx", "xlsx"):
+            path = out / f"{key}.{fmt}"
+            args = ["report", "--db", str(demo_db), "--association", assoc, "--year", str(year), "--format", fmt,
+                    "--out", str(path)] + (["--compare-year", str(compare)] if compare else [])
+            assert main(args) == 0
+            files[key, fmt] = path
+    return files
+
+
+def plain(text: str) -> str:
+    return text.replace("\u00a0", " ").replace("\u202f", " ")
+
+
+def full_text(p) -> str:
+    """A paragraph's text with its fields' results (python-docx's .text leaves out a SEQ field's number)."""
+    return "".join(t.text or "" for t in p._p.iter(qn("w:t")))
+
+
+def tables_by_caption(doc: Document) -> dict[str, list[list[str]]]:
+    """Each table's caption paragraph (the one before it) -> its rows of cell text."""
+    out, last = {}, None
+    for el in doc.element.body:
+        if el.tag == qn("w:p"):
+            text = "".join(t.text or "" for t in el.iter(qn("w:t")))
+            if text.startswith("Tabell "):
+                last = text
+        elif el.tag == qn("w:tbl"):
+            rows = [["".join(t.text or "" for t in tc.iter(qn("w:t"))) for tc in tr.iter(qn("w:tc"))]
+                    for tr in el.iter(qn("w:tr"))]
+            out[last] = rows
+    return out
+
+
+def test_word_tables_hold_the_query_layers_numbers(made, demo_con):
+    doc = Document(str(made["sn", "docx"]))
+    styles = {p.style.name for p in doc.paragraphs}
+    assert {"Heading 1", "Heading 2", "Heading 3", "Caption"} <= styles
+    tables = tables_by_caption(doc)
+    captions = [c for c in tables]
+    assert captions[0].startswith("Tabell 1 ") and captions[1].startswith("Tabell 2 ")
+    assert [int(c.split()[1]) for c in captions] == list(range(1, len(captions) + 1))
+    flow = q.run(demo_con, "participant_flow", q.Filters(years=(2024, 2025), associations=(SN,)))
+    first = tables[captions[0]]
+    assert first[0] == ["Mått", "2024", "2025"]
+    assert first[1][1:] == [cell_text(flow.participants_total[0]), cell_text(flow.participants_total[1])]
+    # the header row repeats on every page
+    for tbl in doc.tables:
+        assert tbl.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+    # time in intervention over all the association's participants, Ciceron included (report 002, 6.2)
+    time = next(rows for c, rows in tables.items() if c.startswith("Tabell") and "Tid i insats" in c)
+    row = next(r for r in time if r[0] == "2025")
+    mt = q.run(demo_con, "time_in_intervention", q.Filters(years=(2025, 2025), associations=(SN,))).iloc[0]
+    assert row[2:] == [cell_text(mt.mean_days), cell_text(mt.mean_months, 1)] == ["196", "6,5"]
+    # every intervention as its own section, with its own flow table
+    for iv in ("Samordningsteamet", "Ciceron"):
+        assert iv in {p.text for p in doc.paragraphs if p.style.name == "Heading 2"}
+    st = q.run(demo_con, "participant_flow", q.Filters(years=(2025, 2025), associations=(SN,),
+                                                       interventions=("Samordningsteamet",))).iloc[0]
+    assert f"Under 2025 har Samordningsteamet haft {int(st.participants_total)} deltagare, varav {int(st.new)} nya" \
+        in "\n".join(p.text for p in doc.paragraphs)
+
+
+def test_word_images_have_alt_text_and_numbered_captions(made):
+    doc = Document(str(made["sn", "docx"]))
+    pictures = list(doc.element.body.iter(qn("wp:docPr")))
+    assert len(pictures) >= 5
+    assert all(len(p.get("descr", "")) > 20 for p in pictures)
+    diagrams = [full_text(p) for p in doc.paragraphs if p.style.name == "Caption" and p.text.startswith("Diagram")]
+    assert [int(c.split()[1]) for c in diagrams] == list(range(1, len(pictures) + 1))
+    assert len(doc.inline_shapes) == len(pictures) and doc.inline_shapes[0].width > 5_000_000  # EMU, ~14 cm+
+
+
+def test_workbook_has_one_sheet_per_table_with_numbers(made, demo_con):
+    wb = openpyxl.load_workbook(made["nv", "xlsx"])
+    doc = Document(str(made["nv", "docx"]))
+    assert len(wb.sheetnames) == len(doc.tables)
+    ws = wb["Tabell 2"]
+    assert ws["A1"].value.startswith("Tabell 2 Deltagare per hemkommun 2022")
+    header = [c.value for c in ws[2]]
+    split = q.run(demo_con, "municipality_split", q.Filters(years=(2022, 2022), associations=(NV,)))
+    rows = {r[0].value: r for r in ws.iter_rows(min_row=3) if r[0].value in set(split.municipality_name)}
+    assert len(rows) == 6
+    for r in split.itertuples():
+        cell = rows[r.municipality_name][header.index("Deltagare 2022")].value
+        assert cell == (int(r.participations) if r.participations == r.participations else "..")
+        assert isinstance(rows[r.municipality_name][header.index("Andel av befolkningen (%)")].value, float)
+
+
+def test_the_pdf_from_libreoffice_holds_the_key_figures(made, demo_con, tmp_path):
+    assert shutil.which("soffice"), "LibreOffice is missing: apt-get install libreoffice-writer-nogui"
+    for key in ("sn", "nv"):
+        subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "pdf",
+                        "--outdir", str(tmp_path), str(made[key, "docx"])], check=True, capture_output=True,
+                       timeout=180)
+        text = plain(subprocess.run(["pdftotext", "-layout", str(tmp_path / f"{key}.pdf"), "-"],
+                                    capture_output=True, text=True, check=True).stdout)
+        assoc, year, _ = CASES[key]
+        kf = q.run(demo_con, "participant_flow", q.Filters(years=(year, year), associations=(assoc,))).iloc[0]
+        assert f"haft {int(kf.participants_total)} deltagare" in text
+        assert "Tabell 1 " in text and "Diagram 1 " in text and "Om underlaget" in text
+    assert "196 dagar, omräknat 6,5 månader" in plain(
+        subprocess.run(["pdftotext", str(tmp_path / "sn.pdf"), "-"], capture_output=True, text=True).stdout
+    ).replace("\n", " ")
+
+
+def test_a_template_gives_its_styles_and_page_setup(demo_db, tmp_path):
+    template = Document()
+    section = template.sections[0]
+    section.page_width, section.page_height = Cm(21), Cm(29.7)
+    section.left_margin = section.right_margin = Cm(3.1)
+    template.styles["Heading 1"].font.size = Pt(23)
+    template.styles["Heading 1"].font.name = "Liberation Serif"
+    template.add_paragraph("Mallens exempeltext som inte ska följa med")
+    template.save(tmp_path / "mall.docx")
+    out = tmp_path / "kapitel.docx"
+    assert main(["report", "--db", str(demo_db), "--association", NV, "--year", "2022", "--format", "docx",
+                 "--template", str(tmp_path / "mall.docx"), "--out", str(out)]) == 0
+    doc = Document(str(out))
+    saved = Document(str(tmp_path / "mall.docx")).sections[0]  # in twips, as Word stores it
+    assert doc.sections[0].page_width == saved.page_width and abs(saved.page_width - Cm(21)) < Cm(0.01)
+    assert doc.sections[0].left_margin == saved.left_margin and abs(saved.left_margin - Cm(3.1)) < Cm(0.01)
+    assert doc.styles["Heading 1"].font.size == Pt(23) and doc.styles["Heading 1"].font.name == "Liberation Serif"
+    assert "Mallens exempeltext" not in "\n".join(p.text for p in doc.paragraphs)
+    assert doc.paragraphs[0].style.name == "Heading 1" and doc.paragraphs[0].text == "Statistik 2022"
+    assert main(["report", "--db", str(demo_db), "--association", NV, "--year", "2022", "--format", "docx",
+                 "--template", str(tmp_path / "saknas.docx"), "--out", str(out)]) == 1
+
+
+def test_the_board_pack_page_offers_the_annual_report_in_word(demo_db, demo_con, monkeypatch):
+    monkeypatch.setenv("FINSAM_DB", str(demo_db))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=180)
+    at.session_state["forbund"], at.session_state["ar"] = [SN], (2024, 2025)
+    at.run()
+    at.switch_page("pages/styrelseunderlag.py")
+    at.run()
+    at.button(key="pack_make").click().run()
+    job = at.session_state["pack_job"]
+    assert job.done.wait(300) and job.error is None, job.error
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Årsrapport (Word)" in labels
+    doc = Document(io.BytesIO(job.docx))
+    flow = q.run(demo_con, "participant_flow", q.Filters(years=(2025, 2025), associations=(SN,))).iloc[0]
+    assert f"Under 2025 har förbundet haft {int(flow.participants_total)} deltagare" in \
+        "\n".join(p.text for p in doc.paragraphs)
+
+
+def test_goal_attainment_is_a_section_with_the_goals_measured_as_on_the_mal_page(demo_con):
+    """Sydnärke 2025: the goals the board set, measured by finsam.goals as on the Mål page and in the pack;
+    the table's outcomes are attainment's, the sentence counts its statuses."""
+    from finsam import chapter, chapter_files, goals, report
+    from finsam.privacy import Protection
+
+    sel = report.selection(demo_con, SN, 2025)
+    ch = chapter.build(demo_con, sel, render=False)
+    blocks = [b for b in ch.blocks if b.heading == "Måluppfyllelse"]
+    att = goals.attainment(demo_con, q.Filters(years=(2025, 2025), associations=(SN,)), 2025, Protection())
+    assert len(att) >= 2 and blocks
+    table = blocks[0].tables[0].data
+    assert table["Utfall"].tolist() == pytest.approx(att.outcome.tolist(), nan_ok=True)
+    assert table["Status"].str.startswith(tuple(goals.STATUSES)).all()
+    counts = att.status.value_counts()
+    said = ", ".join(f"{counts[w]} {w}" for w in goals.STATUSES if w in counts)
+    assert blocks[0].sentences[0] == f"Förbundet hade {len(att)} mål för 2025: {said}."
+    team = att[att.intervention == "Samordningsteamet"]
+    assert team.outcome.iloc[0] == 173 and team.status.iloc[0] == "uppnått"  # 173 against at least 150
+    doc = Document(io.BytesIO(chapter_files.to_docx(ch)))
+    assert any(c.startswith("Tabell") and "Måluppfyllelse 2025" in c for c in tables_by_caption(doc))
