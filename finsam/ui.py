@@ -191,10 +191,20 @@ def filter_panel() -> q.Filters:
                                placeholder=t("all", lang))
     sb.button(t("reset", lang), on_click=_reset, key="reset")
     if access().may_unprotect:
-        sb.checkbox(t("unprotected", lang), key="unprotected")
+        sb.checkbox(t("unprotected", lang), key="unprotected", on_change=_audit_unprotected)
     return q.Filters(years=(int(years[0]), int(years[1])), associations=tuple(chosen),
                      interventions=tuple(interventions), municipalities=tuple(municipalities),
                      genders=tuple(genders), referral_sources=tuple(referrals))
+
+
+def _audit_unprotected() -> None:
+    """The audit log records every switch to unprotected figures (who, role, association)."""
+    if st.session_state.get("unprotected"):
+        from finsam import web
+
+        me = access()
+        web._audit("view_unprotected", user=me.user, role=me.role, association=", ".join(me.associations or ()),
+                   detail={"page": st.session_state.get("_page", "")}, db_path=db_path())
 
 
 def signed_in(lang: str) -> Access | None:

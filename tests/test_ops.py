@@ -206,3 +206,44 @@ def test_the_audit_log_of_an_import_and_a_restore_survives_the_restore(live):
     with pytest.raises(AccessDenied):
         audit.entries(live, access=COORD_SN)
     assert len(audit.entries(live, access=Access("admin", None, "ada"))) == 2
+
+
+# --- through the real server in Chromium ---------------------------------------------------------------
+
+ADMIN_PASSWORD = "ett långt lösenord"
+
+
+def test_failed_sign_in_undo_and_the_log_in_the_browser(tmp_path, demo_db, browser):
+    from argon2 import PasswordHasher
+
+    from browser import streamlit_server
+    from finsam import auth
+    from test_signin import sign_in_local
+
+    path = tmp_path / "finsam.duckdb"
+    path.write_bytes(demo_db.read_bytes())
+    import_file(path, "a.csv", csv_bytes(ROWS), today=TODAY, user="sam", access=COORD_SN)
+    after_a = all_figures(path)
+    import_file(path, "b.csv", csv_bytes(ROWS_B), today=TODAY, user="sam", access=COORD_SN)
+    users = tmp_path / "users.toml"
+    h = PasswordHasher()
+    auth.write_users({"ada": {"password_hash": h.hash(ADMIN_PASSWORD), "role": "admin"}}, users)
+    with streamlit_server(path, env={"FINSAM_AUTH": "local", "FINSAM_USERS": str(users)}) as url:
+        pg = browser.new_context(viewport={"width": 1440, "height": 1000}).new_page()
+        pg.goto(f"{url}/importera")
+        sign_in_local(pg, "ada", "fel lösenord")  # the HTML form's POST to the real server
+        pg.wait_for_selector('[data-testid="stAlertContentError"]')
+        failed = audit.entries(path, user="ada")
+        assert list(failed["händelse"]) == ["sign_in_failed"] and json.loads(failed.iloc[0]["detaljer"]) == {"reason": "wrong"}
+        sign_in_local(pg, "ada", ADMIN_PASSWORD)
+        pg.wait_for_selector("text=Ångrar importen av b.csv", timeout=90_000)
+        body = pg.inner_text("body")
+        assert "Ångrar importen av b.csv för Sydnärke" in body and "av sam" in body
+        pg.get_by_role("button", name="Ångra senaste importen").click()
+        pg.get_by_role("button", name="Ja, ångra").click()  # the confirmation says what will be undone
+        pg.wait_for_selector("text=Ångrat. Databasen är som före ändringen", timeout=90_000)
+        pd.testing.assert_frame_equal(all_figures(path), after_a)
+        assert "Logg" in pg.inner_text("body")
+        log = audit.entries(path)
+        assert list(log["händelse"][:2]) == ["restore", "sign_in"] and log.iloc[0]["användare"] == "ada"
+        assert log.iloc[0]["roll"] == "admin"
