@@ -247,3 +247,48 @@ def test_failed_sign_in_undo_and_the_log_in_the_browser(tmp_path, demo_db, brows
         log = audit.entries(path)
         assert list(log["händelse"][:2]) == ["restore", "sign_in"] and log.iloc[0]["användare"] == "ada"
         assert log.iloc[0]["roll"] == "admin"
+
+
+# --- doctor -----------------------------------------------------------------------------------------------
+
+def test_doctor_passes_a_good_installation_and_names_each_problem_of_a_broken_one(tmp_path, live):
+    from argon2 import PasswordHasher
+
+    from finsam import auth
+
+    users = tmp_path / "users.toml"
+    auth.write_users({"ada": {"password_hash": PasswordHasher().hash(ADMIN_PASSWORD), "role": "admin"},
+                      "sam": {"password_hash": PasswordHasher().hash(ADMIN_PASSWORD), "role": "coordinator",
+                              "association": "Sydnärke"}}, users)
+    os.chmod(users, 0o600)
+    os.chmod(live, 0o600)
+    good = {"FINSAM_AUTH": "local", "FINSAM_USERS": str(users), "STREAMLIT_SERVER_ADDRESS": "127.0.0.1"}
+    r = cli("doctor", "--db", live, env=good)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "Allt ser bra ut" in r.stdout
+    # broken: readable by others, a coordinator of an association that does not exist, a role unknown,
+    # open to the network with sign-in off, an outdated database
+    os.chmod(live, 0o644)
+    auth.write_users({"ada": {"password_hash": "x", "role": "admin"},
+                      "per": {"password_hash": PasswordHasher().hash(ADMIN_PASSWORD), "role": "coordinator",
+                              "association": "Sydnärka"},
+                      "eva": {"password_hash": PasswordHasher().hash(ADMIN_PASSWORD), "role": "chef"}}, users)
+    r = cli("doctor", "--db", live, env={**good, "FINSAM_AUTH": "local"})
+    assert r.returncode == 1
+    out = r.stdout
+    assert f"{live} kan läsas av andra" in out and f"chmod 600 {live}" in out
+    assert "Kontot per" in out and "förbundet Sydnärka, som inte finns i databasen" in out
+    assert "Kontot eva" in out and "unknown role 'chef'" in out
+    assert "Kontot ada" in out and "inget giltigt lösenord" in out
+    assert out.count("PROBLEM:") == out.count("Åtgärd:") == 4
+    r = cli("doctor", "--db", live, env={**good, "FINSAM_AUTH": "none", "STREAMLIT_SERVER_ADDRESS": "0.0.0.0"})
+    assert r.returncode == 1 and "lyssnar på 0.0.0.0 utan inloggning" in r.stdout
+    assert "kan läsas av andra" not in r.stdout  # a demo installation holds no real records
+    r = cli("doctor", "--db", tmp_path / "saknas.duckdb", env=good)
+    assert r.returncode == 1 and "finns inte" in r.stdout and "python -m finsam init" in r.stdout
+    con = db.connect(live)
+    con.execute(f"DROP TABLE {sorted(q.aggregate_tables())[0]}")
+    con.close()
+    os.chmod(live, 0o600)
+    r = cli("doctor", "--db", live, env=good)
+    assert r.returncode == 1 and "äldre version av finsam" in r.stdout
