@@ -87,9 +87,13 @@ if me.may_import:
             st.warning(versions.describe(last))
             c1, c2 = st.columns(2)
             if c1.button(t("undo_confirm", lang), type="primary", key="undo_confirm"):
-                done = versions.restore(ui.db_path(), None, user=me.user, role=me.role, access=me)
                 st.session_state.pop("undo_pending", None)
-                st.success(t("undo_done", lang).format(done["version"]))
+                try:
+                    done = versions.restore(ui.db_path(), None, user=me.user, role=me.role, access=me)
+                except (AccessDenied, versions.RestoreError) as e:
+                    st.error(str(e))
+                else:
+                    st.success(t("undo_done", lang).format(done["version"]))
             if c2.button(t("undo_cancel", lang), key="undo_cancel"):
                 st.session_state.pop("undo_pending", None)
                 st.rerun()

@@ -69,6 +69,7 @@ def test_import_a_import_b_restore_gives_exactly_the_figures_after_a(live):
     assert hist[-1]["file"] == "b.csv" and hist[-1]["user"] == "sam" and hist[-1]["role"] == "coordinator"
     assert (hist[-1]["added"], hist[-1]["updated"]) == (1, 1) and hist[-1]["associations"] == ["Sydnärke"]
     assert hist[-1]["checksum_before"] == hist[0]["checksum_after"]
+    assert len({hist[0]["checksum_before"], hist[0]["checksum_after"], hist[1]["checksum_after"]}) == 3
     r = cli("restore", "--last", "--db", live)
     assert r.returncode == 0, r.stderr
     assert "Ångrar importen av b.csv för Sydnärke" in r.stdout
@@ -77,7 +78,8 @@ def test_import_a_import_b_restore_gives_exactly_the_figures_after_a(live):
     # the restore is itself a version: undoing it brings B back
     hist = versions.history(live)
     assert hist[-1]["action"] == "restore" and hist[-1]["detail"]["restored_version"] == 2
-    versions.restore(live, None)
+    assert hist[-1]["checksum_after"] == hist[0]["checksum_after"]
+    assert versions.restore(live, None)["matches"]
     pd.testing.assert_frame_equal(all_figures(live), after_b)
     # the history command, newest first
     lines = cli("history", "--db", live).stdout.splitlines()
