@@ -218,7 +218,9 @@ ADMIN_PASSWORD = "ett långt lösenord"
 def test_failed_sign_in_undo_and_the_log_in_the_browser(tmp_path, demo_db, browser):
     from argon2 import PasswordHasher
 
-    from browser import streamlit_server
+    from urllib.parse import quote
+
+    from browser import streamlit_server, wait_for_app
     from finsam import auth
     from test_signin import sign_in_local
 
@@ -249,6 +251,20 @@ def test_failed_sign_in_undo_and_the_log_in_the_browser(tmp_path, demo_db, brows
         log = audit.entries(path)
         assert list(log["händelse"][:2]) == ["restore", "sign_in"] and log.iloc[0]["användare"] == "ada"
         assert log.iloc[0]["roll"] == "admin"
+        # unprotected figures: the switch and each download are logged (who, role, file), protected ones not
+        pg.goto(f"{url}/kon?forbund={quote('Sydnärke')}&ar=2024&ar=2024")
+        wait_for_app(pg)
+        with pg.expect_download(timeout=60_000):
+            pg.locator(".st-key-download_png_gender button").click()
+        assert "export_unprotected" not in set(audit.entries(path)["händelse"])
+        pg.get_by_text("Visa oskyddade siffror").click()
+        wait_for_app(pg)
+        with pg.expect_download(timeout=60_000) as png:
+            pg.locator(".st-key-download_png_gender button").click()
+        assert png.value.suggested_filename == "finsam_gender.png"
+        log = audit.entries(path)
+        assert list(log["händelse"][:2]) == ["export_unprotected", "view_unprotected"]
+        assert json.loads(log.iloc[0]["detaljer"]) == {"file": "finsam_gender.png"} and log.iloc[0]["användare"] == "ada"
 
 
 # --- doctor -----------------------------------------------------------------------------------------------
