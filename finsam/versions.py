@@ -86,7 +86,12 @@ def keep(db_path: Path) -> tuple[int, str] | None:
     folder = versions_dir(db_path)
     folder.mkdir(exist_ok=True)
     os.chmod(folder, 0o700 if (db_path.stat().st_mode & 0o077) == 0 else 0o755)
-    n = _next_version(db_path)
+    entries = history(db_path)
+    named = {e["file_kept"] for e in entries}
+    for orphan in folder.glob("*.duckdb"):  # kept by a change killed before its swap: nothing refers to it
+        if orphan.name not in named:
+            orphan.unlink(missing_ok=True)
+    n = (max(e["version"] for e in entries) + 1) if entries else 1
     name = f"{n:06d}-{dt.datetime.now():%Y%m%dT%H%M%S}.duckdb"
     target = folder / name
     try:

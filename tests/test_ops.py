@@ -310,3 +310,26 @@ def test_doctor_passes_a_good_installation_and_names_each_problem_of_a_broken_on
     os.chmod(live, 0o600)
     r = cli("doctor", "--db", live, env=good)
     assert r.returncode == 1 and "äldre version av finsam" in r.stdout
+
+
+def test_a_change_killed_before_its_swap_leaves_no_version_behind(live, tmp_path):
+    import signal
+
+    import_file(live, "a.csv", csv_bytes(ROWS), today=TODAY)
+    src = tmp_path / "big.csv"
+    src.write_bytes(big_file(50))
+    proc = subprocess.Popen([sys.executable, "-m", "finsam", "import", str(src), "--db", str(live)], cwd=ROOT,
+                            env={**os.environ, "FINSAM_IMPORT_PAUSE_BEFORE_SWAP": "60"}, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while not list(live.parent.glob("*.ready")) and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert len(versions.history(live)) == 1
+    import_file(live, "b.csv", csv_bytes(ROWS_B), today=TODAY)  # the same second as the killed one's link
+    hist = versions.history(live)
+    assert [e["version"] for e in hist] == [1, 2] and all(e["kept"] for e in hist)
+    assert sorted(p.name for p in versions.versions_dir(live).glob("*.duckdb")) == sorted(e["file_kept"] for e in hist)
+    versions.restore(live, None)
+    assert count(live) == 3
