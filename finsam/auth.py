@@ -209,6 +209,9 @@ def cmd_user(args) -> int:
             print(f"Användaren {args.name} finns inte.", file=sys.stderr)
             return 1
         write_users(users)
+        from finsam import audit
+
+        audit.record("user_removed", user="kommandoraden", role="admin", detail={"account": args.name})
         return 0
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else _ask_password()
     if len(password) < 12:
@@ -218,6 +221,10 @@ def cmd_user(args) -> int:
     _access(args.name, entry)  # validates role and association
     users[args.name] = entry
     write_users(users)
+    from finsam import audit
+
+    audit.record("user_added", user="kommandoraden", role="admin", association=args.association or "",
+                 detail={"account": args.name, "account_role": args.role})
     print(f"{args.name}: {args.role}{' för ' + args.association if args.association else ''} sparad i {users_path()}")
     return 0
 

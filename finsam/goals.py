@@ -404,8 +404,10 @@ def save(db_path: Path, access: Access, associations: tuple[str, ...], frame: pd
         problems.append(f"Mål-id {', '.join(sorted(clash))} används redan av ett annat förbund.")
     if problems:
         raise GoalError(problems)
-    # MERGE: audit goal_changed
-    with importer._rewrite(db_path) as wcon:
+    # a version that can be undone, and the audit log's "goal_changed" with who and for which association
+    detail = {"associations": list(associations), "goals": int(len(typed))}
+    with importer._rewrite(db_path, user=access.user or "", role=access.role, action="goal_changed",
+                           detail=detail) as wcon:
         wcon.execute(_GOAL_DDL_IF_MISSING)
         wcon.execute("BEGIN TRANSACTION")
         wcon.execute(f"DELETE FROM goal WHERE association_id IN ({', '.join('?' for _ in associations)})",

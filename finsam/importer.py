@@ -546,33 +546,57 @@ class _Lock:
         self.fh.close()
 
 
-def _copy_for_writing(db_path: Path) -> Path:
-    """A private copy of the live file to write; copies left by a killed import are removed first."""
+def _copy_for_writing(db_path: Path, source: Path | None = None) -> Path:
+    """A private copy of the live file (or of source, a kept version) to write; copies left by a killed
+    import are removed first."""
     for stale in db_path.parent.glob(f"{db_path.name}.import-*"):
         stale.unlink(missing_ok=True)
     work = db_path.with_name(f"{db_path.name}.import-{os.getpid()}")
-    shutil.copy2(db_path, work)
+    shutil.copy2(source or db_path, work)
+    if db_path.exists():
+        os.chmod(work, db_path.stat().st_mode & 0o777)
     return work
 
 
 @contextmanager
-def _rewrite(db_path: Path):
+def _rewrite(db_path: Path, *, user: str = "", role: str = "", action: str = "change", detail: dict | None = None,
+             source: Path | None = None):
     """A writable connection to a private copy of the live file, under the import lock. When the block ends
     without an error the copy is checkpointed and swapped in (a reader sees the old file or the new one,
-    never half); on an error, or if the process dies, the live file is untouched and the copy removed."""
+    never half); on an error, or if the process dies, the live file is untouched and the copy removed.
+    The replaced file is kept as a version (finsam.versions) with who (user, role), what (action) and
+    detail (a dict the block may still fill in: file, associations, added, updated, ...), and the change
+    is written to the audit log. source: start from this file instead of the live one (a restore)."""
+    from finsam import versions
+
+    detail = detail if detail is not None else {}
     with _Lock(db_path):
-        work = _copy_for_writing(db_path)
+        work = _copy_for_writing(db_path, source)
         try:
             con = db.connect(work)
             try:
                 yield con
                 con.execute("CHECKPOINT")
+                after = versions.figures_checksum(con)
             finally:
                 con.close()
+            before = versions.last_checksum(db_path) if versions.history(db_path) else None
+            if before is None and db_path.exists():
+                before = versions.file_checksum(db_path)
+            kept = versions.keep(db_path)
             _swap_in(work, db_path)
+            if kept:
+                versions.record(db_path, *kept, user=user, role=role, action=action, detail=detail,
+                                checksum_before=before, checksum_after=after)
         finally:
             for p in (work, Path(f"{work}.wal"), Path(f"{work}.ready")):
                 p.unlink(missing_ok=True)
+    try:
+        from finsam import audit
+    except ImportError:
+        return
+    audit.record(action, user=user, role=role, association=", ".join(detail.get("associations") or ()),
+                 detail={k: v for k, v in detail.items() if k != "associations"}, db_path=db_path)
 
 
 def _swap_in(work: Path, db_path: Path) -> None:
@@ -703,7 +727,9 @@ def import_file(db_path: Path, name: str, content: bytes, *, association: str | 
         return report
     good = _finish(good, kind)
     _may_write(access, good["association_id"].unique())
-    with _rewrite(db_path) as con:
+    detail = {"file": Path(name).name, "sha256": hashlib.sha256(content).hexdigest(), "kind": kind,
+              "associations": sorted(good["association_id"].unique())}
+    with _rewrite(db_path, user=user, role=access.role, action="import", detail=detail) as con:
         con.execute("BEGIN TRANSACTION")
         import_id = con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM import_log").fetchone()[0]
         created = _ensure_interventions(con, good, today)
@@ -720,6 +746,8 @@ def import_file(db_path: Path, name: str, content: bytes, *, association: str | 
             hashlib.sha256(content).hexdigest(), kind, ", ".join(sorted(good["association_id"].unique())),
             report.rows, report.added, report.updated, report.unchanged, report.rejected_rows])
         con.execute("COMMIT")
+        detail.update(rows=report.rows, added=report.added, updated=report.updated, unchanged=report.unchanged,
+                      rejected=report.rejected_rows)
     report.written = True
     return report
 
@@ -833,12 +861,14 @@ def _may_write(access: Access, associations) -> None:
 def remove_demo_records(db_path: Path, association: str, access: Access = ADMIN) -> int:
     """Delete an association's demo records (one action), all or nothing like an import."""
     _may_write(access, [association])
-    with _rewrite(db_path) as con:
+    detail = {"associations": [association]}
+    with _rewrite(db_path, user=access.user, role=access.role, action="demo_removed", detail=detail) as con:
         con.execute("BEGIN TRANSACTION")
         n = con.execute("DELETE FROM participation WHERE association_id = ? AND is_demo", [association]).fetchone()[0]
         con.execute("DELETE FROM anonymous_participants WHERE association_id = ? AND is_demo", [association])
         queries.refresh_aggregates(con)
         con.execute("COMMIT")
+        detail["removed"] = n
     return n
 
 
@@ -853,7 +883,7 @@ def upgrade(db_path: Path) -> bool:
         con.close()
     if queries.aggregate_tables() <= present:
         return False
-    with _rewrite(db_path) as con:
+    with _rewrite(db_path, user="finsam", role="admin", action="upgrade") as con:
         queries.refresh_aggregates(con)
     return True
 

@@ -318,6 +318,20 @@ TEXT: dict[str, tuple[str, str]] = {
     "goals_import": ("Importera målen", "Import the goals"),
     "goals_section": ("Mål och måluppfyllelse", "Goals and goal attainment"),
     "goal_mark": ("Mål: {}", "Goal: {}"),
+    # --- operations: undo and the audit log ---
+    "undo_title": ("Ångra senaste importen", "Undo the last import"),
+    "undo_button": ("Ångra senaste importen", "Undo the last import"),
+    "undo_confirm": ("Ja, ångra", "Yes, undo"),
+    "undo_cancel": ("Avbryt", "Cancel"),
+    "undo_done": ("Ångrat. Databasen är som före ändringen (ny version {}).",
+                  "Undone. The database is as before the change (new version {})."),
+    "undo_none": ("Det finns ingen ändring som du kan ångra.", "There is no change you can undo."),
+    "audit_title": ("Logg", "Log"),
+    "audit_caption": ("Inloggningar, importer, återställningar, säkerhetskopior och visning av oskyddade siffror. "
+                      "Visas bara för administratörer.",
+                      "Sign-ins, imports, restores, backups and views of unprotected figures. Shown to "
+                      "administrators only."),
+    # --- end operations ---
 }
 
 

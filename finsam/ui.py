@@ -191,10 +191,20 @@ def filter_panel() -> q.Filters:
                                placeholder=t("all", lang))
     sb.button(t("reset", lang), on_click=_reset, key="reset")
     if access().may_unprotect:
-        sb.checkbox(t("unprotected", lang), key="unprotected")
+        sb.checkbox(t("unprotected", lang), key="unprotected", on_change=_audit_unprotected)
     return q.Filters(years=(int(years[0]), int(years[1])), associations=tuple(chosen),
                      interventions=tuple(interventions), municipalities=tuple(municipalities),
                      genders=tuple(genders), referral_sources=tuple(referrals))
+
+
+def _audit_unprotected() -> None:
+    """The audit log records every switch to unprotected figures (who, role, association)."""
+    if st.session_state.get("unprotected"):
+        from finsam import web
+
+        me = access()
+        web._audit("view_unprotected", user=me.user, role=me.role, association=", ".join(me.associations or ()),
+                   detail={"page": st.session_state.get("_page", "")}, db_path=db_path())
 
 
 def signed_in(lang: str) -> Access | None:
@@ -373,7 +383,7 @@ def chart(fig, table: pd.DataFrame, key: str, lang: str, code_columns: dict[str,
     with st.container(horizontal=True, key=f"images_{key}"):
         for kind, render, mime in (("png", images.png, "image/png"), ("svg", images.svg, "image/svg+xml")):
             name = f"finsam_{key}.{kind}"
-            st.download_button(_export_label(kind, lang), _deferred(name, render, fig), file_name=name, mime=mime,
+            st.download_button(_export_label(kind, lang), _audited(name, _deferred(name, render, fig)), file_name=name, mime=mime,
                                key=f"download_{kind}_{key}", on_click="ignore", type="tertiary",
                                icon=":material/image:")
     shown = table.copy()
@@ -384,9 +394,14 @@ def chart(fig, table: pd.DataFrame, key: str, lang: str, code_columns: dict[str,
     with st.expander(t("show_table", lang)):
         st.dataframe(shown, hide_index=True, key=f"table_{key}")
         with st.container(horizontal=True):
-            st.download_button(t("download_csv", lang), excel_csv(shown), file_name=f"finsam_{key}.csv",
+            csv_bytes = excel_csv(shown)
+            unprotected = not protection().enabled
+            st.download_button(t("download_csv", lang),
+                               _audited(f"finsam_{key}.csv", lambda: csv_bytes) if unprotected else csv_bytes,
+                               file_name=f"finsam_{key}.csv", on_click="ignore" if unprotected else "rerun",
                                mime="text/csv", key=f"download_{key}")
-            st.download_button(_export_label("xlsx", lang), _deferred(f"finsam_{key}.xlsx", xlsx, shown, key[:31]),
+            st.download_button(_export_label("xlsx", lang),
+                               _audited(f"finsam_{key}.xlsx", _deferred(f"finsam_{key}.xlsx", xlsx, shown, key[:31])),
                                file_name=f"finsam_{key}.xlsx", key=f"download_xlsx_{key}", on_click="ignore",
                                mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
@@ -396,6 +411,22 @@ def _export_label(kind: str, lang: str) -> str:
               "svg": ("Diagrammet som vektorbild (SVG)", "Chart as vector image (SVG)"),
               "xlsx": ("Ladda ner tabellen (.xlsx)", "Download the table (.xlsx)")}[kind]
     return en if lang == "en" else sv
+
+
+def _audited(file_name: str, make):
+    """A download of unprotected figures is written to the audit log when it is made (who, role, file);
+    protected downloads are passed through as they are."""
+    if protection().enabled:
+        return make
+    from finsam import web
+
+    me, path = access(), db_path()
+
+    def data() -> bytes:
+        web._audit("export_unprotected", user=me.user, role=me.role, association=", ".join(me.associations or ()),
+                   detail={"file": file_name}, db_path=path)
+        return make()
+    return data
 
 
 def _deferred(file_name: str, make, *args):

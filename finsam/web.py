@@ -52,11 +52,8 @@ def _same_origin(request: Request) -> bool:
 
 
 def _audit(event: str, **fields) -> None:
-    try:
-        from finsam import audit
-    except ImportError:  # MERGE: the audit log (operations branch) replaces this
-        log.info("audit %s %s", event, fields)
-        return
+    from finsam import audit
+
     audit.record(event, **fields)
 
 

@@ -67,3 +67,37 @@ for a in status[status.has_demo & status.has_imported].association_id:
 
 st.subheader(t("imp_log", lang))
 st.dataframe(ui.lookup("import_log"), hide_index=True, key="imp_log_table")
+
+# --- operations: undo the last change, the audit log (logic in finsam.versions and finsam.audit) ---
+me = ui.access()
+if me.may_import:
+    from finsam import audit, versions
+    from finsam.access import AccessDenied
+
+    st.subheader(t("undo_title", lang))
+    try:
+        last = versions.may_undo(ui.db_path(), me)
+    except AccessDenied as e:
+        st.caption(str(e))
+    else:
+        st.write(versions.describe(last))
+        if st.button(t("undo_button", lang), key="undo_ask"):
+            st.session_state["undo_pending"] = last["version"]
+        if st.session_state.get("undo_pending") == last["version"]:
+            st.warning(versions.describe(last))
+            c1, c2 = st.columns(2)
+            if c1.button(t("undo_confirm", lang), type="primary", key="undo_confirm"):
+                st.session_state.pop("undo_pending", None)
+                try:
+                    done = versions.restore(ui.db_path(), None, user=me.user, role=me.role, access=me)
+                except (AccessDenied, versions.RestoreError) as e:
+                    st.error(str(e))
+                else:
+                    st.success(t("undo_done", lang).format(done["version"]))
+            if c2.button(t("undo_cancel", lang), key="undo_cancel"):
+                st.session_state.pop("undo_pending", None)
+                st.rerun()
+    if me.role == "admin":
+        st.subheader(t("audit_title", lang))
+        st.caption(t("audit_caption", lang))
+        st.dataframe(audit.entries(ui.db_path(), access=me, limit=500), hide_index=True, key="audit_table")

@@ -193,6 +193,13 @@ def test_a_board_member_and_the_demo_cannot_save_a_coordinator_only_their_own(sm
         assert goals.goals(con).goal_id.tolist() == ["A"]
     finally:
         con.close()
+    # who changed a goal when: the audit log and a version that can be undone
+    from finsam import audit, versions
+
+    log = audit.entries(small)
+    changed = log[log.apply(lambda r: "goal_changed" in r.astype(str).tolist(), axis=1)]
+    assert len(changed) == 1 and COORDINATOR.user in changed.iloc[0].astype(str).tolist()
+    assert [v for v in versions.history(small) if v["action"] == "goal_changed"][0]["user"] == COORDINATOR.user
     # change and remove: the table as saved is the association's goals
     assert goals.save(small, COORDINATOR, ("Sydnärke",), pd.DataFrame([_goal(goal_id="B", target=3)])) == 1
     con = db.connect(small, read_only=True)
