@@ -55,13 +55,15 @@ def main() -> None:
     st.set_page_config(page_title="finsam", page_icon="📊", layout="wide")
     lang = st.sidebar.radio("Språk / Language", ["sv", "en"], key="lang", bind="query-params", horizontal=True,
                             format_func=lambda v: {"sv": "Svenska", "en": "English"}[v])
+    ui.accessibility(lang)
     access = ui.signed_in(lang)
     refused = "sign_in" if access is None else "needs_sign_in" if ui.needs_sign_in(access) else None
     allowed = [p for p in PAGES if access is None or _page_allowed(p[0], access)]
     pages = [st.Page(ui.ROOT / path, title=t(key, lang), url_path=url, icon=icon, default=(i == 0))
              for i, (path, key, url, icon) in enumerate(allowed)]
     # declared in every run before anything can stop it, so the sidebar never falls back to file names
-    current = st.navigation(pages, position="hidden" if refused else "sidebar")
+    current = st.navigation(pages, position="hidden" if refused else "sidebar",
+                            expanded=True)  # every page listed: no "more" button hiding some
     if refused == "sign_in":
         ui.sign_in_form(lang)
         return
