@@ -26,11 +26,13 @@ PAGES = [
     ("pages/importera.py", "page_import", "importera", ":material/upload_file:"),
     ("pages/styrelseunderlag.py", "page_board_pack", "styrelseunderlag", ":material/picture_as_pdf:"),
     ("pages/presentation.py", "page_presentation", "presentation", ":material/slideshow:"),
+    ("pages/tillganglighet.py", "page_accessibility", "tillganglighet", ":material/accessibility_new:"),
 ]
 
 
 _run = threading.local()  # Streamlit runs each session's script in its own thread
-RECORD_FREE_PAGES = {"pages/kallor.py"}  # what a reader of published figures may open
+RECORD_FREE_PAGES = {"pages/kallor.py", "pages/tillganglighet.py"}
+STATEMENT_URL = "tillganglighet"  # the accessibility statement: open before sign-in too  # what a reader of published figures may open
 
 
 def _page_allowed(path: str, access) -> bool:
@@ -64,6 +66,11 @@ def main() -> None:
     # declared in every run before anything can stop it, so the sidebar never falls back to file names
     current = st.navigation(pages, position="hidden" if refused else "sidebar",
                             expanded=True)  # every page listed: no "more" button hiding some
+    if refused and current.url_path == STATEMENT_URL:  # the law asks it be readable by everyone
+        from finsam import statement
+
+        st.markdown(statement.text(lang))
+        return
     if refused == "sign_in":
         ui.sign_in_form(lang)
         return

@@ -288,6 +288,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "year_b": ("År B", "Year B"),
     "status_filter": ("Visa status", "Show status"),
     "no_followup": ("Inga uppföljningar registrerade för urvalet.", "No follow-ups registered for the selection."),
+    # accessibility (README "Tillgänglighet")
+    "page_accessibility": ("Tillgänglighet", "Accessibility"),
+    "chart_text": ("Diagrammet i text", "The chart in words"),
 }
 
 

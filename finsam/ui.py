@@ -125,7 +125,7 @@ def code_labels(name: str, lang: str) -> dict[str, str]:
 
 A11Y_CSS = """<style>
 /* captions and shortcut hints: Streamlit draws them at opacity .6 (3.8:1); #595959 is 7:1 on white */
-[data-testid="stCaptionContainer"] { opacity: 1 !important; }
+[data-testid="stCaptionContainer"], kbd, :has(> kbd) { opacity: 1 !important; }
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p, kbd,
 [data-testid="stWidgetLabel"] [data-testid="stTooltipHoverTarget"] { color: #595959 !important; }
 [data-testid="stSidebar"] [data-testid="stCaptionContainer"] p { color: #4D4D4D !important; }
@@ -285,7 +285,9 @@ def sign_in_form(lang: str) -> None:
         next_url = urlsplit(st.context.url or "").path + (f"?{query}" if query else "")
         st.html(LOGIN_FORM.format(action=html.escape(web.base_path() + web.LOGIN_PATH), next=html.escape(next_url),
                                   user=t("login_user", lang), password=t("login_password", lang),
-                                  button=t("login_button", lang), legend=t("login_local", lang)))
+                                  button=t("login_button", lang), legend=t("login_local", lang),
+                                  statement=html.escape(web.base_path() + "/tillganglighet"),
+                                  statement_label=t("page_accessibility", lang)))
 
 
 LOGIN_FORM = """<form method="post" action="{action}" class="finsam-login" aria-label="{legend}">
@@ -296,6 +298,7 @@ LOGIN_FORM = """<form method="post" action="{action}" class="finsam-login" aria-
 <input type="hidden" name="next" value="{next}">
 <button type="submit">{button}</button>
 </form>
+<p class="finsam-statement"><a href="{statement}" target="_self">{statement_label}</a></p>
 <style>
 .finsam-login {{ display: flex; flex-direction: column; gap: .35rem; max-width: 24rem; margin-top: .5rem; }}
 .finsam-login label {{ font-size: .9rem; margin-top: .4rem; }}
@@ -391,10 +394,15 @@ def chart(fig, table: pd.DataFrame, key: str, lang: str, code_columns: dict[str,
           note: str | None = None) -> None:
     """A chart with its table one click away: the chart as PNG and SVG, the table as CSV for Swedish Excel
     and as .xlsx. Images and workbooks are made only when their button is clicked, so pages stay fast."""
-    from finsam import images
+    from finsam import charts, images
     from finsam.export import xlsx
 
-    st.plotly_chart(fig, key=f"chart_{key}", config={"displaylogo": False, "toImageButtonOptions": {"scale": 2}})
+    words = charts.summary(fig, lang, table)  # the text alternative (WCAG 1.1.1), under the chart for everyone
+    st.plotly_chart(fig, key=f"chart_{key}", alt=words, config={
+        "displaylogo": False, "toImageButtonOptions": {"scale": 2},
+        "modeBarButtonsToRemove": ["select2d", "lasso2d"]})
+    st.html(f'<p class="finsam-chart-text" id="finsam-text-{html.escape(key)}"><strong>{t("chart_text", lang)}:</strong> '
+            f'{html.escape(words)}</p>')
     if note:
         st.caption(note)
     with st.container(horizontal=True, key=f"images_{key}"):
