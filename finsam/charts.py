@@ -444,6 +444,12 @@ def _plain(text) -> str:
     return re.sub(r"<[^>]+>", " ", str(text or "")).replace("  ", " ").strip()
 
 
+def _value(v, lang: str) -> str:
+    if v is None or v != v:
+        return ".."
+    return number(v, 0 if float(v).is_integer() else 1, lang)
+
+
 def summary(fig: go.Figure, lang: str, table: pd.DataFrame | None = None) -> str:
     """The chart in one or two sentences for a screen reader and for anyone who cannot tell its colours
     apart: the title and selection, each series' value at the last category drawn (as the chart labels it,
@@ -461,7 +467,7 @@ def summary(fig: go.Figure, lang: str, table: pd.DataFrame | None = None) -> str
         last = len(trace.x) - 1
         texts = trace.text if trace.text is not None and not isinstance(trace.text, str) else None
         value = _plain(texts[last]) if texts is not None and len(texts) > last and texts[last] else \
-            number(trace.y[last], 1, lang) if trace.y is not None and trace.y[last] == trace.y[last] else ".."
+            _value(trace.y[last], lang) if trace.y is not None else ".."
         series.append((str(trace.x[last]), _plain(trace.name), value))
     if series:
         at = series[-1][0]
