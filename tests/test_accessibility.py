@@ -18,6 +18,7 @@ SN = quote("Sydnärke")
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 PASSWORD = "ett långt lösenord"
 URLS = [url for _path, _key, url, _icon in app.PAGES]
+LANG_PARAM = {"sv": "Svenska", "en": "English"}  # the language radio is bound to the URL by its label
 
 
 def settle(pg) -> None:
@@ -40,7 +41,7 @@ def test_axe_finds_nothing_on_any_page_in_either_language_nor_in_presentation(ap
     found = []
     for lang in ("sv", "en"):
         for url in URLS:
-            pg.goto(f"{app_url}/{url}?forbund={SN}&lang={lang}")
+            pg.goto(f"{app_url}/{url}?forbund={SN}&lang={LANG_PARAM[lang]}")
             settle(pg)
             assert pg.evaluate("document.documentElement.lang") == lang
             found += violations(pg, f"{lang}/{url or 'oversikt'}")
@@ -70,7 +71,7 @@ def test_axe_finds_nothing_on_the_sign_in_form_the_statement_and_the_pages_signe
         pg = context.new_page()
         found = []
         for lang, user, password in (("en", "User name", "Password"), ("sv", "Användarnamn", "Lösenord")):
-            pg.goto(f"{url}/?lang={lang}")
+            pg.goto(f"{url}/?lang={LANG_PARAM[lang]}")
             pg.wait_for_selector("form.finsam-login")
             settle(pg)
             found += violations(pg, f"sign-in form {lang}")
@@ -83,7 +84,7 @@ def test_axe_finds_nothing_on_the_sign_in_form_the_statement_and_the_pages_signe
         assert "tillganglighet@example.se" in pg.inner_text("body")
         assert "Innehåll som inte är tillgängligt" in pg.inner_text("body")
         found += violations(pg, "statement before sign-in")
-        pg.goto(f"{url}/?lang=sv")
+        pg.goto(f"{url}/?lang=Svenska")
         pg.wait_for_selector("form.finsam-login")
         pg.get_by_label("Användarnamn").fill("bo")
         pg.get_by_label("Lösenord").fill(PASSWORD)
@@ -92,7 +93,7 @@ def test_axe_finds_nothing_on_the_sign_in_form_the_statement_and_the_pages_signe
         shown = pg.locator('[data-testid="stSidebarNav"] a').count()
         assert shown >= 10  # every page the board may open is listed (expanded: no "more" button)
         for page_url in URLS:
-            pg.goto(f"{url}/{page_url}?lang=sv")
+            pg.goto(f"{url}/{page_url}?lang=Svenska")
             settle(pg)
             found += violations(pg, f"signed in/{page_url or 'oversikt'}")
         context.close()
