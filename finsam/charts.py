@@ -15,6 +15,7 @@ from finsam.queries import MANY_CATEGORIES
 
 FONT = dict(family="DejaVu Sans, Arial, sans-serif", size=15)
 HEIGHT = 460
+INK = "#3D3D3D"  # axis ticks and titles: 10.6:1 on white
 
 
 def _layout(fig: go.Figure, title: str, subtitle: str, lang: str, x: str = "", y: str = "",
@@ -28,19 +29,25 @@ def _layout(fig: go.Figure, title: str, subtitle: str, lang: str, x: str = "", y
     )
     fig.update_xaxes(title_text=x)
     fig.update_yaxes(title_text=y, rangemode="tozero")
+    # axis text dark enough for 4.5:1 (Streamlit's chart theme draws it #808495, 3.8:1 on white)
+    fig.update_xaxes(tickfont_color=INK, title_font_color=INK)
+    fig.update_yaxes(tickfont_color=INK, title_font_color=INK)
     _headroom(fig)
     _readable_inside(fig)
     return fig
 
 
 def _readable_inside(fig: go.Figure) -> None:
-    """Text inside a bar in black or white, whichever reaches 4.5:1 on the bar's colour (colors.text_on)."""
+    """Text on a chart at 4.5:1 (WCAG 1.4.3): inside a bar black or white, whichever reads on the bar's colour
+    (colors.text_on); beside a bar or a point the dark ink (Streamlit's theme would draw it grey, 3.8:1)."""
     for trace in fig.data:
-        if trace.type != "bar" or trace.textposition not in ("inside", "auto", None):
-            continue
-        color = trace.marker.color
-        if isinstance(color, str) and color.startswith("#") and len(color) == 7:
-            trace.insidetextfont = dict(color=colors.text_on(color))
+        if trace.type == "bar":
+            trace.outsidetextfont = dict(color=INK)
+            color = trace.marker.color
+            if isinstance(color, str) and color.startswith("#") and len(color) == 7:
+                trace.insidetextfont = dict(color=colors.text_on(color))
+        elif trace.type == "scatter" and trace.text is not None and trace.textfont.color is None:
+            trace.textfont.color = INK
 
 
 def _headroom(fig: go.Figure) -> None:
@@ -233,7 +240,8 @@ def followup(df: pd.DataFrame, lang: str, subtitle: str) -> go.Figure:
                         mode="markers+text", marker=dict(symbol="diamond", size=16, color="#1A1A1A",
                                                          line=dict(color="white", width=2)),
                         text=[percent(r, 0, lang) for r in d.response_rate_pct], textposition="middle right",
-                        textfont=dict(color="white"), customdata=list(zip(_txt(n, lang), _txt(d.due, lang))),
+                        textfont=dict(color=colors.text_on(colors.FOLLOWUP[horizon])),  # over its bar
+                        customdata=list(zip(_txt(n, lang), _txt(d.due, lang))),
                         hovertemplate="%{x}: %{y:.1f} % (%{customdata[0]} av %{customdata[1]})<extra></extra>")
     fig.update_layout(barmode="group")
     fig.update_yaxes(range=[0, 115])
@@ -259,6 +267,7 @@ def municipalities(df: pd.DataFrame, lang: str, subtitle: str) -> go.Figure:
     last = df[df.year == years[-1]]
     fig.add_bar(x=last.municipality_name, y=last.population_share_pct,
                 name=f"{t('share_population', lang)} ({years[-1]})", marker_color="#8C8C8C",
+                marker_pattern_shape="/",  # grey alone looks like a series' colour under deuteranopia
                 text=[percent(s, 0, lang) for s in last.population_share_pct], textposition="outside",
                 hovertemplate=f"{t('share_population', lang)} %{{x}}: %{{y:.1f}} %<extra></extra>")
     fig.update_layout(barmode="group")
@@ -468,7 +477,7 @@ def summary(fig: go.Figure, lang: str, table: pd.DataFrame | None = None) -> str
         texts = trace.text if trace.text is not None and not isinstance(trace.text, str) else None
         value = _plain(texts[last]) if texts is not None and len(texts) > last and texts[last] else \
             _value(trace.y[last], lang) if trace.y is not None else ".."
-        series.append((str(trace.x[last]), _plain(trace.name), value))
+        series.append((_plain(trace.x[last]), _plain(trace.name), value))
     if series:
         at = series[-1][0]
         shown = [f"{name} {value}" for x, name, value in series[:10]]

@@ -245,6 +245,37 @@ def test_a_chart_says_what_it_shows_and_its_n(demo_con):
     assert isinstance(df, pd.DataFrame)
 
 
+def _look(trace) -> tuple[str | None, str]:
+    marker = trace.marker if trace.type == "bar" else None
+    color = (marker.color if marker is not None else trace.line.color) or None
+    style = (marker.pattern.shape or "") if marker is not None else (trace.line.dash or "solid")
+    if trace.type == "bar" and marker.opacity is not None and marker.opacity < 1:
+        style += f"@{marker.opacity}"
+    return (color if isinstance(color, str) else None), style
+
+
+@pytest.mark.parametrize("builder", ["referrals", "referral_trend", "exits", "municipalities", "gender", "flow"])
+def test_the_series_of_a_real_chart_differ_by_more_than_colour_where_colour_is_too_close(demo_con, builder):
+    """The charts as the pages build them from the demo database: any two series either look different
+    in colour under every simulation (CAM02-UCS distance >= MIN_DISTANCE) or differ in pattern or dash."""
+    import itertools
+
+    from finsam import queries as q
+
+    f = q.Filters(years=(2016, 2025), associations=("Sydnärke",))
+    query, kwargs = {"referrals": ("referral_split", {}), "referral_trend": ("referral_split", {}),
+                     "exits": ("exit_reasons", {}), "municipalities": ("municipality_split", {}),
+                     "gender": ("gender_split", {}), "flow": ("participant_flow", {})}[builder]
+    df = q.run(demo_con, query, f if builder != "municipalities" else f.with_years(2023, 2025), **kwargs)
+    make = getattr(charts, builder)
+    fig = make(df, "sv", "x") if builder in ("flow", "municipalities") else make(df, {}, "sv", "x")
+    looks = [_look(tr) for tr in fig.data if tr.type in ("bar", "scatter") and tr.showlegend is not False]
+    assert len(looks) >= 2
+    for (c1, s1), (c2, s2) in itertools.combinations(looks, 2):
+        if s1 == s2 and c1 and c2:
+            assert min(colors.cvd_distance([c1, c2]).values()) >= colors.MIN_DISTANCE, (builder, c1, c2, s1)
+
+
 # --- exports ------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
