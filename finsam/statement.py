@@ -41,7 +41,7 @@ Det här känner vi till som inte helt uppfyller kraven:
   varje diagram, och diagrammet kan laddas ner som PNG eller SVG med tangentbordet (1.1.1, 2.1.1).
 - **Enskilda staplar och punkter** i ett diagram nås inte med tangentbordet och läses inte upp av en
   skärmläsare; textbeskrivningen och tabellen under diagrammet ger samma siffror (1.1.1, 2.1.1).
-- **Kommunkartan/värmekartor** visar värden med färg; värdet står också i rutan och i tabellen (1.4.1).
+- **Värmekartor** visar värden med färg; värdet står också i rutan och i tabellen (1.4.1).
 - **Diagram med många serier** (till exempel tolv kommuner i en linje) går inte att hålla isär bara med
   färg vid alla typer av färgblindhet; seriens namn står då vid linjen eller i tabellen (1.4.1).
 - **Exporterade PDF-filer** har titel, språk och bokmärken per avsnitt men är inte fullt taggade

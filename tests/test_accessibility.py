@@ -109,13 +109,23 @@ def tab_to(pg, test: str, limit: int = 150) -> None:
     raise AssertionError(f"Tab never reached an element with {test}")
 
 
+FOCUS_RING = """() => { let e = document.activeElement;
+    for (let i = 0; e && i < 4; i++, e = e.parentElement) {
+        const s = getComputedStyle(e);
+        if ((s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2) || s.boxShadow !== 'none') return true; }
+    return false; }"""
+
+
 def focus_is_visible(pg) -> bool:
-    """The focused element (or the control around it) draws an outline or a ring."""
-    return pg.evaluate("""() => { let e = document.activeElement;
-        for (let i = 0; e && i < 4; i++, e = e.parentElement) {
-            const s = getComputedStyle(e);
-            if ((s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2) || s.boxShadow !== 'none') return true; }
-        return false; }""")
+    """The focused element (or the control around it) draws an outline or a ring (given a moment: the
+    page may still be drawing its styles)."""
+    try:
+        pg.wait_for_function(FOCUS_RING, timeout=5_000)
+        return True
+    except playwright.TimeoutError:
+        print("no focus ring on", pg.evaluate("() => { const e = document.activeElement, s = getComputedStyle(e);"
+                                              " return [e.outerHTML.slice(0, 200), s.outline, s.boxShadow]; }"))
+        return False
 
 
 def test_a_board_member_gets_through_with_the_keyboard_only(app_url, browser, tmp_path):
