@@ -134,6 +134,9 @@ a:focus-visible, button:focus-visible, input:focus-visible, select:focus-visible
 summary:focus-visible, [role="button"]:focus-visible, [role="slider"]:focus-visible, [role="tab"]:focus-visible,
 [role="option"]:focus-visible, [tabindex]:focus-visible, .modebar-btn:focus-visible {
   outline: 3px solid #1F5AA6 !important; outline-offset: 2px !important; }
+/* the slider's input is visually hidden: the ring goes on the thumb that holds it */
+[data-testid="stSlider"] div:has(> div > input[type="range"]:focus-visible) {
+  outline: 3px solid #1F5AA6 !important; outline-offset: 3px; border-radius: 50%; }
 [data-baseweb="select"]:focus-within { outline: 3px solid #1F5AA6; outline-offset: 2px; border-radius: .5rem; }
 .finsam-chart-text { font-size: .9rem; color: #333333; margin: -.5rem 0 .25rem 0; }
 </style>"""

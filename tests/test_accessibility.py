@@ -23,7 +23,7 @@ LANG_PARAM = {"sv": "Svenska", "en": "English"}  # the language radio is bound t
 
 def settle(pg) -> None:
     wait_for_app(pg, "h1", timeout=90_000)
-    pg.wait_for_timeout(600)
+    pg.wait_for_timeout(300)
 
 
 def violations(pg, where: str) -> list[str]:
@@ -109,11 +109,15 @@ def tab_to(pg, test: str, limit: int = 150) -> None:
     raise AssertionError(f"Tab never reached an element with {test}")
 
 
-FOCUS_RING = """() => { let e = document.activeElement;
+FOCUS_RING = """() => {
+    const hidden = e => { for (let a = e; a; a = a.parentElement) { const r = a.getBoundingClientRect();
+        if (r.width <= 1 || r.height <= 1) return true; } return false; };
+    let e = document.activeElement;
     for (let i = 0; e && i < 4; i++, e = e.parentElement) {
         const s = getComputedStyle(e);
-        if ((s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2) || s.boxShadow !== 'none') return true; }
-    return false; }"""
+        const ring = (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2) || s.boxShadow !== 'none';
+        if (ring && !hidden(e)) return true; }
+    return false; }"""  # a ring on the element or a control around it that is itself drawn (not 1 px, clipped)
 
 
 def focus_is_visible(pg) -> bool:
