@@ -125,7 +125,8 @@ def test_every_page_opens_on_a_national_database(browser, tmp_path):
     db = tmp_path / "national.duckdb"
     generate(db, 20_000, seed=11, data_dir=DATA)
     shows = {"kallor": '[data-testid="stDataFrame"]', "importera": '[data-testid="stFileUploader"]',
-             "styrelseunderlag": ".st-key-pack_make", "presentation": '[data-testid="stMetric"]'}
+             "styrelseunderlag": ".st-key-pack_make", "presentation": '[data-testid="stMetric"]',
+             "tillganglighet": "h1"}
     with streamlit_server(db) as url:
         pg = browser.new_page(viewport={"width": 1440, "height": 1000}, locale="sv-SE")
         for i, (_file, _title, path, _icon) in enumerate(PAGES):
