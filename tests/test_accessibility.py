@@ -110,8 +110,9 @@ def tab_to(pg, test: str, limit: int = 150) -> None:
 
 
 FOCUS_RING = """() => {
-    const hidden = e => { for (let a = e; a; a = a.parentElement) { const r = a.getBoundingClientRect();
-        if (r.width <= 1 || r.height <= 1) return true; } return false; };
+    const hidden = e => { for (let a = e; a; a = a.parentElement) { const r = a.getBoundingClientRect(),
+        s = getComputedStyle(a); if ((r.width <= 1 || r.height <= 1) && (s.overflow !== 'visible'
+        || s.clipPath !== 'none')) return true; } return false; };
     let e = document.activeElement;
     for (let i = 0; e && i < 4; i++, e = e.parentElement) {
         const s = getComputedStyle(e);
