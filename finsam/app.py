@@ -28,12 +28,14 @@ PAGES = [
     ("pages/importera.py", "page_import", "importera", ":material/upload_file:"),
     ("pages/styrelseunderlag.py", "page_board_pack", "styrelseunderlag", ":material/picture_as_pdf:"),
     ("pages/presentation.py", "page_presentation", "presentation", ":material/slideshow:"),
+    ("pages/tillganglighet.py", "page_accessibility", "tillganglighet", ":material/accessibility_new:"),
 ]
 
 
 log = logging.getLogger("finsam")
 _run = threading.local()  # Streamlit runs each session's script in its own thread
-RECORD_FREE_PAGES = {"pages/kallor.py"}  # what a reader of published figures may open
+RECORD_FREE_PAGES = {"pages/kallor.py", "pages/tillganglighet.py"}
+STATEMENT_URL = "tillganglighet"  # the accessibility statement: open before sign-in too  # what a reader of published figures may open
 
 
 def _page_allowed(path: str, access) -> bool:
@@ -58,13 +60,20 @@ def main() -> None:
     st.set_page_config(page_title="finsam", page_icon="📊", layout="wide")
     lang = st.sidebar.radio("Språk / Language", ["sv", "en"], key="lang", bind="query-params", horizontal=True,
                             format_func=lambda v: {"sv": "Svenska", "en": "English"}[v])
+    ui.accessibility(lang)
     access = ui.signed_in(lang)
     refused = "sign_in" if access is None else "needs_sign_in" if ui.needs_sign_in(access) else None
     allowed = [p for p in PAGES if access is None or _page_allowed(p[0], access)]
     pages = [st.Page(ui.ROOT / path, title=t(key, lang), url_path=url, icon=icon, default=(i == 0))
              for i, (path, key, url, icon) in enumerate(allowed)]
     # declared in every run before anything can stop it, so the sidebar never falls back to file names
-    current = st.navigation(pages, position="hidden" if refused else "sidebar")
+    current = st.navigation(pages, position="hidden" if refused else "sidebar",
+                            expanded=True)  # every page listed: no "more" button hiding some
+    if refused and current.url_path == STATEMENT_URL:  # the law asks it be readable by everyone
+        from finsam import statement
+
+        st.markdown(statement.text(lang))
+        return
     if refused == "sign_in":
         ui.sign_in_form(lang)
         return

@@ -124,6 +124,7 @@ def page_calls(f: q.Filters, database: Database, counts: dict[str, int]) -> dict
         "presentation": start + labels("gender", "referral_source", "exit_reason") + [
             Call("referral_split", f), Call("exit_reasons", f), Call("followup", f), Call("economy", f)]
             + surveys + [Call("key_figures", both)],
+        "tillganglighet": [],  # the accessibility statement: text only
     }
 
 

@@ -19,6 +19,7 @@ FONT = dict(family="DejaVu Sans, Arial, sans-serif", size=15)
 # once per figure rather than twice (that was a third of a page run's time on the server)
 pio.templates.default = "plotly_white"
 HEIGHT = 460
+INK = "#3D3D3D"  # axis ticks and titles: 10.6:1 on white
 
 
 def _layout(fig: go.Figure, title: str, subtitle: str, lang: str, x: str = "", y: str = "",
@@ -32,8 +33,25 @@ def _layout(fig: go.Figure, title: str, subtitle: str, lang: str, x: str = "", y
     )
     fig.update_xaxes(title_text=x)
     fig.update_yaxes(title_text=y, rangemode="tozero")
+    # axis text dark enough for 4.5:1 (Streamlit's chart theme draws it #808495, 3.8:1 on white)
+    fig.update_xaxes(tickfont_color=INK, title_font_color=INK)
+    fig.update_yaxes(tickfont_color=INK, title_font_color=INK)
     _headroom(fig)
+    _readable_inside(fig)
     return fig
+
+
+def _readable_inside(fig: go.Figure) -> None:
+    """Text on a chart at 4.5:1 (WCAG 1.4.3): inside a bar black or white, whichever reads on the bar's colour
+    (colors.text_on); beside a bar or a point the dark ink (Streamlit's theme would draw it grey, 3.8:1)."""
+    for trace in fig.data:
+        if trace.type == "bar":
+            trace.outsidetextfont = dict(color=INK)
+            color = trace.marker.color
+            if isinstance(color, str) and color.startswith("#") and len(color) == 7:
+                trace.insidetextfont = dict(color=colors.text_on(color))
+        elif trace.type == "scatter" and trace.text is not None and trace.textfont.color is None:
+            trace.textfont.color = INK
 
 
 def _headroom(fig: go.Figure) -> None:
@@ -129,6 +147,7 @@ def referrals(df: pd.DataFrame, labels: dict[str, str], lang: str, subtitle: str
     for code in order:
         d = df[(df.referral_source == code) & df.participations.notna()]
         fig.add_bar(x=d.year, y=d.participations, name=labels.get(code, code), marker_color=colors.REFERRAL.get(code, colors.stable(code)),
+                    marker_pattern_shape=colors.REFERRAL_PATTERN.get(code, ""),
                     text=[percent(s, 0, lang) if s >= 4 else "" for s in d.share_pct], textposition="inside",
                     customdata=list(zip(_txt(d.share_pct, lang, 1), _txt(totals.loc[d.year], lang))),
                     hovertemplate=f"%{{x}} {labels.get(code, code)}: %{{y}} (%{{customdata[0]}} %), n = %{{customdata[1]}}<extra></extra>")
@@ -160,7 +179,8 @@ def referral_trend(df: pd.DataFrame, labels: dict[str, str], lang: str, subtitle
     for code in df.groupby("referral_source").participations.sum().sort_values(ascending=False).index:
         d = df[df.referral_source == code]
         fig.add_scatter(x=d.year, y=d.share_pct, name=labels.get(code, code), mode="lines+markers",
-                        line=dict(color=colors.REFERRAL.get(code, colors.stable(code)), width=3),
+                        line=dict(color=colors.REFERRAL.get(code, colors.stable(code)), width=3,
+                                  dash="dash" if colors.REFERRAL_PATTERN.get(code) else "solid"),
                         customdata=list(zip(_txt(d.participations, lang), _txt(totals.loc[d.year], lang))),
                         hovertemplate=f"%{{x}} {labels.get(code, code)}: %{{y:.1f}} % (%{{customdata[0]}} av %{{customdata[1]}})<extra></extra>")
     _years_axis(fig)
@@ -172,7 +192,7 @@ def time_distribution(df: pd.DataFrame, lang: str, subtitle: str) -> go.Figure:
     fig = go.Figure()
     bands = df.sort_values("band_order").band.unique()
     for i, (year, d) in enumerate(df.groupby("year")):
-        fig.add_bar(x=d.band, y=d.ended, name=str(year), marker_color=colors.SERIES[i % len(colors.SERIES)],
+        fig.add_bar(x=d.band, y=d.ended, name=str(year), marker_color=colors.SERIES[i % len(colors.SERIES)], marker_pattern_shape=colors.pattern(i),
                     text=[number(v, 0, lang) for v in d.ended], textposition="outside",
                     hovertemplate=f"{year} %{{x}}: %{{y}}<extra></extra>")
     fig.update_xaxes(categoryorder="array", categoryarray=list(bands))
@@ -224,7 +244,8 @@ def followup(df: pd.DataFrame, lang: str, subtitle: str) -> go.Figure:
                         mode="markers+text", marker=dict(symbol="diamond", size=16, color="#1A1A1A",
                                                          line=dict(color="white", width=2)),
                         text=[percent(r, 0, lang) for r in d.response_rate_pct], textposition="middle right",
-                        textfont=dict(color="white"), customdata=list(zip(_txt(n, lang), _txt(d.due, lang))),
+                        textfont=dict(color=colors.text_on(colors.FOLLOWUP[horizon])),  # over its bar
+                        customdata=list(zip(_txt(n, lang), _txt(d.due, lang))),
                         hovertemplate="%{x}: %{y:.1f} % (%{customdata[0]} av %{customdata[1]})<extra></extra>")
     fig.update_layout(barmode="group")
     fig.update_yaxes(range=[0, 115])
@@ -243,13 +264,14 @@ def municipalities(df: pd.DataFrame, lang: str, subtitle: str) -> go.Figure:
     for i, year in enumerate(years):
         d = df[df.year == year]
         fig.add_bar(x=d.municipality_name, y=d.share_pct, name=f"{t('share_participants', lang)} {year}",
-                    marker_color=colors.SERIES[i % len(colors.SERIES)],
+                    marker_color=colors.SERIES[i % len(colors.SERIES)], marker_pattern_shape=colors.pattern(i),
                     text=[percent(s, 0, lang) for s in d.share_pct], textposition="outside",
                     customdata=_txt(d.participations, lang),
                     hovertemplate=f"{year} %{{x}}: %{{y:.1f}} % (%{{customdata}} deltagare)<extra></extra>")
     last = df[df.year == years[-1]]
     fig.add_bar(x=last.municipality_name, y=last.population_share_pct,
                 name=f"{t('share_population', lang)} ({years[-1]})", marker_color="#8C8C8C",
+                marker_pattern_shape="/",  # grey alone looks like a series' colour under deuteranopia
                 text=[percent(s, 0, lang) for s in last.population_share_pct], textposition="outside",
                 hovertemplate=f"{t('share_population', lang)} %{{x}}: %{{y:.1f}} %<extra></extra>")
     fig.update_layout(barmode="group")
@@ -300,7 +322,7 @@ def positive_steps(df: pd.DataFrame, labels: dict[str, str], lang: str, subtitle
     for i, a in enumerate(groups):
         d = df if a is None else df[df.assignment == a]
         name = t("kf_positive", lang) if a is None else (labels.get(a, a) if a else "–")
-        fig.add_bar(x=d.year, y=d.share_pct, name=name, marker_color=colors.SERIES[i % len(colors.SERIES)],
+        fig.add_bar(x=d.year, y=d.share_pct, name=name, marker_color=colors.SERIES[i % len(colors.SERIES)], marker_pattern_shape=colors.pattern(i),
                     text=[f"{percent(s, 0, lang)} (n = {number(n, 0, lang)})" for s, n in zip(d.share_pct, d.ended)],
                     textposition="outside", customdata=list(zip(_txt(d.positive, lang), _txt(d.ended, lang))),
                     hovertemplate=f"%{{x}} {name}: %{{customdata[0]}} av %{{customdata[1]}} (%{{y:.1f}} %)<extra></extra>")
@@ -376,7 +398,7 @@ def survey(df: pd.DataFrame, lang: str, title: str, subtitle: str) -> go.Figure:
         name = f"{year} (n = {number(n, 0, lang)})" if n == n else str(year)
         fig.add_bar(y=[f"{q}. {txt}" if q.isdigit() else txt for q, txt in zip(d.question, d.question_text)],
                     x=d.positive_share_pct, orientation="h", name=name,
-                    marker_color=colors.SERIES[i % len(colors.SERIES)], text=labels, textposition="outside",
+                    marker_color=colors.SERIES[i % len(colors.SERIES)], marker_pattern_shape=colors.pattern(i), text=labels, textposition="outside",
                     hovertemplate="%{y}: %{x:.0f} %<extra>" + str(year) + "</extra>")
     fig.update_layout(barmode="group")
     fig.update_xaxes(range=[0, 115])
@@ -459,3 +481,60 @@ def goal_status(att: pd.DataFrame, lang: str, subtitle: str) -> go.Figure:
     title = "Måluppfyllelse: antal mål per status" if lang == "sv" else "Goal attainment: goals by status"
     fig.update_yaxes(dtick=1)
     return _layout(fig, title, subtitle, lang, "", "Mål" if lang == "sv" else "Goals")
+
+
+# --- text alternative (README "Tillgänglighet") -------------------------------------------------------
+
+N_COLUMNS = ("participants_total", "participants", "participations", "ended", "respondents", "n")
+
+
+def _plain(text) -> str:
+    import re
+
+    return re.sub(r"<[^>]+>", " ", str(text or "")).replace("  ", " ").strip()
+
+
+def _value(v, lang: str) -> str:
+    if v is None or v != v:
+        return ".."
+    return number(v, 0 if float(v).is_integer() else 1, lang)
+
+
+def summary(fig: go.Figure, lang: str, table: pd.DataFrame | None = None) -> str:
+    """The chart in one or two sentences for a screen reader and for anyone who cannot tell its colours
+    apart: the title and selection, each series' value at the last category drawn (as the chart labels it,
+    so a hidden small count stays '..'), and n, the participants of the last year in the chart's table."""
+    raw = str(fig.layout.title.text or "")
+    title, _, sub = raw.partition("<br>")
+    parts = [_plain(title) + (f" ({_plain(sub)})" if _plain(sub) else "") + "."]
+    series, heat = [], None
+    for trace in fig.data:
+        if trace.type == "heatmap" and trace.z is not None:
+            heat = trace
+            continue
+        if trace.type not in ("bar", "scatter") or trace.x is None or not len(trace.x) or not trace.name:
+            continue
+        last = len(trace.x) - 1
+        texts = trace.text if trace.text is not None and not isinstance(trace.text, str) else None
+        value = _plain(texts[last]) if texts is not None and len(texts) > last and texts[last] else \
+            _value(trace.y[last], lang) if trace.y is not None else ".."
+        series.append((_plain(trace.x[last]), _plain(trace.name), value))
+    if series:
+        at = series[-1][0]
+        shown = [f"{name} {value}" for x, name, value in series[:10]]
+        more = len(series) - len(shown)
+        head = f"{at}: " if all(x == at for x, _, _ in series) else ""
+        parts.append(head + "; ".join(shown) + (f"; {more} {'till' if lang == 'sv' else 'more'}" if more > 0 else "") + ".")
+    if heat is not None:
+        rows, cols = len(heat.y or []), len(heat.x or [])
+        parts.append((f"Värmekarta, {rows} rader × {cols} kolumner; värdet står i varje ruta." if lang == "sv" else
+                       f"Heatmap, {rows} rows × {cols} columns; the value is written in each cell."))
+    if table is not None and not table.empty:
+        column = next((c for c in N_COLUMNS if c in table.columns), None)
+        if column is not None:
+            rows = table[table.year == table.year.max()] if "year" in table.columns else table
+            values = pd.to_numeric(rows[column], errors="coerce")
+            n = ".." if values.isna().any() else number(values.sum(), 0, lang)
+            parts.append(f"n = {n}" + (f" ({rows.year.iloc[0]})" if "year" in rows.columns and len(rows) else "") + ".")
+    parts.append("Alla värden finns i tabellen." if lang == "sv" else "Every value is in the table.")
+    return " ".join(parts)

@@ -3,23 +3,37 @@ from __future__ import annotations
 
 import zlib
 
+# Okabe & Ito's palette: eight colours that stay apart under deuteranopia, protanopia and tritanopia
+# (tests/test_accessibility.py checks a CAM02-UCS distance of at least MIN_DISTANCE in every simulation).
+OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#000000", "#F0E442"]
+MIN_DISTANCE = 10.0
+# a chart with more series than colours: the next eight get a fill pattern (bars) or a dash (lines)
+PATTERNS = ["", "/", "x", "."]
+DASHES = ["solid", "dash", "dot", "dashdot"]
 GENDER = {"kvinna": "#8E3B8A", "man": "#2F7F6F"}
 ANONYMOUS_ALPHA = 0.45
-REFERRAL = {
-    "FK": "#1F5AA6", "AF": "#E07B00", "Soc": "#B2182B", "AMI": "#7A4E2D", "Psyk": "#5E3C99", "Vc": "#2C9C5A",
-    "Hab": "#C51B7D", "KAA": "#D4A017", "LSS": "#4D9DE0", "Pers omb": "#8C8C8C", "Egen": "#1B9E9E",
-    "Kommun": "#A6761D", "Region": "#6A3D9A", "Övr": "#B0B0B0", "Psyk/Vc/Hab": "#5E3C99",
-}
+_REF_CODES = ["FK", "AF", "Soc", "AMI", "Psyk", "Vc", "Hab", "KAA", "LSS", "Pers omb", "Egen", "Kommun", "Region",
+              "Övr"]
+REFERRAL = {code: OKABE_ITO[i % 7] for i, code in enumerate(_REF_CODES)}  # black kept for totals
+REFERRAL_PATTERN = {code: PATTERNS[i // 7] for i, code in enumerate(_REF_CODES)}
+REFERRAL["Psyk/Vc/Hab"], REFERRAL_PATTERN["Psyk/Vc/Hab"] = REFERRAL["Psyk"], REFERRAL_PATTERN["Psyk"]
 EXIT = {
-    "arbete": "#1B7837", "studier": "#5AAE61", "aktivt_arbetssokande": "#A6DBA0", "fortsatt_rehabilitering": "#2166AC",
-    "medicinsk_rehabilitering": "#E08214", "avbrott": "#B2182B", "ovrigt": "#9E9E9E", "utan_matning": "#CFCFCF",
+    "arbete": "#009E73", "studier": "#56B4E9", "aktivt_arbetssokande": "#F0E442", "fortsatt_rehabilitering": "#0072B2",
+    "medicinsk_rehabilitering": "#E69F00", "avbrott": "#D55E00", "ovrigt": "#CC79A7", "utan_matning": "#BBBBBB",
 }
 FLOW = {"new": "#2166AC", "ended": "#E08214", "ongoing": "#92C5DE", "participants_total": "#1A1A1A"}
-FOLLOWUP = {"6m": "#1B7837", "18m": "#2166AC"}
-SERIES = ["#1F5AA6", "#E07B00", "#2C9C5A", "#B2182B", "#5E3C99", "#7A4E2D", "#C51B7D", "#6B6B6B", "#D4A017",
-          "#1B9E9E", "#A6761D", "#4D9DE0"]
-ASSOCIATION = {"Sydnärke": "#1F5AA6", "Norra Västmanland": "#E07B00", "Västerås": "#2C9C5A"}
+FOLLOWUP = {"6m": "#E69F00", "18m": "#0072B2"}
+SERIES = OKABE_ITO
+ASSOCIATION = {"Sydnärke": OKABE_ITO[0], "Norra Västmanland": OKABE_ITO[1], "Västerås": OKABE_ITO[2]}
 
+
+def pattern(i: int) -> str:
+    """The fill pattern of the i-th series of a chart (none for the first eight)."""
+    return PATTERNS[(i // len(SERIES)) % len(PATTERNS)]
+
+
+def dash(i: int) -> str:
+    return DASHES[(i // len(SERIES)) % len(DASHES)]
 
 def stable(name: str, palette: list[str] = SERIES) -> str:
     """A colour that depends only on the name (a municipality keeps its colour on every page)."""
@@ -29,5 +43,57 @@ def stable(name: str, palette: list[str] = SERIES) -> str:
 def for_category(kind: str, code: str) -> str:
     table = {"gender": GENDER, "referral_source": REFERRAL, "exit_reason": EXIT, "association": ASSOCIATION}.get(kind, {})
     return table.get(code) or stable(code)
+
+
+# goals: the line on charts, and the status bars (the status is also written under each bar, so colour
+# never carries it alone)
 GOAL = "#B2182B"  # goal lines on charts
 STATUS = {"uppnått": "#1B7837", "delvis uppnått": "#D4A017", "ej uppnått": "#B2182B", "ej mätbart": "#8C8C8C"}
+
+
+# --- accessibility: contrast and colour-vision checks (README "Tillgänglighet") -------------------------
+
+def _linear(channel: float) -> float:
+    return channel / 12.92 if channel <= 0.03928 else ((channel + 0.055) / 1.055) ** 2.4
+
+
+def luminance(hex_color: str) -> float:
+    """WCAG relative luminance of #RRGGBB."""
+    h = hex_color.lstrip("#")
+    r, g, b = (int(h[i:i + 2], 16) / 255 for i in (0, 2, 4))
+    return 0.2126 * _linear(r) + 0.7152 * _linear(g) + 0.0722 * _linear(b)
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two colours (1 to 21)."""
+    la, lb = sorted((luminance(a), luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def text_on(background: str) -> str:
+    """Black or white, whichever is readable on the background (the one with the higher contrast; on every
+    colour one of them reaches 4.5:1)."""
+    return "#000000" if contrast(background, "#000000") >= contrast(background, "#FFFFFF") else "#FFFFFF"
+
+
+CVD = ("deuteranomaly", "protanomaly", "tritanomaly")
+
+
+def cvd_distance(palette: list[str], severity: int = 100) -> dict[str, float]:
+    """The smallest CAM02-UCS distance between any two colours of the palette, with normal vision and as
+    seen with deuteranopia, protanopia and tritanopia (colorspacious' simulation, severity 100)."""
+    import itertools
+
+    import numpy as np
+    from colorspacious import cspace_convert
+
+    rgb = np.array([[int(c.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)] for c in palette])
+    views = {"normal": rgb}
+    for kind in CVD:
+        seen = cspace_convert(rgb, {"name": "sRGB1+CVD", "cvd_type": kind, "severity": severity}, "sRGB1")
+        views[kind] = np.clip(seen, 0, 1)
+    out = {}
+    for name, view in views.items():
+        ucs = cspace_convert(view, "sRGB1", "CAM02-UCS")
+        out[name] = min(float(np.linalg.norm(ucs[i] - ucs[j])) for i, j in itertools.combinations(range(len(ucs)), 2))
+    return out

@@ -332,6 +332,9 @@ TEXT: dict[str, tuple[str, str]] = {
                       "Sign-ins, imports, restores, backups and views of unprotected figures. Shown to "
                       "administrators only."),
     # --- end operations ---
+    # accessibility (README "Tillgänglighet")
+    "page_accessibility": ("Tillgänglighet", "Accessibility"),
+    "chart_text": ("Diagrammet i text", "The chart in words"),
 }
 
 

@@ -737,6 +737,7 @@ def _pptx_table(slide, s: Section, left: float, top: float, width: float, size: 
     row_height = Pt(size * ROW_EM)
     grid = slide.shapes.add_table(n_rows, n_cols, Inches(left), Inches(top), Inches(width),
                                   row_height * n_rows).table
+    grid.first_row = True  # the header row marked as one (tblPr firstRow), read as headers by screen readers
     weights = _widths(table)
     for j, weight in enumerate(weights):
         grid.columns[j].width = Emu(int(Inches(width) * weight / sum(weights)))
@@ -792,7 +793,11 @@ def to_pptx(pack: Pack) -> bytes:
             size, table_width = _slide_layout(s.table) if has_table else (0, -GAP)
             if s.image is not None:
                 picture_width = min(CONTENT_WIDTH - table_width - GAP, CONTENT_HEIGHT * images.WIDTH / images.HEIGHT)
-                slide.shapes.add_picture(io.BytesIO(s.image), Inches(0.5), Inches(2.0), width=Inches(picture_width))
+                picture = slide.shapes.add_picture(io.BytesIO(s.image), Inches(0.5), Inches(2.0),
+                                                   width=Inches(picture_width))
+                # alternative text (WCAG 1.1.1): what a screen reader says for the chart
+                picture._element.nvPicPr.cNvPr.set("descr", f"{s.title}. {s.sentence}")
+                picture.name = s.title
             if has_table:
                 _pptx_table(slide, s, 0.5 + CONTENT_WIDTH - table_width, 2.0, table_width, size)
             _textbox(slide, 0.5, 6.4, 12.3, 0.55, [(" ".join(s.notes), 10, GREY, False)])

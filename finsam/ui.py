@@ -121,6 +121,38 @@ def code_labels(name: str, lang: str) -> dict[str, str]:
     return dict(zip(df.code, df.label_en if lang == "en" else df.label_sv))
 
 
+# --- accessibility (WCAG 2.1 AA, README "Tillgänglighet") ----------------------------------------------
+
+A11Y_CSS = """<style>
+/* captions and shortcut hints: Streamlit draws them at opacity .6 (3.8:1); #595959 is 7:1 on white */
+[data-testid="stCaptionContainer"], kbd, :has(> kbd) { opacity: 1 !important; }
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p, kbd,
+[data-testid="stWidgetLabel"] [data-testid="stTooltipHoverTarget"] { color: #595959 !important; }
+[data-testid="stSidebar"] [data-testid="stCaptionContainer"] p { color: #4D4D4D !important; }
+/* a focus ring on everything a keyboard reaches (WCAG 2.4.7) */
+a:focus-visible, button:focus-visible, input:focus-visible, select:focus-visible, textarea:focus-visible,
+summary:focus-visible, [role="button"]:focus-visible, [role="slider"]:focus-visible, [role="tab"]:focus-visible,
+[role="option"]:focus-visible, [tabindex]:focus-visible, .modebar-btn:focus-visible {
+  outline: 3px solid #1F5AA6 !important; outline-offset: 2px !important; }
+/* the slider's input is visually hidden: the ring goes on the thumb that holds it */
+[data-testid="stSlider"] div:has(> div > input[type="range"]:focus-visible) {
+  outline: 3px solid #1F5AA6 !important; outline-offset: 3px; border-radius: 50%; }
+[data-baseweb="select"]:focus-within { outline: 3px solid #1F5AA6; outline-offset: 2px; border-radius: .5rem; }
+.finsam-chart-text { font-size: .9rem; color: #333333; margin: -.5rem 0 .25rem 0; }
+</style>"""
+A11Y_LANG = """<script>
+document.documentElement.lang = "{lang}";
+(window.parent || window).document.documentElement.lang = "{lang}";
+</script>"""
+
+
+def accessibility(lang: str) -> None:
+    """What every run puts on the page for WCAG 2.1 AA: readable captions, a visible focus, and the page's
+    language (html lang, which Streamlit leaves as "en") set to the chosen one."""
+    st.html(A11Y_CSS)
+    st.html(A11Y_LANG.format(lang="en" if lang == "en" else "sv"), unsafe_allow_javascript=True)
+
+
 # --- the shared filter panel ---------------------------------------------------------------------------
 
 def language() -> str:
@@ -266,7 +298,9 @@ def sign_in_form(lang: str) -> None:
         next_url = urlsplit(st.context.url or "").path + (f"?{query}" if query else "")
         st.html(LOGIN_FORM.format(action=html.escape(web.base_path() + web.LOGIN_PATH), next=html.escape(next_url),
                                   user=t("login_user", lang), password=t("login_password", lang),
-                                  button=t("login_button", lang), legend=t("login_local", lang)))
+                                  button=t("login_button", lang), legend=t("login_local", lang),
+                                  statement=html.escape(web.base_path() + "/tillganglighet"),
+                                  statement_label=t("page_accessibility", lang)))
 
 
 LOGIN_FORM = """<form method="post" action="{action}" class="finsam-login" aria-label="{legend}">
@@ -277,6 +311,7 @@ LOGIN_FORM = """<form method="post" action="{action}" class="finsam-login" aria-
 <input type="hidden" name="next" value="{next}">
 <button type="submit">{button}</button>
 </form>
+<p class="finsam-statement"><a href="{statement}" target="_self">{statement_label}</a></p>
 <style>
 .finsam-login {{ display: flex; flex-direction: column; gap: .35rem; max-width: 24rem; margin-top: .5rem; }}
 .finsam-login label {{ font-size: .9rem; margin-top: .4rem; }}
@@ -374,10 +409,15 @@ def chart(fig, table: pd.DataFrame, key: str, lang: str, code_columns: dict[str,
           note: str | None = None) -> None:
     """A chart with its table one click away: the chart as PNG and SVG, the table as CSV for Swedish Excel
     and as .xlsx. Images and workbooks are made only when their button is clicked, so pages stay fast."""
-    from finsam import images
+    from finsam import charts, images
     from finsam.export import xlsx
 
-    st.plotly_chart(fig, key=f"chart_{key}", config={"displaylogo": False, "toImageButtonOptions": {"scale": 2}})
+    words = charts.summary(fig, lang, table)  # the text alternative (WCAG 1.1.1), under the chart for everyone
+    st.plotly_chart(fig, key=f"chart_{key}", alt=words, config={
+        "displaylogo": False, "toImageButtonOptions": {"scale": 2},
+        "modeBarButtonsToRemove": ["select2d", "lasso2d"]})
+    st.html(f'<p class="finsam-chart-text" id="finsam-text-{html.escape(key)}"><strong>{t("chart_text", lang)}:</strong> '
+            f'{html.escape(words)}</p>')
     if note:
         st.caption(note)
     with st.container(horizontal=True, key=f"images_{key}"):

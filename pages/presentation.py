@@ -157,8 +157,10 @@ st.button("previous", on_click=turn, args=(-1, count), key="presentation_clicker
 
 figure = body()
 if figure is not None:
-    st.plotly_chart(for_the_room(figure), key=f"presentation_chart_{index}", theme=None,
+    words = charts.summary(figure, lang)  # the text alternative, read before the chart is styled for the room
+    st.plotly_chart(for_the_room(figure), key=f"presentation_chart_{index}", theme=None, alt=words,
                     config={"displaylogo": False, "displayModeBar": False})
+    st.caption(words)
 
 with st.container(horizontal=True, vertical_alignment="center"):
     if st.button(say("back", lang), key="presentation_back", icon=":material/close:", shortcut="Esc",

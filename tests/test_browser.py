@@ -126,7 +126,7 @@ def test_every_page_opens_on_a_national_database(browser, tmp_path):
     generate(db, 20_000, seed=11, data_dir=DATA)
     shows = {"kallor": '[data-testid="stDataFrame"]', "importera": '[data-testid="stFileUploader"]',
              "styrelseunderlag": ".st-key-pack_make", "presentation": '[data-testid="stMetric"]',
-             "mal": ".st-key-goals_attainment"}
+             "mal": ".st-key-goals_attainment", "tillganglighet": "h1"}
     with streamlit_server(db) as url:
         pg = browser.new_page(viewport={"width": 1440, "height": 1000}, locale="sv-SE")
         for i, (_file, _title, path, _icon) in enumerate(PAGES):
