@@ -82,3 +82,13 @@ def pytest_terminal_summary(terminalreporter):
 
     if SCREENSHOTS.exists() and any(SCREENSHOTS.iterdir()):
         terminalreporter.write_line(f"screenshots of every page: {SCREENSHOTS}")
+
+
+@pytest.fixture()
+def live(tmp_path) -> Path:
+    """An empty database (reference data only), as `python -m finsam init` makes it."""
+    path = tmp_path / "finsam.duckdb"
+    con = db.init_database(path, DATA)
+    queries.refresh_aggregates(con)
+    con.close()
+    return path

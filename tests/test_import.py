@@ -71,16 +71,6 @@ def _excel_value(header: str, value: str):
     return value
 
 
-@pytest.fixture()
-def live(tmp_path) -> Path:
-    """An empty database (reference data only), as `python -m finsam init` makes it."""
-    path = tmp_path / "finsam.duckdb"
-    con = db.init_database(path, DATA)
-    q.refresh_aggregates(con)
-    con.close()
-    return path
-
-
 def count(path: Path, sql: str = "SELECT count(*) FROM participation"):
     con = db.connect(path, read_only=True)
     try:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 import time
@@ -14,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import DATA, ROOT
+from conftest import ROOT
 from finsam import audit, backup, db, figures, queries as q, versions
 from finsam.access import Access, AccessDenied
 from finsam.importer import import_file, remove_demo_records
@@ -30,15 +29,6 @@ ROWS_B[0][9] = "2025-10-31"  # an update of A-1 (a later end date)
 def cli(*args, env=None):
     return subprocess.run([sys.executable, "-m", "finsam", *map(str, args)], cwd=ROOT, capture_output=True,
                           text=True, env={**os.environ, **(env or {})}, timeout=300)
-
-
-@pytest.fixture()
-def live(tmp_path) -> Path:
-    path = tmp_path / "finsam.duckdb"
-    con = db.init_database(path, DATA)
-    q.refresh_aggregates(con)
-    con.close()
-    return path
 
 
 def all_figures(path: Path) -> pd.DataFrame:
