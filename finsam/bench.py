@@ -564,6 +564,8 @@ def _page_rows(plan: dict[tuple[str, str], list[Call]], fs: dict, pandas: dict) 
     calls (the lookups and the reconciliation are finsam's only)."""
     rows = []
     for (selection, page), calls in plan.items():
+        if not calls:  # a page of text only (the accessibility statement) has nothing to time
+            continue
         m = [fs[c] for c in calls]
         runs = max(len(x["warm_s"]) for x in m)
         warm = [sum(x["warm_s"][i % len(x["warm_s"])] for x in m) for i in range(runs)]

@@ -73,7 +73,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "question": ("Fråga", "Question"),
     "question_text": ("Fråga", "Question"),
     "timepoint": ("Mättillfälle", "Time point"),
-    "answer_group": ("Svarande", "Respondents"),
+    "answer_group": ("Svarandegrupp", "Respondent group"),
     "respondents": ("Antal svarande", "Respondents"),
     "positive_share_pct": ("Andel positiva svar (%)", "Share of positive answers (%)"),
     "positive_share_pct_answers": ("Andel positiva svar (%)", "Share of positive answers (%)"),

@@ -243,7 +243,8 @@ def test_bench_runs_and_both_implementations_agree(tmp_path):
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     assert "agreement: " in r.stdout and " 0 differ" in r.stdout
     for path, *_ in PAGES:
-        assert re.search(rf"^  {Path(path).stem} ", r.stdout, re.M), path
+        if Path(path).stem != "tillganglighet":  # every page that queries (the statement is text only)
+            assert re.search(rf"^  {Path(path).stem} ", r.stdout, re.M), path
     last = r.stdout.strip().splitlines()[-1]
     assert re.fullmatch(r"bench 20000 participations: finsam warm median \S+ \S+ \(all pages\), cold \S+ \S+; "
                         r"pandas \S+ \S+; pandas/finsam time x[\d.]+, memory x[\d.]+; agree", last), last
