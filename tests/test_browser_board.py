@@ -122,7 +122,7 @@ def test_the_board_pack_page_makes_a_pdf_and_a_powerpoint(app_url, page):
 def test_a_chart_offers_its_png_made_on_the_click(app_url, page):
     page.goto(f"{app_url}/kon?{SELECTION}")
     wait_for_app(page)
-    with page.expect_download(timeout=60_000) as png:
+    with page.expect_download(timeout=120_000) as png:  # the server may be busy with other images
         page.locator(".st-key-download_png_gender button").click()
     assert png.value.suggested_filename == "finsam_gender.png"
     image = Image.open(io.BytesIO(open(png.value.path(), "rb").read()))
