@@ -90,8 +90,8 @@ class Scope:
         return replace(f, years=years) if years else f
 
     def run(self, name: str, **kwargs) -> pd.DataFrame:
-        df = q.run(self.con, name, self.filters(), protection=self.protection, access=self.access, **kwargs)
-        return df[df.year.isin(self.sel.years)].reset_index(drop=True)
+        return self.sel.of_years(q.run(self.con, name, self.filters(), protection=self.protection,
+                                       access=self.access, **kwargs))
 
     @property
     def y(self) -> int:
@@ -418,7 +418,7 @@ def _surveys(s: Scope) -> Block | None:
 
 def _economy(s: Scope) -> Block | None:
     df = q.run(s.con, "economy", replace(s.filters(), municipalities=()), protection=s.protection, access=s.access)
-    df = df[df.year.isin(s.sel.years)].reset_index(drop=True)
+    df = s.sel.of_years(df)
     if df.empty:
         return None
     data = pd.DataFrame({"Insats": df.intervention_id, "År": df.year.astype(int), "Budget (kr)": df.granted_sek,

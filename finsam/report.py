@@ -94,6 +94,10 @@ class Selection:
         return q.Filters(years=(self.years[0], self.years[-1]), associations=(self.association,),
                          municipalities=self.municipalities)
 
+    def of_years(self, df: pd.DataFrame) -> pd.DataFrame:
+        """A query's rows of the selection's years only (a comparison year need not be next to the year)."""
+        return df[df.year.isin(self.years)].reset_index(drop=True)
+
 
 @dataclass
 class Section:
@@ -169,9 +173,8 @@ class _Context:
         return q.run(self.con, name, f, protection=self.protection, access=self.access, **kwargs)
 
     def run(self, name: str, **kwargs) -> pd.DataFrame:
-        """The query for the selection, its years only (a comparison year need not be next to the year)."""
-        df = self.query(name, self.sel.filters(), **kwargs)
-        return df[df.year.isin(self.sel.years)].reset_index(drop=True)
+        """The query for the selection, its years only."""
+        return self.sel.of_years(self.query(name, self.sel.filters(), **kwargs))
 
     @property
     def y(self) -> int:
@@ -454,7 +457,7 @@ def _trend(ctx: _Context) -> Section:
 def _economy(ctx: _Context) -> Section | None:
     """Budget against used funds per intervention, cost per participant (and per positive step)."""
     df = ctx.query("economy", replace(ctx.sel.filters(), municipalities=()))
-    df = df[df.year.isin(ctx.sel.years)].reset_index(drop=True)
+    df = ctx.sel.of_years(df)
     if df.empty:
         return None
     columns = ["Insats", "År", col("granted_sek", LANG), col("used_sek", LANG), col("deviation_sek", LANG),
