@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 
 from finsam import db, goals, queries
-from finsam.demo import build_stream
-from finsam.demo_streams import all_streams, money_and_voices
+from finsam.demo import build_stream, fit_joint_mean
+from finsam.demo_streams import all_streams, joint_means, money_and_voices
 from finsam.published import Published, read
 
 PARTICIPATION_COLUMNS = [
@@ -39,11 +39,16 @@ def demo_records(data_dir: Path, seed: int, progress: Progress | None = None) ->
     rows, anonymous, problems = [], [], []
     serial: dict[str, int] = {}
     streams = all_streams(published)
+    built = []
     for i, stream in enumerate(streams):
         if progress:
             progress(0.85 * i / len(streams), f"{stream.association}, {stream.intervention}")
         records, unmet = build_stream(stream, seed)
         problems += [f"{stream.association}/{stream.intervention}: {u}" for u in unmet]
+        built.append((stream, records))
+    for jm in joint_means(published):
+        fit_joint_mean(jm, {s.intervention: r for s, r in built if s.association == jm.association}, seed)
+    for stream, records in built:
         prefix = PERSON_PREFIX[stream.association]
         for r in records:
             serial[prefix] = serial.get(prefix, 0) + 1

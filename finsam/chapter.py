@@ -179,7 +179,7 @@ def _municipalities(s: Scope) -> Block:
                     f"Nya deltagare per hemkommun {s.y}" + (f" (inom parentes {s.c})" if s.c else "")
                     + ": " + ", ".join(parts) + ".")
     b = Block("Kommuner och andel av befolkningen", s.level, [sentence],
-              [Table(data, s.caption(f"Deltagare per hemkommun {s.y}" + (f" (nya {s.c} jämte)" if s.c else "")),
+              [Table(data, s.caption(f"Deltagare per hemkommun {s.y}" + (f", nya deltagare {s.y} och {s.c}" if s.c else "")),
                      SOURCE + "; befolkningsandelar: SCB", total,
                      {f"Andel {s.y} (%)": 1, "Andel av befolkningen (%)": 1})],
               notes=["Anonymt registrerade deltagare har ingen kommun och räknas inte här."])

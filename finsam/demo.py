@@ -116,6 +116,7 @@ class Stream:
     carry_in: bool = True
     closes: bool = False  # ongoing after the window get an end date early in the next year
     age_range: tuple[int, int] = (16, 64)
+    opens: dt.date | None = None  # no participation starts before this day (a project that began mid-year)
     linked_person_cells: dict[tuple[str, str], int] = field(default_factory=dict)  # cells whose people also
     #                                                   took part in the association's other intervention
 
@@ -190,8 +191,9 @@ def _random_date(rng: random.Random, year: int, lo: dt.date | None = None) -> dt
     return first + dt.timedelta(days=rng.randint(0, (last - first).days))
 
 
-def _fit_mean_days(rows: list[dict], target_sum: int, rng: random.Random) -> None:
-    """Move end dates (then start dates) inside their years until the days add up to target_sum."""
+def _fit_mean_days(rows: list[dict], target_sum: int, rng: random.Random, not_before: dt.date | None = None) -> None:
+    """Move end dates (then start dates, never before not_before) inside their years until the days add up
+    to target_sum."""
     def days(r):
         return (r["end_date"] - r["start_date"]).days
 
@@ -210,12 +212,33 @@ def _fit_mean_days(rows: list[dict], target_sum: int, rng: random.Random) -> Non
                 r["end_date"] = new
             else:
                 y = r["start_date"].year
-                lo, hi = dt.date(y, 1, 1), min(r["end_date"], dt.date(y, 12, 31))
+                lo, hi = max(dt.date(y, 1, 1), not_before or dt.date.min), min(r["end_date"], dt.date(y, 12, 31))
                 new = min(hi, max(lo, r["start_date"] - dt.timedelta(days=diff)))
                 diff -= (r["start_date"] - new).days
                 r["start_date"] = new
     if diff:
         raise RuntimeError(f"mean time in intervention out of reach by {diff} days")
+
+
+@dataclass
+class JointMean:
+    """A published mean time in intervention over all of an association's participations ending in a year,
+    several interventions together; met by moving the dates of one intervention's ended participations."""
+    association: str
+    year: int
+    mean_days: float
+    adjust: str  # the intervention whose ended participations take up the difference
+
+
+def fit_joint_mean(jm: JointMean, records: dict[str, list[dict]], seed: int) -> None:
+    """Move the end (then start) dates of jm.adjust's participations ending in jm.year until the mean over
+    every intervention's participations ending that year is jm.mean_days; records by intervention."""
+    ended = {i: [r for r in rows if r["end_date"] is not None and r["end_date"].year == jm.year]
+             for i, rows in records.items()}
+    n = sum(len(rows) for rows in ended.values())
+    others = sum((r["end_date"] - r["start_date"]).days for i, rows in ended.items() if i != jm.adjust for r in rows)
+    _fit_mean_days(ended[jm.adjust], round(jm.mean_days * n) - others,
+                   random.Random(f"{seed}:{jm.association}:{jm.year}:joint"))
 
 
 def _assign_ended(rows: list[dict], spec: EndedYear, rng: random.Random, label: str) -> None:
@@ -315,7 +338,7 @@ def build_stream(stream: Stream, seed: int) -> tuple[list[dict], list[str]]:
     for (cell, s), n in sorted(cell_counts.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         muni, ref, g = cell
         for _ in range(n):
-            start = _random_date(rng, s.start)
+            start = _random_date(rng, s.start, lo=stream.opens)
             end = None
             if s.end is not None:
                 end = _random_date(rng, s.end, lo=start)
@@ -334,7 +357,7 @@ def build_stream(stream: Stream, seed: int) -> tuple[list[dict], list[str]]:
             spec = EndedYear([EndedGroup(len(ended))])
         _assign_ended(ended, spec, rng, f"{stream.intervention} {y}")
         if spec.mean_days is not None:
-            _fit_mean_days(ended, round(spec.mean_days * len(ended)), rng)
+            _fit_mean_days(ended, round(spec.mean_days * len(ended)), rng, stream.opens)
     closing = [r for r in rows if r["span"].end is None and r["end_date"] is not None]
     if closing:
         _assign_ended(closing, EndedYear([EndedGroup(len(closing))]), rng, f"{stream.intervention} after window")

@@ -6,7 +6,9 @@ reads). Values not published at all are priors, marked as synthetic in the READM
 """
 from __future__ import annotations
 
-from finsam.demo import Background, CellTarget, EndedGroup, EndedYear, Stream, apportion
+import datetime as dt
+
+from finsam.demo import Background, CellTarget, EndedGroup, EndedYear, JointMean, Stream, apportion
 from finsam.published import Published
 
 SYDNARKE = ["Askersund", "Hallsberg", "Kumla", "Laxå"]
@@ -88,14 +90,15 @@ def samordningsteamet(p: Published) -> Stream:
                                         None, "arbetstraning"),
                              EndedGroup(ended[2023] - p.count(a, i, 2023, "participants_ended", "assignment",
                                                               "Arbetsträning", S24))],
-                            mean_days=p.value(a, i, 2023, "mean_months_in_intervention", source=S25) * 30),
+                            mean_days=p.value(a, "ALL", 2023, "mean_months_in_intervention", source=S25) * 30),
             2024: EndedYear([EndedGroup(k24, 37, "kartlaggning"), EndedGroup(at24, pos24 - 37, "arbetstraning")],
-                            mean_days=p.value(a, i, 2024, "mean_days_in_intervention", source=S24),
+                            # over Sydnärke's ended, Ciceron's too: joint_means sets Samordningsteamet's own
+                            mean_days=p.value(a, "ALL", 2024, "mean_days_in_intervention", source=S24),
                             followup_6m=followup(pos24, p.value(a, i, 2024, "followup_response_rate", "followup", "6m", S24),
                                                  p.value(a, i, 2024, "followup_6m_retained_share", source=S24))),
             2025: EndedYear([EndedGroup(k25, kpos25, "kartlaggning"), EndedGroup(at25, atpos25, "arbetstraning"),
                              EndedGroup(rest25, pos25 - kpos25 - atpos25, None)],
-                            mean_days=p.value(a, i, 2025, "mean_days_in_intervention", source=S25),
+                            mean_days=p.value(a, "ALL", 2025, "mean_days_in_intervention", source=S25),
                             # 2025 publishes no response rate: the 2024 rate is assumed (synthetic)
                             followup_6m=followup(pos25, p.value(a, i, 2024, "followup_response_rate", "followup", "6m", S24),
                                                  p.value(a, i, 2025, "followup_6m_retained_share", source=S25))),
@@ -125,12 +128,13 @@ def ciceron(p: Published) -> Stream:
             CellTarget(2025, "total", lambda c: f"{c[0]}|{merged(c[1])}", t25, "Ciceron 2025 municipality x referral"),
         ],
         carry_in=False, age_range=(16, 29), women_share=0.5,
-        # the 2025 report's 196 days are over all the association's participants, Ciceron included (6.2),
-        # and equal Samordningsteamet's own: the demo gives Ciceron's ended the same mean (synthetic)
+        opens=dt.date(2024, 10, 1),  # "Project started in the last quarter of 2024"
+        # the 2025 report's 196 days are over all the association's participants, Ciceron included (6.2);
+        # the demo gives Ciceron's ended the same mean as Samordningsteamet's (synthetic), see joint_means
         ended={2025: EndedYear([EndedGroup(ended25, studies + work, "studiecoachning",
                                            {"studier": studies, "arbete": work, "avbrott": aborted,
                                             "ovrigt": ended25 - studies - work - aborted})],
-                               mean_days=p.value("Sydnärke", "Samordningsteamet", 2025, "mean_days_in_intervention",
+                               mean_days=p.value("Sydnärke", "ALL", 2025, "mean_days_in_intervention",
                                                  source=S25))},
     )
 
@@ -231,6 +235,9 @@ def streams_nv(p: Published) -> list[Stream]:
     sus_total = p.count(a, "ALL", y, "participants_total", source=NV)
     sus_ended = p.count(a, "ALL", y, "participants_ended", source=NV)
     new_by_muni = p.table(a, "ALL", y, "municipality_new_count", "municipality", NV)
+    # the 2021 values the 2022 report prints in parentheses; 2021's totals and exits are not published: the
+    # demo gives each team as many exits in 2021 as in 2022 (synthetic), and 2022's carried-over follow
+    new_2021 = p.table(a, "ALL", y - 1, "municipality_new_count", "municipality", NV)
     # SUS (134 / 64 / 52) lacks participants with protected identity or without consent; the teams'
     # own counts include them. The records follow SUS; FNS's 5 with protected identity are anonymous
     # counts; FNS's other figures are scaled to its SUS share (data/conflicts.csv).
@@ -270,7 +277,9 @@ def streams_nv(p: Published) -> list[Stream]:
                 reasons = {k: v for k, v in reasons.items() if v}
         refs = ["FK", "AF", "Kommun", "KAA", "Region", "Soc"]
         prior: dict[tuple[str, str], float] = {}
-        targets = [CellTarget(y, "new", lambda c: c[0], {m: new_by_muni[m] for m in munis}, f"{team} new by municipality")]
+        targets = [CellTarget(y, "new", lambda c: c[0], {m: new_by_muni[m] for m in munis}, f"{team} new by municipality"),
+                   CellTarget(y - 1, "new", lambda c: c[0], {m: new_2021[m] for m in munis},
+                              f"{team} new by municipality {y - 1}")]
         if team == "Samordningsteam FNS":
             t = p.table(a, team, y, "referral_count_by_municipality", "municipality|referral_source", NV)
             for key, n in t.items():
@@ -287,12 +296,16 @@ def streams_nv(p: Published) -> list[Stream]:
                 targets.append(CellTarget(y, "new", lambda c: c[1], new_refs, f"{team} new by referral"))
             for r, n in new_refs.items():
                 prior[(munis[0], r)] = float(n)
+        ended_2021 = team_ended[team]  # synthetic
+        total_2021 = team_total[team] - new + ended_2021
         out.append(Stream(
-            a, team, y, y, munis, refs, {y: (team_total[team], new, team_ended[team])},
+            a, team, y - 1, y, munis, refs,
+            {y - 1: (total_2021, sum(new_2021[m] for m in munis), ended_2021), y: (team_total[team], new, team_ended[team])},
             prior_cells=prior, cell_targets=targets,
             gender_targets=[(y, "ended", {"kvinna": women_split[team], "man": team_ended[team] - women_split[team]})],
             women_share=0.45 if team == "Samordningsteam Surahammar" else 0.6,
-            ended={y: EndedYear([EndedGroup(team_ended[team], None, None, reasons)], synthetic_followup=True)},
+            ended={y - 1: EndedYear([EndedGroup(ended_2021)], synthetic_followup=True),
+                   y: EndedYear([EndedGroup(team_ended[team], None, None, reasons)], synthetic_followup=True)},
             anonymous=[(y, g, n) for g, n in fns_protected.items()] if team == "Samordningsteam FNS" else [],
         ))
     return out
@@ -338,6 +351,17 @@ def vasteras(p: Published) -> Stream:
                             followup_6m=(f6, kept6), followup_18m=(f18, kept18))},
         background=background,
     )
+
+
+def joint_means(p: Published) -> list[JointMean]:
+    """Means printed over several interventions together. "Medeltal för deltagande i vår verksamhet" is, as
+    the 2025 report says of its own figure ("I denna statistik beräknas snitt på samtliga våra deltagare",
+    6.2), over all of Sydnärke's participants ending in the year, Ciceron included; the 2024 report uses the
+    same words, and the 2025 report's series prints that year's 276 days as 9,2 months. Ciceron's four who
+    ended in 2024 started that autumn, so Samordningsteamet's own 2024 mean is longer than 276 days."""
+    a = "Sydnärke"
+    return [JointMean(a, 2024, p.value(a, "ALL", 2024, "mean_days_in_intervention", source=S24), "Samordningsteamet"),
+            JointMean(a, 2025, p.value(a, "ALL", 2025, "mean_days_in_intervention", source=S25), "Samordningsteamet")]
 
 
 def all_streams(p: Published) -> list[Stream]:

@@ -1,4 +1,4 @@
-"""The annual report's statistics chapter for Sydnärke 2025 (against 2024) and Norra Västmanland 2022, made by
+"""The annual report's statistics chapter for Sydnärke 2025 (against 2024) and Norra Västmanland 2022 (against 2021), made by
 `python -m finsam report --format docx|xlsx` as a coordinator makes it, read back with python-docx and
 openpyxl: the tables hold the query layer's numbers, captions are numbered, images carry alternative text; the
 Word file converts to PDF with LibreOffice and its text holds the key figures."""
@@ -17,12 +17,12 @@ from docx.shared import Cm, Pt
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
-from finsam import queries as q
+from finsam import chapter, queries as q, report
 from finsam.__main__ import main
 from finsam.chapter_files import cell_text
 
 SN, NV = "Sydnärke", "Norra Västmanland"
-CASES = {"sn": (SN, 2025, 2024), "nv": (NV, 2022, None)}
+CASES = {"sn": (SN, 2025, 2024), "nv": (NV, 2022, 2021)}
 
 
 @pytest.fixture(scope="module")
@@ -116,6 +116,28 @@ def test_workbook_has_one_sheet_per_table_with_numbers(made, demo_con):
         cell = rows[r.municipality_name][header.index("Deltagare 2022")].value
         assert cell == (int(r.participations) if r.participations == r.participations else "..")
         assert isinstance(rows[r.municipality_name][header.index("Andel av befolkningen (%)")].value, float)
+
+
+def test_the_chapter_for_a_reports_year_prints_that_reports_tables(demo_con, monkeypatch):
+    """With the small-count protection off (threshold 1), the chapter reproduces what the reports print: Norra
+    Västmanland 2022's new participants by home municipality with 2021 in parentheses (report 003, 4), and
+    Sydnärke's series of mean months over all participants, Ciceron included (report 002, 6.2: 9,2 for 2024)."""
+    monkeypatch.setenv("FINSAM_SMALL_COUNT", "1")
+    nv = chapter.build(demo_con, report.selection(demo_con, NV, 2022, 2021), render=False)
+    table = next(t for t in nv.tables if "Deltagare per hemkommun 2022, nya deltagare 2022 och 2021" in t.caption)
+    new = table.data.set_index("Kommun")[["Nya 2022", "Nya 2021"]].astype(int)
+    assert new.to_dict("index") == {"Fagersta": {"Nya 2022": 21, "Nya 2021": 14},
+                                    "Hallstahammar": {"Nya 2022": 12, "Nya 2021": 15},
+                                    "Norberg": {"Nya 2022": 8, "Nya 2021": 3},
+                                    "Sala": {"Nya 2022": 12, "Nya 2021": 18},
+                                    "Skinnskatteberg": {"Nya 2022": 3, "Nya 2021": 5},
+                                    "Surahammar": {"Nya 2022": 8, "Nya 2021": 13}}
+    text = " ".join(s for b in nv.blocks for s in b.sentences)
+    assert ("Nya deltagare per hemkommun 2022 (inom parentes 2021): Fagersta 21 (14), Hallstahammar 12 (15), "
+            "Norberg 8 (3), Sala 12 (18), Skinnskatteberg 3 (5), Surahammar 8 (13).") in text
+    sn = chapter.build(demo_con, report.selection(demo_con, SN, 2025, 2024), render=False)
+    series = next(t for t in sn.tables if "Nyckeltal 2021–2025" in t.caption).data.set_index("År")
+    assert [cell_text(series.loc[y, "Tid i insats (mån)"], 1) for y in (2023, 2024, 2025)] == ["8,0", "9,2", "6,5"]
 
 
 def test_the_pdf_from_libreoffice_holds_the_key_figures(made, demo_con, tmp_path):
