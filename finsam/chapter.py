@@ -138,7 +138,7 @@ def _flow(s: Scope) -> Block:
         sentence += f" År {s.c} var deltagarna {fmt(before.participants_total)}."
     w = _row(women, year=s.y)
     if w is not None:
-        sentence += f" {pct(w.share_pct)} av deltagarna var kvinnor."
+        sentence += f" Andelen kvinnor var {pct(w.share_pct)}."
     b = Block("Deltagare och flöde", s.level, [sentence],
               [Table(data, s.caption(f"Deltagare och flöde {' och '.join(map(str, years))}"), SOURCE,
                      _v(now, "participants_total"))])
@@ -360,8 +360,8 @@ def _trend(s: Scope) -> Block:
         sentence = f"Uppgifter finns bara för {s.y} av åren {first}–{s.y}."
     else:
         a, b = data.iloc[0], data.iloc[-1]
-        sentence = (f"Antalet deltagare har gått från {fmt(a['Deltagare'])} år {a['År']} till {fmt(b['Deltagare'])} "
-                    f"år {b['År']}, och tiden i insats från {fmt(a['Tid i insats (mån)'], 1)} till "
+        sentence = (f"Antalet deltagare har gått från {fmt(a['Deltagare'])} år {int(a['År'])} till {fmt(b['Deltagare'])} "
+                    f"år {int(b['År'])}, och tiden i insats från {fmt(a['Tid i insats (mån)'], 1)} till "
                     f"{fmt(b['Tid i insats (mån)'], 1)} månader.")
     return Block(f"Utvecklingen de senaste fem åren ({first}–{s.y})", s.level, [sentence],
                  [Table(data, s.caption(f"Nyckeltal {first}–{s.y}"), SOURCE, None,

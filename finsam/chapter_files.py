@@ -13,6 +13,7 @@ from pathlib import Path
 
 import openpyxl
 import pandas as pd
+import pyphen
 from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -28,6 +29,7 @@ from finsam.labels import SUPPRESSED
 TABLE_STYLES = ("Table Grid", "Light Grid Accent 1")
 PICTURE_WIDTH = Cm(16)
 TABLE_WIDTH = Cm(16)
+HYPHENS = pyphen.Pyphen(lang="sv", left=3, right=3)
 YEAR_COLUMNS = ("År", "Avslutade år")  # years print without a thousands space
 
 
@@ -89,7 +91,7 @@ def _table(doc, tb: Table) -> None:
     tr_pr.append(repeat)
     for i, name in enumerate(df.columns):
         cell = header.cells[i]
-        cell.text = str(name)
+        cell.text = _header(str(name))
         cell.paragraphs[0].runs[0].bold = True
         if i >= tb.text_columns:
             cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
@@ -105,12 +107,10 @@ def _table(doc, tb: Table) -> None:
             cells[i].text = text
             if i >= tb.text_columns:
                 cells[i].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    # room for the header's longest word and the longest cell (a long label wraps at 18 characters)
-    weights = [max([len(w) for w in str(name).split()] + [min(len(c.text), 18) for c in column.cells[1:]] + [6]) + 2
-               for name, column in zip(df.columns, table.columns)]
+    widths, size = column_widths([str(n) for n in df.columns], [[c.text for c in col.cells[1:]] for col in table.columns],
+                                 tb.text_columns)  # measured on the names as printed, before hyphens
     table.autofit = False
-    for column, weight in zip(table.columns, weights):
-        width = int(TABLE_WIDTH * weight / sum(weights))
+    for column, width in zip(table.columns, widths):
         column.width = width  # the grid LibreOffice lays out by; the cells' widths for Word
         for cell in column.cells:
             cell.width = width
@@ -119,7 +119,41 @@ def _table(doc, tb: Table) -> None:
             for p in cell.paragraphs:
                 p.paragraph_format.space_after = Pt(0)
                 for r in p.runs:
-                    r.font.size = Pt(9)
+                    r.font.size = Pt(size)
+
+
+def column_widths(headers: list[str], cells: list[list[str]], text_columns: int) -> tuple[list[int], int]:
+    """Column widths (EMU) within TABLE_WIDTH and the font size (pt). Every figure stands on one line; the
+    label column wraps between words. In order of preference: header words whole at 9 or 8 pt, broken once
+    at a Swedish syllable ('Hallsta-hammar', soft hyphens from _header) at 8 pt, whole at 7, broken at 7."""
+    def longest(texts: list[str], words: bool) -> int:
+        return max([len(w) for t in texts for w in (t.split() if words else [t])] or [1])
+
+    def broken(word: str) -> int:  # the longer line of the word broken once at its best syllable
+        return min([max(i + 1, len(word) - i) for i in HYPHENS.positions(word)] + [len(word)])
+
+    full, least = [], []
+    for i, (h, c) in enumerate(zip(headers, cells)):
+        if i < text_columns:
+            full.append(max(6, min(longest([h, *c], False), 18)))
+            least.append(max(6, longest(c, True), max(broken(w) for w in h.split() or [""])))
+        else:
+            full.append(max(longest(c, False), longest([h], True)))
+            least.append(max(longest(c, False), max(broken(w) for w in h.split() or [""])))
+    for chars, size in ((full, 9), (full, 8), (least, 8), (full, 7), (least, 7)):
+        per_char, pad = size * 0.68 / 72 * 2.54, 0.4  # cm: a bold character at this size, the cell margins
+        room = TABLE_WIDTH.cm - pad * len(chars)
+        if sum(chars) * per_char <= room:
+            extra = (room - sum(chars) * per_char) / len(chars)
+            return [int(Cm(n * per_char + extra + pad)) for n in chars], size
+    room = TABLE_WIDTH.cm - 0.4 * len(least)  # wider than the page even so: shares of the width
+    return [int(Cm(n * room / sum(least) + 0.4)) for n in least], 7
+
+
+def _header(name: str) -> str:
+    """A header with soft hyphens at its long words' Swedish syllables, so a narrow column breaks them as
+    'Hallsta-hammar', not 'Hallstahamm-ar'."""
+    return " ".join(HYPHENS.inserted(w, hyphen="\u00ad") if len(w) > 5 else w for w in name.split(" "))
 
 
 def _source(doc, tb: Table) -> None:

@@ -19,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 from conftest import ROOT
 from finsam import chapter, queries as q, report
 from finsam.__main__ import main
-from finsam.chapter_files import cell_text
+from finsam.chapter_files import cell_text, column_widths
 
 SN, NV = "Sydnärke", "Norra Västmanland"
 CASES = {"sn": (SN, 2025, 2024), "nv": (NV, 2022, 2021)}
@@ -136,8 +136,30 @@ def test_the_chapter_for_a_reports_year_prints_that_reports_tables(demo_con, mon
     assert ("Nya deltagare per hemkommun 2022 (inom parentes 2021): Fagersta 21 (14), Hallstahammar 12 (15), "
             "Norberg 8 (3), Sala 12 (18), Skinnskatteberg 3 (5), Surahammar 8 (13).") in text
     sn = chapter.build(demo_con, report.selection(demo_con, SN, 2025, 2024), render=False)
+    assert "Antalet deltagare har gått från 184 år 2021 till 206 år 2025" in " ".join(s for b in sn.blocks
+                                                                                  for s in b.sentences)
     series = next(t for t in sn.tables if "Nyckeltal 2021–2025" in t.caption).data.set_index("År")
     assert [cell_text(series.loc[y, "Tid i insats (mån)"], 1) for y in (2023, 2024, 2025)] == ["8,0", "9,2", "6,5"]
+
+
+def test_a_wide_table_fits_the_page_with_figures_whole_and_names_broken_at_syllables(made):
+    """Norra Västmanland's referral x municipality table has eight figure columns: it fits the 16 cm text
+    width, no figure is narrower than its digits, and a long municipality breaks as 'Hallsta-hammar' (a soft
+    hyphen at a Swedish syllable), not wherever the column ends."""
+    doc = Document(str(made["nv", "docx"]))
+    table = next(t for t in doc.tables if t.rows[0].cells[0].text == "Remittent")
+    widths = [c.width for c in table.columns]
+    assert sum(widths) <= Cm(16) + 10
+    size = table.rows[1].cells[1].paragraphs[0].runs[0].font.size.pt
+    assert 7 <= size <= 9
+    per_char = Cm(size * 0.68 / 72 * 2.54)
+    for i, column in enumerate(table.columns):
+        if i:
+            assert widths[i] >= max(len(c.text) for c in column.cells[1:]) * per_char
+    headers = [c.text for c in table.rows[0].cells]
+    assert "Hall\u00adsta\u00adham\u00admar" in headers and "Sala" in headers
+    narrow = column_widths(["Mått", "2024", "2025"], [["Deltagare totalt"], ["154"], ["206"]], 1)
+    assert narrow[1] == 9 and sum(narrow[0]) <= Cm(16) + 10
 
 
 def test_the_pdf_from_libreoffice_holds_the_key_figures(made, demo_con, tmp_path):
