@@ -236,7 +236,8 @@ def streams_nv(p: Published) -> list[Stream]:
     sus_ended = p.count(a, "ALL", y, "participants_ended", source=NV)
     new_by_muni = p.table(a, "ALL", y, "municipality_new_count", "municipality", NV)
     # the 2021 values the 2022 report prints in parentheses; 2021's totals and exits are not published: the
-    # demo gives each team as many exits in 2021 as in 2022 (synthetic), and 2022's carried-over follow
+    # demo gives each team as many exits in 2021 as in 2022 (synthetic), so its 2021 total is 2022's
+    # carried-over participants plus those exits
     new_2021 = p.table(a, "ALL", y - 1, "municipality_new_count", "municipality", NV)
     # SUS (134 / 64 / 52) lacks participants with protected identity or without consent; the teams'
     # own counts include them. The records follow SUS; FNS's 5 with protected identity are anonymous
