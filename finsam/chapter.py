@@ -280,8 +280,9 @@ def _time(s: Scope) -> Block:
               [Table(data, s.caption("Tid i insats för avslutade deltagare, medel"), SOURCE, _v(now, "ended"),
                      {"Dagar, medel": 0, "Månader, medel": 1})], notes=notes)
     if s.with_charts and not df.empty:
-        b.charts.append(Chart(charts.time_mean(df, LANG, s.subtitle), s.caption("Tid i insats, medel i månader"),
-                              f"Diagram: medeltid i insats per år; {s.y} {fmt(_v(now, 'mean_months'), 1)} månader."))
+        b.charts.append(Chart(charts.time_mean(df, LANG, s.subtitle), s.caption("Tid i insats, medel och median i dagar"),
+                              f"Linjediagram: medel- och mediantid i insats per år i dagar; medeltid {s.y} "
+                              f"{fmt(_v(now, 'mean_days'))} dagar."))
     return b
 
 
@@ -297,12 +298,13 @@ def _exits(s: Scope) -> Block:
             row[f"Avslutade {y}"] = 0 if r is None else r.ended
             row[f"Andel {y} (%)"] = 0 if r is None else r.share_pct
         rows.append(row)
+    # the total's share is all of them (100 %), not '..' as if it were hidden
     for label, count, share in (("Avslutade totalt", "ended", None), ("Positiv stegförflyttning", "positive", "share_pct")):
         row = {"Avslutsanledning": label}
         for y in s.sel.years:
             r = _row(steps, year=y)
             row[f"Avslutade {y}"] = _v(r, count)
-            row[f"Andel {y} (%)"] = _v(r, share) if share else None
+            row[f"Andel {y} (%)"] = _v(r, share) if share else (100.0 if pd.notna(_v(r, count)) and _v(r, count) > 0 else None)
         rows.append(row)
     data = pd.DataFrame(rows)
     now = _row(steps, year=s.y)

@@ -264,7 +264,7 @@ def cmd_chapter(args) -> int:
     try:
         sel = report.selection(con, args.association, args.year, args.compare_year, args.municipality or ())
         ch = chapter.build(con, sel, render=args.format == "docx")
-    except report.ReportError as e:
+    except report.USER_ERRORS as e:
         print(e, file=sys.stderr)
         return 1
     finally:

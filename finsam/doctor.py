@@ -84,10 +84,12 @@ def check_permissions(db_path: Path, problems: list[Problem]) -> None:
 
 
 def check_exports(problems: list[Problem]) -> None:
-    chromium = os.environ.get("BROWSER_PATH", "/usr/bin/chromium")
-    if not (Path(chromium).exists() and os.access(chromium, os.X_OK)):
-        problems.append(Problem(f"Chromium saknas ({chromium}); diagram i PDF och PowerPoint kan inte ritas.",
-                                "sudo apt-get install chromium (eller ange sökvägen i BROWSER_PATH)."))
+    from finsam import images  # kaleido and plotly: loaded only for this check
+
+    try:
+        images.check_browser()
+    except images.ChromiumMissing as e:
+        problems.append(Problem(e.problem, e.FIX))
     fc = shutil.which("fc-list")
     fonts = subprocess.run([fc], capture_output=True, text=True).stdout if fc else ""
     if "dejavu" not in fonts.lower():

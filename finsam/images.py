@@ -26,6 +26,22 @@ def browser_path() -> str:
     return os.environ.get("BROWSER_PATH", "/usr/bin/chromium")
 
 
+class ChromiumMissing(RuntimeError):
+    """No Chromium to draw the charts with, said in a sentence with its fix (also by finsam doctor)."""
+
+    FIX = "sudo apt-get install chromium (eller ange sökvägen i BROWSER_PATH)."
+
+    def __init__(self, path: str) -> None:
+        self.problem = f"Chromium saknas ({path}); diagram i PDF, PowerPoint och Word kan inte ritas."
+        super().__init__(f"{self.problem} Åtgärd: {self.FIX}")
+
+
+def check_browser() -> None:
+    path = browser_path()
+    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+        raise ChromiumMissing(path)
+
+
 class _Chromium:
     """A kaleido browser on an event loop of its own thread, shared by every thread of the process (the
     Streamlit sessions); kaleido queues the figures for its tabs."""
@@ -38,6 +54,7 @@ class _Chromium:
     def _started(self) -> tuple[asyncio.AbstractEventLoop, kaleido.Kaleido]:
         with self._lock:
             if self._kaleido is None:
+                check_browser()
                 loop = asyncio.new_event_loop()
                 threading.Thread(target=loop.run_forever, name="kaleido", daemon=True).start()
 

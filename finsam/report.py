@@ -58,6 +58,10 @@ class ReportError(Exception):
     """A selection the pack cannot be made for, said in a sentence for the user."""
 
 
+# what the user is told in a sentence instead of a traceback: the selection, or no Chromium to draw with
+USER_ERRORS = (ReportError, images.ChromiumMissing)
+
+
 def fmt(value, decimals: int = 0) -> str:
     """A number as the pack prints it: Swedish format, a suppressed value (NaN) as '..', no value (None)
     as '–'."""
@@ -825,7 +829,7 @@ def cmd_report(args) -> int:
     try:
         sel = selection(con, args.association, args.year, args.compare_year, args.municipality or ())
         pack = build(con, sel)
-    except ReportError as e:
+    except USER_ERRORS as e:
         print(e, file=sys.stderr)
         return 1
     finally:

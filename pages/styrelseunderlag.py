@@ -70,7 +70,7 @@ class Job:
             self.progress(0.98, "Skriver årsrapportens statistikkapitel (Word) …")
             self.docx = chapter_files.to_docx(chapter.build(cursor, self.selection, access))
             self.progress(1.0, "Klart")
-        except report.ReportError as e:
+        except report.USER_ERRORS as e:
             self.error = str(e)
         except Exception:  # logged in full; the page says it in a sentence
             log.exception("board pack for %s failed", self.selection)

@@ -5,8 +5,10 @@ Word file converts to PDF with LibreOffice and its text holds the key figures.""
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import subprocess
+import sys
 
 import openpyxl
 import pytest
@@ -83,6 +85,13 @@ def test_word_tables_hold_the_query_layers_numbers(made, demo_con):
     row = next(r for r in time if r[0] == "2025")
     mt = q.run(demo_con, "time_in_intervention", q.Filters(years=(2025, 2025), associations=(SN,))).iloc[0]
     assert row[2:] == [cell_text(mt.mean_days), cell_text(mt.mean_months, 1)] == ["196", "6,5"]
+    # exits: the total is all of them, the share of positive steps the query layer's
+    exits = next(rows for c, rows in tables.items() if "Avslutade efter avslutsanledning" in c)
+    steps = q.run(demo_con, "positive_steps", q.Filters(years=(2024, 2025), associations=(SN,)))
+    total = next(r for r in exits if r[0] == "Avslutade totalt")
+    assert total[1:] == [cell_text(steps.ended[0]), "100,0", cell_text(steps.ended[1]), "100,0"]
+    positive = next(r for r in exits if r[0] == "Positiv stegförflyttning")
+    assert positive[3:] == [cell_text(steps.positive[1]), cell_text(steps.share_pct[1], 1)]
     # every intervention as its own section, with its own flow table
     for iv in ("Samordningsteamet", "Ciceron"):
         assert iv in {p.text for p in doc.paragraphs if p.style.name == "Heading 2"}
@@ -200,6 +209,19 @@ def test_a_template_gives_its_styles_and_page_setup(demo_db, tmp_path):
     assert doc.paragraphs[0].style.name == "Heading 1" and doc.paragraphs[0].text == "Statistik 2022"
     assert main(["report", "--db", str(demo_db), "--association", NV, "--year", "2022", "--format", "docx",
                  "--template", str(tmp_path / "saknas.docx"), "--out", str(out)]) == 1
+
+
+def test_without_chromium_the_command_says_so_in_swedish_and_writes_nothing(demo_db, tmp_path):
+    """A server without Chromium (the dashboard runs, the charts cannot be drawn): a sentence with its fix,
+    not kaleido's traceback, and no half-written file."""
+    for fmt in ("docx", "pdf"):
+        out = tmp_path / f"kapitel.{fmt}"
+        run = subprocess.run([sys.executable, "-m", "finsam", "report", "--db", str(demo_db), "--association", SN,
+                              "--year", "2025", "--format", fmt, "--out", str(out)], cwd=ROOT, capture_output=True,
+                             text=True, env={**os.environ, "BROWSER_PATH": str(tmp_path / "ingen-chromium")}, timeout=300)
+        assert run.returncode == 1, run.stderr
+        assert "Chromium saknas" in run.stderr and "apt-get install chromium" in run.stderr, run.stderr
+        assert "Traceback" not in run.stderr and not out.exists()
 
 
 def test_the_board_pack_page_offers_the_annual_report_in_word(demo_db, demo_con, monkeypatch):
