@@ -203,7 +203,9 @@ def filter_panel() -> q.Filters:
         years = (first, last)
         sb.caption(f"{t('years', lang)}: {first}")
     else:
-        years = sb.slider(t("years", lang), first, last, value=(first, last), key="ar", bind="query-params")
+        # the default only for a slider not yet in the session: with both, Streamlit logs a warning with a stack
+        default = {} if st.session_state.get("ar") is not None else {"value": (first, last)}
+        years = sb.slider(t("years", lang), first, last, key="ar", bind="query-params", **default)
     interv = lookup("interventions", scope)
     interv_ids = sorted(set(interv.intervention_id))
     _prune("insats", interv_ids)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 
 import numpy as np
 import pandas as pd
@@ -138,6 +139,22 @@ def test_english(app):
 def test_impossible_municipality_is_dropped(app):
     at = app(None, forbund=["Västerås"], kommun=[LAXA])
     assert at.sidebar.multiselect(key="kommun").value == []
+
+
+def test_years_outside_the_data_are_narrowed_without_a_warning_in_the_log(app, demo_con):
+    """A shared link or another association's years beyond the data: the slider narrows them to the data's
+    years, and the server log gets no Streamlit warning (with its stack) about a default and a session value."""
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    policies = logging.getLogger("streamlit.elements.lib.policies")
+    policies.addHandler(handler)
+    try:
+        at = app(None, forbund=["Sydnärke"], ar=(2000, 2030))
+    finally:
+        policies.removeHandler(handler)
+    assert at.sidebar.slider(key="ar").value == tuple(q.year_range(demo_con, ("Sydnärke",)))
+    assert not [r.getMessage() for r in records if r.levelno >= logging.WARNING]
 
 
 def test_reset_clears_the_selection(app):
