@@ -298,14 +298,15 @@ def _exits(s: Scope) -> Block:
             row[f"Avslutade {y}"] = 0 if r is None else r.ended
             row[f"Andel {y} (%)"] = 0 if r is None else r.share_pct
         rows.append(row)
-    # the total's share is all of them (100 %), not '..' as if it were hidden
-    for label, count, share in (("Avslutade totalt", "ended", None), ("Positiv stegförflyttning", "positive", "share_pct")):
-        row = {"Avslutsanledning": label}
-        for y in s.sel.years:
-            r = _row(steps, year=y)
-            row[f"Avslutade {y}"] = _v(r, count)
-            row[f"Andel {y} (%)"] = _v(r, share) if share else (100.0 if pd.notna(_v(r, count)) and _v(r, count) > 0 else None)
-        rows.append(row)
+    total, positive = {"Avslutsanledning": "Avslutade totalt"}, {"Avslutsanledning": "Positiv stegförflyttning"}
+    for y in s.sel.years:
+        r = _row(steps, year=y)
+        ended = _v(r, "ended")
+        total[f"Avslutade {y}"] = ended
+        # the total's share is all of them, not '..' as if it were hidden (a hidden total stays hidden)
+        total[f"Andel {y} (%)"] = 100.0 if pd.notna(ended) and ended > 0 else None
+        positive[f"Avslutade {y}"], positive[f"Andel {y} (%)"] = _v(r, "positive"), _v(r, "share_pct")
+    rows += [total, positive]
     data = pd.DataFrame(rows)
     now = _row(steps, year=s.y)
     if now is None or not now.ended:

@@ -224,6 +224,28 @@ def test_without_chromium_the_command_says_so_in_swedish_and_writes_nothing(demo
         assert "Traceback" not in run.stderr and not out.exists()
 
 
+def test_without_chromium_the_board_pack_page_says_so_in_swedish(demo_db, monkeypatch):
+    from finsam import images
+
+    monkeypatch.setenv("FINSAM_DB", str(demo_db))
+    monkeypatch.setenv("BROWSER_PATH", "/ingen/chromium")
+    monkeypatch.setattr(images, "_chromium", images._Chromium())  # not the browser other tests started
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=180)
+    at.session_state["forbund"] = [SN]
+    at.run()
+    at.switch_page("pages/styrelseunderlag.py")
+    at.run()
+    at.button(key="pack_make").click().run()
+    job = at.session_state["pack_job"]
+    assert job.done.wait(300)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [e.value for e in at.error] == [
+        "Chromium saknas (/ingen/chromium); diagram i PDF, PowerPoint och Word kan inte ritas. "
+        "Åtgärd: sudo apt-get install chromium (eller ange sökvägen i BROWSER_PATH)."]
+    assert job.pdf is None and not at.get("download_button")
+
+
 def test_the_board_pack_page_offers_the_annual_report_in_word(demo_db, demo_con, monkeypatch):
     monkeypatch.setenv("FINSAM_DB", str(demo_db))
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=180)

@@ -274,6 +274,9 @@ def test_doctor_passes_a_good_installation_and_names_each_problem_of_a_broken_on
     r = cli("doctor", "--db", live, env=good)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "Allt ser bra ut" in r.stdout
+    r = cli("doctor", "--db", live, env={**good, "BROWSER_PATH": str(tmp_path / "ingen-chromium")})
+    assert r.returncode == 1 and "Chromium saknas" in r.stdout and "diagram i PDF, PowerPoint och Word" in r.stdout
+    assert "apt-get install chromium" in r.stdout and r.stdout.count("PROBLEM:") == 1
     # broken: readable by others, a coordinator of an association that does not exist, a role unknown,
     # open to the network with sign-in off, an outdated database
     os.chmod(live, 0o644)
