@@ -259,6 +259,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "status_conflict": ("dokumenterad motsägelse", "documented conflict"),
     "status_not_reconstructable": ("kan inte återskapas ur posterna", "not reconstructable from records"),
     "status_mismatch": ("avviker", "mismatch"),
+    "status_protected": ("dold (för få deltagare)", "hidden (too few participants)"),
+    "status_not_shown": ("beräknas inte för din roll", "not computed for your role"),
     "ongoing_series": ("Pågående", "Ongoing"),
     "total_series": ("Deltagare totalt", "Participants in all"),
     "anonymous_suffix": ("anonyma", "anonymous"),

@@ -5,8 +5,10 @@
   cross-table, ended + ongoing = participants), a single hidden cell could be worked out by subtraction,
   so the next smallest cell of that group is hidden too, until no group has exactly one hidden cell;
 - shares, means, medians and rates over fewer than `threshold` participations become NaN, and so does a
-  share whose counted part is hidden (2 % of 100 would give the 2 away); the n behind each shown share
-  stays in its column.
+  share whose counted part is hidden (2 % of 100 would give the 2 away), and so does a share whose
+  complement is a small count (45 of 47 kept: 96 % would give away the 2 who did not; the kept count is
+  hidden with it, or kept and n shown side by side would too); the n behind each shown share stays in its
+  column.
 A 0 is not hidden: it reveals nobody.
 """
 from __future__ import annotations
@@ -46,6 +48,9 @@ class Spec:
     derived: dict[str, str] = field(default_factory=dict)
     rates_if_known: dict[str, str] = field(default_factory=dict)  # hidden only when a known n is small
     rate_parts: dict[str, tuple[str, ...]] = field(default_factory=dict)  # a rate is hidden with its parts
+    # where a rate's complement (n minus its parts) is small, these counts are hidden with it (default: the
+    # parts); the choice follows the query that shows the same counts (followup shows kept, hides answered)
+    complement_hides: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 SPECS: dict[str, Spec] = {
@@ -87,7 +92,8 @@ SPECS: dict[str, Spec] = {
                         rates={"women_share_pct": "participants_total", "mean_months": "ended",
                                "positive_step_pct": "step_known", "retained_6m_pct": "answered_6m"},
                         rate_parts={"women_share_pct": ("women",), "positive_step_pct": ("positive",),
-                                    "retained_6m_pct": ("kept_6m",)}),
+                                    "retained_6m_pct": ("kept_6m",)},
+                        complement_hides={"retained_6m_pct": ("answered_6m",)}),
 }
 GROUP_COLUMNS = ("association_id", "intervention_id", "year")
 
@@ -102,6 +108,12 @@ def protect(name: str, df: pd.DataFrame, protection: Protection) -> pd.DataFrame
     counts = list(spec.counts)
     values = {c: df[c].to_numpy(dtype="float64", na_value=np.nan) for c in counts}
     hidden = {c: (v >= 1) & (v < t) for c, v in values.items()}
+    for rate, n in spec.rates.items():
+        parts = spec.rate_parts.get(rate, ())
+        if rate in df and parts and n in values:
+            small = _small_complement(spec, rate, n, values, t)
+            for c in spec.complement_hides.get(rate, parts):  # part and n both shown would give it away
+                hidden[c] |= small
     if any(h.any() for h in hidden.values()):
         _secondary(df, values, hidden, spec)
     if name == "followup":
@@ -119,6 +131,7 @@ def protect(name: str, df: pd.DataFrame, protection: Protection) -> pd.DataFrame
                 small |= hidden[n]
             for part in spec.rate_parts.get(rate, ()):
                 small |= hidden[part]  # a share of a hidden count would give the count away
+            small |= _small_complement(spec, rate, n, values, t)
             changed[rate] = np.where(small, np.nan, column(rate))
     for rate, n in spec.rates_if_known.items():
         nv = column(n)
@@ -134,6 +147,15 @@ def protect(name: str, df: pd.DataFrame, protection: Protection) -> pd.DataFrame
     for c, v in changed.items():
         out[c] = v
     return out
+
+
+def _small_complement(spec: Spec, rate: str, n: str, values: dict, t: int) -> np.ndarray:
+    """Where the rest of a share's n (n minus its counted parts) is a count from 1 to t-1."""
+    parts = spec.rate_parts.get(rate, ())
+    if not parts or n not in values:
+        return np.zeros(len(next(iter(values.values()))), dtype=bool)
+    rest = values[n] - sum(values[p] for p in parts)
+    return (rest >= 1) & (rest < t)
 
 
 def _secondary(df: pd.DataFrame, values: dict[str, np.ndarray], hidden: dict[str, np.ndarray], spec: Spec) -> None:

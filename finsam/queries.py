@@ -24,7 +24,7 @@ import duckdb
 import pandas as pd
 
 from finsam import privacy
-from finsam.access import ADMIN, Access
+from finsam.access import ADMIN, Access, AccessDenied
 from finsam.privacy import Protection
 
 GROUPS = ("association_id", "intervention_id")
@@ -630,9 +630,46 @@ def needs_sign_in(con) -> bool:
             AND EXISTS (SELECT 1 FROM association_records WHERE has_imported))""").fetchone()[0])
 
 
-def import_log(con) -> pd.DataFrame:
-    """The import log, newest first: when, by whom, file name and hash, kind and row counts (no values)."""
-    return _run(con, "SELECT * FROM import_log ORDER BY import_id DESC", [])
+# lookups whose first argument is a tuple of associations (empty: all the role may see)
+SCOPED_LOOKUPS = {"interventions", "municipalities", "year_range", "demo_status"}
+PLAIN_LOOKUPS = {"code_list", "needs_sign_in", "associations", "selection_counts", "import_log", *SCOPED_LOOKUPS}
+
+
+def lookup(con, name: str, args: tuple, access: Access):
+    """A filter-less query function for a role, what the pickers and notices of the pages read: the role's
+    associations bound it here, as run() bounds the queries (a cached lookup carries the access)."""
+    if name not in PLAIN_LOOKUPS:
+        raise ValueError(f"unknown lookup {name}")
+    if name == "associations":
+        df = associations(con)
+        return df[df.association_id.map(access.allows).astype(bool)].reset_index(drop=True)
+    if name == "import_log":
+        return import_log(con, access)
+    if name in SCOPED_LOOKUPS and access.associations is not None:
+        requested = tuple(args[0]) if args else ()
+        args = (_bounded(requested, access), *args[1:])
+    if name == "selection_counts" and access.associations is not None:
+        args = (replace(args[0], associations=_bounded(args[0].associations, access)),)
+    return globals()[name](con, *args)
+
+
+def _bounded(requested: tuple[str, ...], access: Access) -> tuple[str, ...]:
+    refused = [a for a in requested if not access.allows(a)]
+    if refused:
+        raise AccessDenied(f"Ingen behörighet till {', '.join(refused)}.")
+    return requested or access.associations
+
+
+def import_log(con, access: Access = ADMIN) -> pd.DataFrame:
+    """The import log, newest first: when, by whom, file name and hash, kind and row counts (no values).
+    For a role: only the imports whose every association it may see (a file that touched another
+    association is not shown); nothing for a role that sees no records."""
+    log = _run(con, "SELECT * FROM import_log ORDER BY import_id DESC", [])
+    if access.associations is None and access.sees_records:
+        return log
+    allowed = set(access.associations or ()) if access.sees_records else set()
+    mine = log.associations.map(lambda ids: bool(ids) and set(ids.split(", ")) <= allowed)
+    return log[mine.astype(bool)].reset_index(drop=True)
 
 
 def key_figures(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:

@@ -9,21 +9,29 @@ Statuses:
 - `not_reconstructable`: out of scope for the records (surveys, money, national figures, structural
   interventions, categories the record model does not keep), listed in data/conflicts.csv or implied by
   the measure;
-- `mismatch`: anything else. `python -m finsam reconcile` exits non-zero on any mismatch.
+- `mismatch`: anything else. `python -m finsam reconcile` exits non-zero on any mismatch;
+- `protected`: the computed figure is hidden by the small-count protection of the role that asks, so
+  neither it nor whether it matches is shown.
+
+Who sees what (decided here, not on the page): a role sees the published figures and the computed ones of
+the associations its access allows, the computed ones under its protection; a role that sees only
+published figures (reader) gets the published figures without any computed value.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 
 from finsam import figures, queries as q
-from finsam.figures import COMPUTED_MEASURES, MONEY_AND_SURVEY_MEASURES
-from finsam.privacy import OFF
+from finsam.access import ADMIN, Access
+from finsam.figures import COMPUTED_MEASURES, MONEY_AND_SURVEY_MEASURES, SUPPRESSED
+from finsam.privacy import OFF, Protection
 from finsam.published import COLUMNS as PUBLISHED_COLUMNS, KEY
 
 CONFLICT_COLUMNS = KEY + ["source_file", "published_value", "status", "followed_value", "explanation"]
-STATUSES = ("match", "conflict", "not_reconstructable", "mismatch")
+STATUSES = ("match", "conflict", "not_reconstructable", "mismatch", "protected", "not_shown")
 COLUMNS = PUBLISHED_COLUMNS + ["computed_value", "status", "reason"]  # one row per published figure
 
 
@@ -69,16 +77,37 @@ def _matches_rule(row, rule) -> bool:
     return True
 
 
-def reconciliation(con, data_dir: Path) -> pd.DataFrame:
+def reconciliation(con, data_dir: Path, access: Access = ADMIN, protection: Protection = OFF) -> pd.DataFrame:
     """Every published figure of the database beside the computed one (COLUMNS): what Källor, Jämför and
     `python -m finsam reconcile` show. Figures are computed, unprotected as the reports print small counts,
-    only where published figures are (published_scope); no published figure, nothing computed."""
+    only where published figures are (published_scope); no published figure, nothing computed.
+
+    For a role (access) only its associations; with protection on, a computed figure the protection hides
+    is blanked with the status `protected`; a role that sees no records gets status `not_shown`."""
+    allowed = {a for a in q.associations(con).association_id if access.allows(a)}
     published = q.published_figures(con)
-    scope = published_scope(published, set(q.associations(con).association_id))
+    published = published[published.association.isin(allowed)].reset_index(drop=True)
+    scope = published_scope(published, allowed)
     if scope is None:
         return pd.DataFrame(columns=COLUMNS)
+    if not access.sees_records:
+        return published.assign(computed_value=None, status="not_shown", reason="")[COLUMNS]
     computed = figures.compute(con, scope, OFF)
-    return reconcile(published, computed, read_conflicts(data_dir), q.interventions_with_records(con))
+    result = reconcile(published, computed, read_conflicts(data_dir), q.interventions_with_records(con))
+    if protection.enabled or not access.may_unprotect:
+        result = _blank_protected(result, figures.compute(con, scope, replace(protection, enabled=True)))
+    return result
+
+
+def _blank_protected(result: pd.DataFrame, protected: pd.DataFrame) -> pd.DataFrame:
+    """The rows whose computed figure the protection hides: no value, status `protected`."""
+    hidden = protected[protected.value.astype(str) == SUPPRESSED].set_index(KEY).index
+    mask = result.set_index(KEY).index.isin(hidden)
+    out = result.copy()
+    out.loc[mask, "computed_value"] = None
+    out.loc[mask, "status"] = "protected"
+    out.loc[mask, "reason"] = "dold: för få deltagare"
+    return out
 
 
 def published_scope(published: pd.DataFrame, associations: set[str]) -> q.Filters | None:
@@ -158,5 +187,6 @@ def _has_any(comp: pd.Series, key: tuple) -> bool:
 
 def summary(df: pd.DataFrame) -> str:
     counts = df.status.value_counts()
-    parts = ", ".join(f"{counts.get(s, 0)} {s.replace('_', ' ')}" for s in STATUSES)
+    parts = ", ".join(f"{counts.get(s, 0)} {s.replace('_', ' ')}" for s in STATUSES
+                      if s in STATUSES[:4] or counts.get(s, 0))
     return f"reconcile: {len(df)} published figures: {parts}"

@@ -99,16 +99,17 @@ def protection() -> Protection:
     return Protection(enabled=not wanted_off, threshold=threshold)
 
 
-@st.cache_data(max_entries=50, show_spinner=False)
-def _cached_plain(name: str, version: str, args: tuple):
+@st.cache_data(max_entries=200, show_spinner=False)
+def _cached_plain(name: str, version: str, args: tuple, access: Access):
     log.debug("computing lookup %s %s", name, args)
     with _reader(str(db_path()), version).reading() as cursor:
-        return getattr(q, name)(cursor, *args)
+        return q.lookup(cursor, name, args, access)
 
 
 def lookup(name: str, *args):
-    """A filter-less query function (code lists, associations ...), cached by the database version."""
-    return _cached_plain(name, db_version(), args)
+    """A filter-less query function (code lists, associations ...) for the signed-in role
+    (finsam.queries.lookup bounds it by the role's associations), cached by role and database version."""
+    return _cached_plain(name, db_version(), args, access())
 
 
 def municipality_years(f: q.Filters) -> q.Filters:
@@ -483,20 +484,20 @@ def _deferred(file_name: str, make, *args):
     return data
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
-def _reconciliation(version: str) -> pd.DataFrame:
+@st.cache_data(max_entries=16, show_spinner=False)
+def _reconciliation(version: str, access: Access, protection: Protection) -> pd.DataFrame:
     from finsam import reconcile
 
     data_dir = config.load().data_dir
     log.debug("computing lookup %s %s", "reconciliation", (data_dir,))
     with _reader(str(db_path()), version).reading() as cursor:
-        return reconcile.reconciliation(cursor, data_dir)
+        return reconcile.reconciliation(cursor, data_dir, access, protection)
 
 
 def reconciliation() -> pd.DataFrame:
-    """Every published figure beside the computed one (finsam.reconcile.reconciliation), cached by the
-    database version."""
-    return _reconciliation(db_version())
+    """Every published figure beside the computed one (finsam.reconcile.reconciliation) for the signed-in
+    role: its associations, its protection; cached by these and the database version."""
+    return _reconciliation(db_version(), access(), protection())
 
 
 # --- goals and goal attainment (issue 17) ------------------------------------------------------------

@@ -49,10 +49,18 @@ def test_secondary_suppression_in_a_cross_table_both_ways():
 
 
 def test_rates_over_fewer_than_five_are_hidden_and_the_n_stays():
-    df = pd.DataFrame({"year": [2023, 2024], "ended": [4, 7], "positive": [2, 5], "share_pct": [50.0, 71.4]})
+    df = pd.DataFrame({"year": [2023, 2024], "ended": [4, 12], "positive": [2, 5], "share_pct": [50.0, 41.7]})
     out = privacy.protect("positive_steps", df, Protection())
-    assert np.isnan(out.share_pct[0]) and out.share_pct[1] == 71.4
-    assert np.isnan(out.ended[0]) and out.ended[1] == 7
+    assert np.isnan(out.share_pct[0]) and out.share_pct[1] == 41.7
+    assert np.isnan(out.ended[0]) and out.ended[1] == 12
+
+
+def test_a_share_whose_complement_is_small_is_hidden_with_its_part():
+    """5 positive of 7 ended: 71 % would give away the 2 without a step, and so would 5 beside 7."""
+    df = pd.DataFrame({"year": [2024, 2025], "ended": [7, 7], "positive": [5, 7], "share_pct": [71.4, 100.0]})
+    out = privacy.protect("positive_steps", df, Protection())
+    assert np.isnan(out.share_pct[0]) and np.isnan(out.positive[0]) and out.ended[0] == 7
+    assert out.share_pct[1] == 100.0 and out.positive[1] == 7  # nobody on the other side: nothing to give away
 
 
 def test_a_share_of_a_hidden_count_is_hidden_too():
@@ -68,8 +76,8 @@ def test_a_share_of_a_hidden_count_is_hidden_too():
     assert out.due.tolist() == [83, 80]  # the total stays; the hidden part cannot be worked out from it
     kf = pd.DataFrame({"year": [2024, 2025], "participants_total": [100, 100], "new": [50, 50], "ended": [40, 40],
                        "women_share_pct": [3.0, 60.0], "mean_months": [7.0, 7.0], "positive_step_pct": [50.0, 50.0],
-                       "retained_6m_pct": [90.0, 90.0], "women": [3, 60], "positive": [20, 20],
-                       "step_known": [40, 40], "kept_6m": [18, 18], "answered_6m": [20, 20]})
+                       "retained_6m_pct": [75.0, 75.0], "women": [3, 60], "positive": [20, 20],
+                       "step_known": [40, 40], "kept_6m": [15, 15], "answered_6m": [20, 20]})
     out = privacy.protect("key_figures", kf, Protection())
     assert out.women_share_pct.isna().tolist() == [True, False] and out.women.isna().tolist() == [True, False]
     assert out.positive_step_pct.notna().all() and out.retained_6m_pct.notna().all()
