@@ -14,7 +14,7 @@ def _db_arg(p: argparse.ArgumentParser) -> None:
 
 
 def _connect(args):
-    from finsam import db
+    from finsam.data import db
 
     path = args.db or config.load().db_path
     if not path.exists():
@@ -23,7 +23,7 @@ def _connect(args):
 
 
 def cmd_build(args) -> int:
-    from finsam.build import BuildError, build
+    from finsam.build.database import BuildError, build
 
     cfg = config.load()
     path = args.db or cfg.db_path
@@ -39,7 +39,7 @@ def cmd_build(args) -> int:
 
 
 def cmd_figures(args) -> int:
-    from finsam import figures, queries
+    from finsam.query import figures, queries
 
     con = _connect(args)
     f = queries.Filters(
@@ -70,7 +70,7 @@ def _municipality_codes(con, names_or_codes) -> list[str]:
 
 
 def cmd_reconcile(args) -> int:
-    from finsam import reconcile
+    from finsam.query import reconcile
 
     con = _connect(args)
     result = reconcile.reconciliation(con, config.load().data_dir)
@@ -119,19 +119,19 @@ def main(argv: list[str] | None = None) -> int:
                    help="pdf/pptx: the board pack; docx/xlsx: the annual report's statistics chapter")
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--template", type=Path, help="docx: the association's Word template (styles, page setup)")
-    p.set_defaults(func=lambda args: _delegate(*(("finsam.chapter_files", "cmd_chapter")
+    p.set_defaults(func=lambda args: _delegate(*(("finsam.exports.chapter_files", "cmd_chapter")
                                                  if args.format in ("docx", "xlsx")
-                                                 else ("finsam.report", "cmd_report")))(args))
+                                                 else ("finsam.exports.report", "cmd_report")))(args))
     p = sub.add_parser("generate", help="a synthetic national database for scale tests")
     p.add_argument("--participations", type=int, required=True)
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--seed", type=int, default=1)
-    p.set_defaults(func=_delegate("finsam.scale", "cmd_generate"))
+    p.set_defaults(func=_delegate("finsam.tools.scale", "cmd_generate"))
     p = sub.add_parser("bench", help="time every page's queries against a pandas baseline")
     p.add_argument("--db", type=Path, action="append", help="database (repeatable: one per size)")
     p.add_argument("--repeat", type=int, default=7, help="warm repetitions per query")
     p.add_argument("--import-rows", type=int, help="also time the demo build and the import of a file this long")
-    p.set_defaults(func=_delegate("finsam.bench", "cmd_bench"))
+    p.set_defaults(func=_delegate("finsam.tools.bench", "cmd_bench"))
     p = sub.add_parser("import", help="import a coordinator's file (Excel or CSV), all or nothing")
     _db_arg(p)
     p.add_argument("file", type=Path)
@@ -140,24 +140,24 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--valid-only", action="store_true", dest="valid_only",
                    help="import the valid rows and write the rejected ones to a file to fix")
     p.add_argument("--dayfirst", action="store_true", help="read 1/3/2024 as 1 March (default: as 1 March)")
-    p.set_defaults(func=_delegate("finsam.importer", "cmd_import"))
+    p.set_defaults(func=_delegate("finsam.write.importer", "cmd_import"))
     p = sub.add_parser("user", help="local accounts: add, remove, list (FINSAM_USERS)")
     p.add_argument("action", choices=["add", "remove", "list"])
     p.add_argument("name", nargs="?")
     p.add_argument("--role", choices=["admin", "coordinator", "board", "reader"])
     p.add_argument("--association")
     p.add_argument("--password-stdin", action="store_true", dest="password_stdin")
-    p.set_defaults(func=_delegate("finsam.auth", "cmd_user"))
+    p.set_defaults(func=_delegate("finsam.web.auth", "cmd_user"))
     # goals and goal attainment (issue 17)
     p = sub.add_parser("goals", help="the goal attainment table (måluppfyllelse) of a year")
     _db_arg(p)
     p.add_argument("--association", action="append", help="association (repeatable)")
     p.add_argument("--year", type=int, help="one year (default: every year with goals)")
     p.add_argument("--no-suppress", action="store_true", dest="no_suppress", help="show outcomes over fewer than 5")
-    p.set_defaults(func=_delegate("finsam.goals", "cmd_goals"))
+    p.set_defaults(func=_delegate("finsam.query.goals", "cmd_goals"))
     p = sub.add_parser("init", help="an empty database holding only the reference data")
     _db_arg(p)
-    p.set_defaults(func=_delegate("finsam.importer", "cmd_init"))
+    p.set_defaults(func=_delegate("finsam.write.importer", "cmd_init"))
     p = sub.add_parser("load", help="simulated people browsing the running dashboard (loopback only)")
     p.add_argument("--url", required=True, help="the dashboard, e.g. http://127.0.0.1:8501 (loopback only)")
     p.add_argument("--sessions", type=int, default=10, help="simulated people (at most 100)")
@@ -170,29 +170,29 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--user", help="sign each session in as this local account")
     p.add_argument("--password-file", type=Path, dest="password_file", help="a file holding the password")
     p.add_argument("--json", type=Path, help="write the figures, errors and the per-session comparison here")
-    p.set_defaults(func=_delegate("finsam.load", "cmd_load"))
+    p.set_defaults(func=_delegate("finsam.tools.load", "cmd_load"))
     # --- operations: versions, restore, backup, audit, doctor ---
     p = sub.add_parser("history", help="every kept version of the database, newest first")
     _db_arg(p)
-    p.set_defaults(func=_delegate("finsam.versions", "cmd_history"))
+    p.set_defaults(func=_delegate("finsam.write.versions", "cmd_history"))
     p = sub.add_parser("restore", help="bring a kept version back (itself a new version, so it can be undone)")
     _db_arg(p)
     p.add_argument("version", type=int, nargs="?", help="the version number (python -m finsam history)")
     p.add_argument("--last", action="store_true", help="undo the last change")
-    p.set_defaults(func=_delegate("finsam.versions", "cmd_restore"))
+    p.set_defaults(func=_delegate("finsam.write.versions", "cmd_restore"))
     p = sub.add_parser("backup", help="a consistent copy of the database, named by date")
     _db_arg(p)
     p.add_argument("--to", type=Path, required=True, dest="to", help="folder for the backups")
     p.add_argument("--keep", type=int, help="keep this many backups in the folder (default: all)")
-    p.set_defaults(func=_delegate("finsam.backup", "cmd_backup"))
+    p.set_defaults(func=_delegate("finsam.ops.backup", "cmd_backup"))
     p = sub.add_parser("audit", help="the audit log: sign-ins, imports, restores, backups")
     _db_arg(p)
     p.add_argument("--since", help="from this date (2026-01-31)")
     p.add_argument("--user", help="only this user")
-    p.set_defaults(func=_delegate("finsam.audit", "cmd_audit"))
+    p.set_defaults(func=_delegate("finsam.data.audit", "cmd_audit"))
     p = sub.add_parser("doctor", help="check the installation; each problem as a Swedish sentence with its fix")
     _db_arg(p)
-    p.set_defaults(func=_delegate("finsam.doctor", "cmd_doctor"))
+    p.set_defaults(func=_delegate("finsam.ops.doctor", "cmd_doctor"))
     # --- end operations ---
     args = parser.parse_args(argv)
     return args.func(args)

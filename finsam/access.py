@@ -1,4 +1,4 @@
-"""Who may see what. An Access travels with every query (finsam.queries.run) and every import; the
+"""Who may see what. An Access travels with every query (finsam.query.queries.run) and every import; the
 query layer, not the interface, decides which associations a query may touch."""
 from __future__ import annotations
 

@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
+
 LANGS = ("sv", "en")
-SUPPRESSED = ".."
+SUPPRESSED = ".."  # hidden by the small-count protection
+MISSING = "–"  # no such figure (no row, nothing to divide by): not a suppressed one
 
 COLUMNS: dict[str, tuple[str, str]] = {
     "year": ("År", "Year"),
@@ -365,6 +368,22 @@ def percent(value: float | None, decimals: int = 0, lang: str = "sv") -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return SUPPRESSED
     return f"{number(value, decimals, lang)}\u00a0%"
+
+
+def fmt(value, decimals: int = 0, lang: str = "sv") -> str:
+    """A number as the board pack and the chapter print it: no value (None) as MISSING, a hidden one (NaN)
+    as SUPPRESSED, else number()."""
+    if value is None:
+        return MISSING
+    if pd.isna(value):
+        return SUPPRESSED
+    return number(value, decimals, lang)
+
+
+def pct(value, decimals: int = 0, lang: str = "sv") -> str:
+    """fmt() with a percent sign; MISSING and SUPPRESSED stay as they are."""
+    text = fmt(value, decimals, lang)
+    return text if text in (SUPPRESSED, MISSING) else f"{text}\u00a0%"
 
 
 def plotly_separators(lang: str) -> str:

@@ -1,4 +1,4 @@
-"""Small-count protection, applied in one place: finsam.queries.run passes every result through protect().
+"""Small-count protection, applied in one place: finsam.query.queries.run passes every result through protect().
 
 - counts from 1 to threshold-1 (default 1-4) become NaN, shown as `..` ("too few to publish");
 - secondary suppression: where cells add up to a total shown elsewhere (a year's categories, a row of a

@@ -1,10 +1,11 @@
 """Avslut och resultat: exit reasons and the share with a positive step per year (and per assignment)."""
 import streamlit as st
 
-from finsam import charts, ui
+from finsam.present import charts
+from finsam.web import app, ui
 from finsam.labels import t
 
-p = ui.page("page_exits")
+p = app.page("page_exits")
 lang, f = p.lang, p.filters
 exits = ui.code_labels("exit_reason", lang)
 df = ui.query("exit_reasons", f)

@@ -4,10 +4,12 @@ within one association, else per association (queries.group_chart), over the las
 (queries.recent_rows); then the whole selection year by year."""
 import streamlit as st
 
-from finsam import charts, queries as q, ui
+from finsam.present import charts
+from finsam.query import queries as q
+from finsam.web import app, ui
 from finsam.labels import t
 
-p = ui.page("page_economy")
+p = app.page("page_economy")
 lang, f = p.lang, p.filters
 counts = ui.lookup("selection_counts", f)
 by, _recent = q.group_chart(f, counts["interventions"], counts["associations"])

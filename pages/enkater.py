@@ -3,10 +3,12 @@ the change from the year before; the violence survey's share per year with n, wo
 published. With more than a few associations: each at its latest survey, the NNS questions side by side."""
 import streamlit as st
 
-from finsam import charts, queries as q, ui
+from finsam.present import charts
+from finsam.query import queries as q
+from finsam.web import app, ui
 from finsam.labels import t
 
-p = ui.page("page_surveys")
+p = app.page("page_surveys")
 lang, f = p.lang, p.filters
 nns = ui.query("surveys", f, survey="nns")
 violence = ui.query("surveys", f, survey="violence")

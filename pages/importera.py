@@ -2,11 +2,12 @@
 the result; templates, the import log, and removing an association's demo records."""
 import streamlit as st
 
-from finsam import importer, ui
-from finsam.export import excel_csv
+from finsam.write import importer
+from finsam.web import app, ui
+from finsam.exports.tables import excel_csv
 from finsam.labels import t
 
-ui.ensure_frame()
+app.ensure_frame()
 lang = ui.language()
 st.title(t("page_import", lang))
 st.caption(t("imp_intro", lang))
@@ -68,10 +69,11 @@ for a in status[status.has_demo & status.has_imported].association_id:
 st.subheader(t("imp_log", lang))
 st.dataframe(ui.lookup("import_log"), hide_index=True, key="imp_log_table")
 
-# --- operations: undo the last change, the audit log (logic in finsam.versions and finsam.audit) ---
+# --- operations: undo the last change, the audit log (logic in finsam.write.versions and finsam.data.audit) ---
 me = ui.access()
 if me.may_import:
-    from finsam import audit, versions
+    from finsam.data import audit
+    from finsam.write import versions
     from finsam.access import AccessDenied
 
     st.subheader(t("undo_title", lang))

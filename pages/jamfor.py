@@ -4,10 +4,11 @@ from dataclasses import replace
 
 import streamlit as st
 
-from finsam import charts, ui
+from finsam.present import charts
+from finsam.web import app, ui
 from finsam.labels import col, t
 
-p = ui.page("page_compare")
+p = app.page("page_compare")
 lang, f = p.lang, p.filters
 measures = [("participants_total", t("short_participants", lang)), ("women_share_pct", t("short_women", lang)),
             ("mean_months", t("short_time", lang)), ("positive_step_pct", t("short_positive", lang)),

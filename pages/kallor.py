@@ -2,11 +2,12 @@
 report and section it came from."""
 import streamlit as st
 
-from finsam import reconcile, ui
-from finsam.export import excel_csv
+from finsam.query import reconcile
+from finsam.web import app, ui
+from finsam.exports.tables import excel_csv
 from finsam.labels import col, t
 
-ui.ensure_frame()
+app.ensure_frame()
 lang = ui.language()
 f = st.session_state["_filters"]
 st.title(t("page_sources", lang))

@@ -1,10 +1,12 @@
 """Kön: gender split per year, and per intervention (one association) or per association (several) over the
 last three years; counts and shares, anonymous participants apart."""
 
-from finsam import charts, queries as q, ui
+from finsam.present import charts
+from finsam.query import queries as q
+from finsam.web import app, ui
 from finsam.labels import t
 
-p = ui.page("page_gender")
+p = app.page("page_gender")
 lang, f = p.lang, p.filters
 labels = ui.code_labels("gender", lang)
 df = ui.query("gender_split", f)

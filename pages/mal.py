@@ -3,11 +3,13 @@ where a coordinator (own association) or an administrator adds, changes and remo
 import pandas as pd
 import streamlit as st
 
-from finsam import goals, ui
+from finsam.query import goals
+from finsam.write import goal_edits
+from finsam.web import app, ui
 from finsam.access import AccessDenied
 from finsam.labels import number, percent, t
 
-p = ui.page("page_goals")
+p = app.page("page_goals")
 lang, f = p.lang, p.filters
 access = ui.access()
 
@@ -73,7 +75,7 @@ else:
     st.caption("(bedömt): ett mål utan indikator har den status samordnaren satt. '..': för få för att visas.")
 
 st.subheader(t("goals_edit", lang))
-if not goals.may_edit(access):
+if not goal_edits.may_edit(access):
     st.info(t("goals_read_only", lang))
     st.stop()
 editable = [a for a in (f.associations or ui.lookup("associations").association_id.tolist()) if access.allows(a)]
@@ -82,7 +84,7 @@ if not editable:
     st.stop()
 assoc = st.selectbox(t("goals_association", lang), editable, key="goals_association")
 st.caption(t("goals_edit_intro", lang))
-current = goals.to_editor(ui.goal_query("goals", f, (assoc,)))
+current = goal_edits.to_editor(ui.goal_query("goals", f, (assoc,)))
 interventions = [goals.ALL] + ui.lookup("interventions", (assoc,)).intervention_id.tolist()
 edited = st.data_editor(
     current, num_rows="dynamic", hide_index=True, key=f"goals_editor_{assoc}_{ui.db_version()}",
@@ -110,8 +112,8 @@ def save(frame: pd.DataFrame) -> None:
     frame = frame.copy()
     frame["association_id"] = assoc
     try:
-        n = goals.save(ui.db_path(), access, (assoc,), frame)
-    except goals.GoalError as e:
+        n = goal_edits.save(ui.db_path(), access, (assoc,), frame)
+    except goal_edits.GoalError as e:
         st.error(t("goals_problems", lang) + "\n\n" + "\n".join(f"- {p}" for p in e.problems))
         return
     except AccessDenied as e:
@@ -128,13 +130,13 @@ if "goals_saved" in st.session_state:
 
 with st.expander(t("goals_template", lang)):
     c1, c2 = st.columns(2)
-    c1.download_button("Mall (.xlsx)", goals.template("xlsx"), file_name="finsam_mall_mal.xlsx", key="goals_template_xlsx")
-    c2.download_button("Mall (.csv)", goals.template("csv"), file_name="finsam_mall_mal.csv", key="goals_template_csv")
+    c1.download_button("Mall (.xlsx)", goal_edits.template("xlsx"), file_name="finsam_mall_mal.xlsx", key="goals_template_xlsx")
+    c2.download_button("Mall (.csv)", goal_edits.template("csv"), file_name="finsam_mall_mal.csv", key="goals_template_csv")
     upload = st.file_uploader(t("goals_upload", lang), type=["xlsx", "csv"], key="goals_file")
     if upload is not None and st.button(t("goals_import", lang), key="goals_import"):
         try:
-            rows = goals.read_template(upload.name, upload.getvalue())
-        except goals.GoalError as e:
+            rows = goal_edits.read_template(upload.name, upload.getvalue())
+        except goal_edits.GoalError as e:
             st.error(t("goals_problems", lang) + "\n\n" + "\n".join(f"- {p}" for p in e.problems))
         else:
             keep = current[~current.goal_id.isin(set(rows.goal_id) - {""})]

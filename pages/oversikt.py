@@ -2,10 +2,12 @@
 the participant flow per year."""
 import streamlit as st
 
-from finsam import charts, goals, queries as q, ui
+from finsam.present import charts
+from finsam.query import goals, queries as q
+from finsam.web import app, ui
 from finsam.labels import number, percent, t
 
-p = ui.page("page_overview")
+p = app.page("page_overview")
 lang, f = p.lang, p.filters
 
 last = f.years[1]

@@ -3,7 +3,9 @@ chart per screen) with the filter panel and controls hidden. Next and previous b
 keys and by a presenter's clicker (Page Down / Page Up); Esc goes back to the dashboard."""
 import streamlit as st
 
-from finsam import charts, goals, queries as q, ui
+from finsam.present import charts
+from finsam.query import goals, queries as q
+from finsam.web import app, ui
 from finsam.labels import number, percent, t
 
 TEXT = {
@@ -132,7 +134,7 @@ def turn(step: int, count: int) -> None:
     st.session_state[SLIDE] = min(max(st.session_state.get(SLIDE, 0) + step, 0), count - 1)
 
 
-p = ui.page()
+p = app.page()
 lang, f = p.lang, p.filters
 st.html(CSS)
 shown = screens(lang, f, p.subtitle)

@@ -2,10 +2,11 @@
 heatmap, and each source's share over the years."""
 import streamlit as st
 
-from finsam import charts, ui
+from finsam.present import charts
+from finsam.web import app, ui
 from finsam.labels import t
 
-p = ui.page("page_referrals")
+p = app.page("page_referrals")
 lang, f = p.lang, p.filters
 labels = ui.code_labels("referral_source", lang)
 df = ui.query("referral_split", f)

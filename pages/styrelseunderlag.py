@@ -1,4 +1,4 @@
-"""Styrelseunderlag: the board pack (finsam.report) for an association, a year, an optional comparison
+"""Styrelseunderlag: the board pack (finsam.exports.report) for an association, a year, an optional comparison
 year and optional municipalities, made on a thread of its own while a progress bar runs, then offered as
 PDF and PowerPoint. The choices start from the shared selection and can be changed here."""
 import logging
@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
-from finsam import chapter, chapter_files, report, ui
+from finsam.exports import chapter, chapter_files, report
+from finsam.web import app, ui
 from finsam.labels import t
 
 TEXT = {
@@ -51,7 +52,7 @@ class Job:
     text: str = ""
     pdf: bytes | None = None
     pptx: bytes | None = None
-    docx: bytes | None = None  # the annual report's statistics chapter (finsam.chapter)
+    docx: bytes | None = None  # the annual report's statistics chapter (finsam.exports.chapter)
     file_stem: str = "styrelseunderlag"
     error: str | None = None
     done: threading.Event = field(default_factory=threading.Event)
@@ -102,7 +103,7 @@ def choose(key: str, options: list, default) -> None:
         st.session_state[key] = default if default in options else options[-1]
 
 
-p = ui.page()
+p = app.page()
 lang, f = p.lang, p.filters
 access = ui.access()
 st.title(t("page_board_pack", lang))

@@ -2,10 +2,11 @@
 assignment (over participations ended in each year)."""
 import streamlit as st
 
-from finsam import charts, ui
+from finsam.present import charts
+from finsam.web import app, ui
 from finsam.labels import t
 
-p = ui.page("page_time")
+p = app.page("page_time")
 lang, f = p.lang, p.filters
 summary = ui.query("time_in_intervention", f)
 if summary.empty:

@@ -1,7 +1,7 @@
-"""Tillgänglighet: the accessibility statement (finsam.statement), open to everyone, also before sign-in."""
+"""Tillgänglighet: the accessibility statement (finsam.web.statement), open to everyone, also before sign-in."""
 import streamlit as st
 
-from finsam import statement, ui
+from finsam.web import app, statement, ui
 
-ui.ensure_frame()
+app.ensure_frame()
 st.markdown(statement.text(ui.language()))

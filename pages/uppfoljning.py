@@ -2,10 +2,11 @@
 and the number behind each share."""
 import streamlit as st
 
-from finsam import charts, ui
+from finsam.present import charts
+from finsam.web import app, ui
 from finsam.labels import t
 
-p = ui.page("page_followup")
+p = app.page("page_followup")
 lang, f = p.lang, p.filters
 df = ui.query("followup", f)
 if df.empty or df.due.sum() == 0:

@@ -7,8 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from finsam import db, queries
-from finsam.build import build
+from finsam.data import db
+from finsam.query import queries
+from finsam.build.database import build
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"

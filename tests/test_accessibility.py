@@ -10,7 +10,9 @@ import pytest
 from argon2 import PasswordHasher
 
 from browser import streamlit_server, wait_for_app
-from finsam import app, auth, charts, colors
+from finsam.web import app, auth
+from finsam.present import charts
+from finsam import colors
 from finsam.labels import number, t
 
 playwright = pytest.importorskip("playwright.sync_api")
@@ -244,7 +246,7 @@ def test_no_two_referral_sources_look_the_same_and_text_on_every_bar_reads():
 def test_a_chart_says_what_it_shows_and_its_n(demo_con):
     import pandas as pd
 
-    from finsam import queries as q
+    from finsam.query import queries as q
     from finsam.privacy import Protection
 
     f = q.Filters(years=(2023, 2024), associations=("Sydnärke",))
@@ -278,7 +280,7 @@ def test_the_series_of_a_real_chart_differ_by_more_than_colour_where_colour_is_t
     in colour under every simulation (CAM02-UCS distance >= MIN_DISTANCE) or differ in pattern or dash."""
     import itertools
 
-    from finsam import queries as q
+    from finsam.query import queries as q
 
     f = q.Filters(years=(2016, 2025), associations=("Sydnärke",))
     query, kwargs = {"referrals": ("referral_split", {}), "referral_trend": ("referral_split", {}),
@@ -298,7 +300,8 @@ def test_the_series_of_a_real_chart_differ_by_more_than_colour_where_colour_is_t
 
 @pytest.fixture(scope="module")
 def pack(demo_db):
-    from finsam import db, report
+    from finsam.data import db
+    from finsam.exports import report
 
     con = db.connect(demo_db, read_only=True)
     try:
@@ -311,7 +314,7 @@ def pack(demo_db):
 def test_the_powerpoint_images_have_alt_text_and_tables_a_header_row(pack):
     from pptx import Presentation
 
-    from finsam import report
+    from finsam.exports import report
 
     prs = Presentation(io.BytesIO(report.to_pptx(pack)))
     pictures = tables = 0
@@ -340,7 +343,7 @@ def test_the_pdf_has_a_title_the_language_and_a_bookmark_per_section(pack, tmp_p
     import re
     import subprocess
 
-    from finsam import report
+    from finsam.exports import report
 
     data = report.to_pdf(pack)
     path = tmp_path / "pack.pdf"

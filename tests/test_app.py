@@ -13,7 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
-from finsam import queries as q
+from finsam.query import queries as q
 from finsam.privacy import Protection
 
 PAGES = ["pages/oversikt.py", "pages/kon.py", "pages/remittenter.py", "pages/tid.py", "pages/uppfoljning.py",
@@ -165,8 +165,8 @@ def test_reset_clears_the_selection(app):
 
 
 def _calls_computed(records) -> set:
-    """The calls the app computed (finsam.ui logs each cache miss) as finsam.bench.Call."""
-    from finsam.bench import Call
+    """The calls the app computed (finsam.web.ui logs each cache miss) as finsam.tools.bench.Call."""
+    from finsam.tools.bench import Call
 
     out = set()
     for r in records:
@@ -183,7 +183,7 @@ def _calls_computed(records) -> set:
                          ids=["everything", "one_municipality_women"])
 def test_the_bench_lists_every_call_every_page_makes(demo_db, demo_con, monkeypatch, caplog, state):
     """Every page of the app, run on an empty cache: each query, lookup and reconciliation it makes is among
-    finsam.bench.page_calls for that page (or the frame's, bench.panel_calls), so the benchmark cannot
+    finsam.tools.bench.page_calls for that page (or the frame's, bench.panel_calls), so the benchmark cannot
     miss a page's call; and bench lists exactly the app's pages, which are exactly the files in pages/."""
     import logging
     from pathlib import Path
@@ -191,7 +191,8 @@ def test_the_bench_lists_every_call_every_page_makes(demo_db, demo_con, monkeypa
     import streamlit as st
 
     from conftest import DATA
-    from finsam import app as frame, bench
+    from finsam.web import app as frame
+    from finsam.tools import bench
 
     monkeypatch.setenv("FINSAM_DB", str(demo_db))
     caplog.set_level(logging.DEBUG, logger="finsam")

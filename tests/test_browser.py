@@ -8,7 +8,7 @@ import pytest
 
 from browser import SCREENSHOTS, streamlit_server, wait_for_app
 from conftest import DATA
-from finsam import queries as q
+from finsam.query import queries as q
 
 playwright = pytest.importorskip("playwright.sync_api")
 
@@ -92,7 +92,7 @@ def test_english_by_url(app_url, page):
 def test_local_account_sees_its_association_only_even_by_url(demo_db, browser, tmp_path):
     from argon2 import PasswordHasher
 
-    from finsam import auth
+    from finsam.web import auth
 
     users = tmp_path / "users.toml"
     auth.write_users({"anna": {"password_hash": PasswordHasher().hash("ett långt lösenord"), "role": "board",
@@ -119,8 +119,8 @@ def test_every_page_opens_on_a_national_database(browser, tmp_path):
     the published figures; it opens without sign-in): every page of the dashboard, in one server, shows its
     charts (Källor its table; Import its upload, the board pack its button, the presentation its key
     figures) with no exception and no error."""
-    from finsam.app import PAGES
-    from finsam.scale import generate
+    from finsam.web.app import PAGES
+    from finsam.tools.scale import generate
 
     db = tmp_path / "national.duckdb"
     generate(db, 20_000, seed=11, data_dir=DATA)

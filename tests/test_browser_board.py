@@ -12,7 +12,8 @@ import pytest
 from PIL import Image
 
 from browser import SCREENSHOTS, wait_for_app
-from finsam import images, queries as q
+from finsam.present import images
+from finsam.query import queries as q
 from finsam.labels import t
 
 playwright = pytest.importorskip("playwright.sync_api")

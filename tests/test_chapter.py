@@ -19,9 +19,10 @@ from docx.shared import Cm, Pt
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
-from finsam import chapter, queries as q, report
+from finsam.exports import chapter, report
+from finsam.query import queries as q
 from finsam.__main__ import main
-from finsam.chapter_files import cell_text, column_widths
+from finsam.exports.chapter_files import cell_text, column_widths
 
 SN, NV = "Sydnärke", "Norra Västmanland"
 CASES = {"sn": (SN, 2025, 2024), "nv": (NV, 2022, 2021)}
@@ -225,7 +226,7 @@ def test_without_chromium_the_command_says_so_in_swedish_and_writes_nothing(demo
 
 
 def test_without_chromium_the_board_pack_page_says_so_in_swedish(demo_db, monkeypatch):
-    from finsam import images
+    from finsam.present import images
 
     monkeypatch.setenv("FINSAM_DB", str(demo_db))
     monkeypatch.setenv("BROWSER_PATH", "/ingen/chromium")
@@ -267,9 +268,10 @@ def test_the_board_pack_page_offers_the_annual_report_in_word(demo_db, demo_con,
 
 
 def test_goal_attainment_is_a_section_with_the_goals_measured_as_on_the_mal_page(demo_con):
-    """Sydnärke 2025: the goals the board set, measured by finsam.goals as on the Mål page and in the pack;
+    """Sydnärke 2025: the goals the board set, measured by finsam.query.goals as on the Mål page and in the pack;
     the table's outcomes are attainment's, the sentence counts its statuses."""
-    from finsam import chapter, chapter_files, goals, report
+    from finsam.exports import chapter, chapter_files, report
+    from finsam.query import goals
     from finsam.privacy import Protection
 
     sel = report.selection(demo_con, SN, 2025)

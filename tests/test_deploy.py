@@ -16,7 +16,8 @@ from argon2 import PasswordHasher
 
 from browser import free_port, streamlit_server, wait_for_app
 from conftest import ROOT
-from finsam import auth, versions
+from finsam.web import auth
+from finsam.write import versions
 from test_import import big_file
 from test_signin import expected_participants, sign_in_local
 

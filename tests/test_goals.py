@@ -11,9 +11,11 @@ import pandas as pd
 import pytest
 from conftest import DATA, ROOT, insert_records, record
 
-from finsam import db, figures, goals, queries as q, reconcile
+from finsam.data import db
+from finsam.query import figures, goals, queries as q, reconcile
 from finsam.access import ADMIN, Access, AccessDenied
 from finsam.privacy import OFF, Protection
+from finsam.write import goal_edits
 
 COORDINATOR = Access("coordinator", ("Sydnärke",), "samordnare")
 BOARD = Access("board", ("Sydnärke",), "ledamot")
@@ -114,7 +116,7 @@ def _goal(**kw) -> dict:
 
 
 def test_pro_rata_during_the_year_on_hand_made_records(small):
-    goals.save(small, ADMIN, ("Sydnärke",), pd.DataFrame([
+    goal_edits.save(small, ADMIN, ("Sydnärke",), pd.DataFrame([
         _goal(goal_id="A", target=10),  # 6 new by 1 July: 10 x 182/365 = 4,99 so far -> i fas
         _goal(goal_id="B", target=20),  # 20 x 182/365 = 9,97 so far -> efter
         _goal(goal_id="C", indicator="exits_work_or_studies", target=4),  # 3 by July against 1,99 -> i fas
@@ -159,8 +161,8 @@ def test_the_editors_validation_names_row_column_and_rule(small):
         _goal(association_id="Västerås", intervention_id="Samordningsteam Västerås"),
         _goal(goal_id="X"), _goal(goal_id="X"),
     ])
-    with pytest.raises(goals.GoalError) as err:
-        goals.save(small, COORDINATOR, ("Sydnärke",), rows)
+    with pytest.raises(goal_edits.GoalError) as err:
+        goal_edits.save(small, COORDINATOR, ("Sydnärke",), rows)
     p = err.value.problems
     assert "Rad 1, kolumn mål: målet behöver en text, som styrelsen skrev det." in p
     assert any(s.startswith("Rad 2, kolumn indikator: okänd indikator 'antal_fikor'") for s in p)
@@ -184,24 +186,25 @@ def test_a_board_member_and_the_demo_cannot_save_a_coordinator_only_their_own(sm
     one = pd.DataFrame([_goal(goal_id="A")])
     for who in (BOARD, DEMO, Access("reader", None, "läsare")):
         with pytest.raises(AccessDenied):
-            goals.save(small, who, ("Sydnärke",), one)
+            goal_edits.save(small, who, ("Sydnärke",), one)
     with pytest.raises(AccessDenied):
-        goals.save(small, COORDINATOR, ("Västerås",), pd.DataFrame([_goal(association_id="Västerås")]))
-    assert goals.save(small, COORDINATOR, ("Sydnärke",), one) == 1
+        goal_edits.save(small, COORDINATOR, ("Västerås",), pd.DataFrame([_goal(association_id="Västerås")]))
+    assert goal_edits.save(small, COORDINATOR, ("Sydnärke",), one) == 1
     con = db.connect(small, read_only=True)
     try:
         assert goals.goals(con).goal_id.tolist() == ["A"]
     finally:
         con.close()
     # who changed a goal when: the audit log and a version that can be undone
-    from finsam import audit, versions
+    from finsam.data import audit
+    from finsam.write import versions
 
     log = audit.entries(small)
     changed = log[log.apply(lambda r: "goal_changed" in r.astype(str).tolist(), axis=1)]
     assert len(changed) == 1 and COORDINATOR.user in changed.iloc[0].astype(str).tolist()
     assert [v for v in versions.history(small) if v["action"] == "goal_changed"][0]["user"] == COORDINATOR.user
     # change and remove: the table as saved is the association's goals
-    assert goals.save(small, COORDINATOR, ("Sydnärke",), pd.DataFrame([_goal(goal_id="B", target=3)])) == 1
+    assert goal_edits.save(small, COORDINATOR, ("Sydnärke",), pd.DataFrame([_goal(goal_id="B", target=3)])) == 1
     con = db.connect(small, read_only=True)
     try:
         g = goals.goals(con)
@@ -212,8 +215,8 @@ def test_a_board_member_and_the_demo_cannot_save_a_coordinator_only_their_own(sm
 
 def test_the_template_reads_back_and_saves(small):
     for fmt, name in (("csv", "mal.csv"), ("xlsx", "mal.xlsx")):
-        raw = goals.read_template(name, goals.template(fmt))
-        assert goals.save(small, ADMIN, ("Sydnärke",), raw) == 2
+        raw = goal_edits.read_template(name, goal_edits.template(fmt))
+        assert goal_edits.save(small, ADMIN, ("Sydnärke",), raw) == 2
     con = db.connect(small, read_only=True)
     try:
         g = goals.goals(con).set_index("section")
@@ -221,8 +224,8 @@ def test_the_template_reads_back_and_saves(small):
         assert g.loc["Mål 2", "set_status"] == "delvis uppnått" and g.loc["Mål 2", "intervention_id"] == "ALL"
     finally:
         con.close()
-    with pytest.raises(goals.GoalError, match="Kolumn hemligt: okänd rubrik"):
-        goals.read_template("x.csv", "mål;hemligt\nEtt mål;1\n".encode())
+    with pytest.raises(goal_edits.GoalError, match="Kolumn hemligt: okänd rubrik"):
+        goal_edits.read_template("x.csv", "mål;hemligt\nEtt mål;1\n".encode())
 
 
 def test_the_goals_command(demo_db):
@@ -248,7 +251,7 @@ def test_the_goals_page_in_the_browser_a_coordinator_imports_a_goal_a_board_memb
     from argon2 import PasswordHasher
     from browser import SCREENSHOTS, streamlit_server, wait_for_app
 
-    from finsam import auth
+    from finsam.web import auth
 
     live = tmp_path / "finsam.duckdb"
     shutil.copy(demo_db, live)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from conftest import DATA
-from finsam import queries as q, reconcile
+from finsam.query import queries as q, reconcile
 from finsam.access import ADMIN, Access, AccessDenied
 from finsam.privacy import OFF, Protection
 

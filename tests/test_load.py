@@ -16,10 +16,13 @@ from argon2 import PasswordHasher
 
 from browser import streamlit_server
 from conftest import ROOT
-from finsam import auth, db, labels, queries as q
+from finsam.web import auth
+from finsam.data import db
+from finsam import labels
+from finsam.query import queries as q
 from finsam.__main__ import main
 from finsam.access import DEMO
-from finsam.load import MAX_SECONDS, MAX_SESSIONS, LoadRefused, Tab, check, sign_in, write_import_file
+from finsam.tools.load import MAX_SECONDS, MAX_SESSIONS, LoadRefused, Tab, check, sign_in, write_import_file
 from finsam.privacy import Protection
 
 SESSIONS, SECONDS, IMPORT_AT = 10, 50, 20

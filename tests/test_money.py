@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from finsam import queries as q
+from finsam.query import queries as q
 from finsam.privacy import OFF
 
 
@@ -60,7 +60,7 @@ def test_survey_shares_over_fewer_than_five_respondents_are_hidden(demo_con):
 
 
 def test_the_board_pack_has_the_economy_and_survey_sections(demo_con):
-    from finsam import report
+    from finsam.exports import report
 
     pack = report.build(demo_con, report.selection(demo_con, "Sydnärke", 2016))
     economy = next(s for s in pack.sections if s.key == "economy")

@@ -14,9 +14,12 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT
-from finsam import audit, backup, db, figures, queries as q, versions
+from finsam.data import audit, db
+from finsam.ops import backup
+from finsam.query import figures, queries as q
+from finsam.write import versions
 from finsam.access import Access, AccessDenied
-from finsam.importer import import_file, remove_demo_records
+from finsam.write.importer import import_file, remove_demo_records
 from finsam.privacy import OFF
 from test_import import ROWS, TODAY, big_file, csv_bytes
 
@@ -211,7 +214,7 @@ def test_failed_sign_in_undo_and_the_log_in_the_browser(tmp_path, demo_db, brows
     from urllib.parse import quote
 
     from browser import streamlit_server, wait_for_app
-    from finsam import auth
+    from finsam.web import auth
     from test_signin import sign_in_local
 
     path = tmp_path / "finsam.duckdb"
@@ -262,7 +265,7 @@ def test_failed_sign_in_undo_and_the_log_in_the_browser(tmp_path, demo_db, brows
 def test_doctor_passes_a_good_installation_and_names_each_problem_of_a_broken_one(tmp_path, live):
     from argon2 import PasswordHasher
 
-    from finsam import auth
+    from finsam.web import auth
 
     users = tmp_path / "users.toml"
     auth.write_users({"ada": {"password_hash": PasswordHasher().hash(ADMIN_PASSWORD), "role": "admin"},

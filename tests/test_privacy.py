@@ -17,9 +17,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT, insert_records, record
-from finsam import auth, db, privacy, queries as q
+from finsam.web import auth
+from finsam.data import db
+from finsam import privacy
+from finsam.query import queries as q
 from finsam.access import Access, AccessDenied
-from finsam.export import excel_csv
+from finsam.exports.tables import excel_csv
 from finsam.privacy import OFF, Protection
 
 D = dt.date
@@ -146,7 +149,7 @@ def test_no_small_count_in_any_figure_or_csv(small):
         values = df[list(counts)].to_numpy().ravel()
         assert not set(v for v in values if v == v) & SMALL, (name, df)
         assert not re.search(r"(^|;)[1-4](;|\r)", excel_csv(df[list(counts)]).decode("utf-8-sig")), name
-    from finsam import charts
+    from finsam.present import charts
     fig = charts.gender(q.run(small, "gender_split", f), {}, "sv", "test")
     data = json.loads(fig.to_json())["data"]
     assert not set(_numbers_in([{k: v for k, v in tr.items() if k in ("y", "text", "customdata")} for tr in data])) & SMALL

@@ -17,10 +17,12 @@ from pptx import Presentation
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
-from finsam import charts, images, queries as q, report
+from finsam.present import charts, images
+from finsam.query import queries as q
+from finsam.exports import report
 from finsam.__main__ import main
 from finsam.access import Access
-from finsam.export import xlsx
+from finsam.exports.tables import xlsx
 
 SN = "Sydnärke"
 TITLES = ["Deltagare och flöde", "Kommuner och andel av befolkningen", "Könsfördelning", "Remittenter",

@@ -10,8 +10,8 @@ import pytest
 from argon2 import PasswordHasher
 
 from browser import streamlit_server, wait_for_app
-from finsam import auth
-from finsam.app import PAGES
+from finsam.web import auth
+from finsam.web.app import PAGES
 
 playwright = pytest.importorskip("playwright.sync_api")
 PASSWORD = "ett långt lösenord"
@@ -25,7 +25,7 @@ ACCOUNTS = {  # name: (role, association, names that must never show)
 def server(demo_db, tmp_path_factory):
     from test_import import csv_bytes
 
-    from finsam.importer import import_file
+    from finsam.write.importer import import_file
 
     tmp = tmp_path_factory.mktemp("roles")
     path = tmp / "real.duckdb"

@@ -12,9 +12,12 @@ import pandas as pd
 import pytest
 
 from conftest import DATA, ROOT
-from finsam import bench, charts, db, queries as q, reconcile
-from finsam.app import PAGES
-from finsam.scale import ASSOCIATIONS, generate
+from finsam.tools import bench
+from finsam.present import charts
+from finsam.data import db
+from finsam.query import queries as q, reconcile
+from finsam.web.app import PAGES
+from finsam.tools.scale import ASSOCIATIONS, generate
 
 N = 30_000
 
@@ -260,7 +263,7 @@ def test_bench_times_the_build_and_an_import_of_a_coordinators_file():
 
 
 def test_a_file_from_an_earlier_version_gets_the_aggregate_tables(tmp_path, national):
-    from finsam.importer import upgrade
+    from finsam.write.importer import upgrade
 
     path = tmp_path / "old.duckdb"
     generate(path, 2_000, seed=5, data_dir=DATA, associations=4)

@@ -12,7 +12,9 @@ import pytest
 from argon2 import PasswordHasher
 
 from browser import free_port, streamlit_server, wait_for_app
-from finsam import auth, db, queries as q
+from finsam.web import auth
+from finsam.data import db
+from finsam.query import queries as q
 
 playwright = pytest.importorskip("playwright.sync_api")
 SN = quote("Sydnärke")
@@ -185,7 +187,7 @@ def test_a_provider_that_is_down_gives_a_swedish_sentence(demo_db, browser, tmp_
 def test_real_records_are_never_served_without_sign_in(demo_db, browser, tmp_path):
     from test_import import ROWS, csv_bytes  # a coordinator's semicolon CSV in Windows-1252
 
-    from finsam.importer import import_file
+    from finsam.write.importer import import_file
 
     path = tmp_path / "imported.duckdb"
     shutil.copy(demo_db, path)

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from conftest import insert_records, record
-from finsam import queries as q
+from finsam.query import queries as q
 
 D = dt.date
 F = q.Filters(associations=("Sydnärke",), interventions=("Samordningsteamet",))

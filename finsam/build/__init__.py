@@ -1,0 +1,1 @@
+"""The demo database: its streams and the allocation."""

@@ -1,0 +1,1 @@
+"""Data: connections, the schema, published figures, the audit log."""

@@ -1,0 +1,1 @@
+"""Exports: the board pack, the annual report's chapter, tables as CSV and xlsx."""

@@ -1,0 +1,1 @@
+"""Presentation: chart builders and image rendering."""

@@ -1,0 +1,1 @@
+"""Queries: filters, SQL, one function per question, computed figures, reconciliation, goals."""

@@ -1,0 +1,1 @@
+"""Tools: benchmarks, load generator, national generator."""

@@ -1,0 +1,1 @@
+"""The web frame: navigation, cached reads, sidebar, sign-in, routes, sessions."""

@@ -1,0 +1,1 @@
+"""Writes: reading files, validation, the one write door, versions."""
