@@ -72,7 +72,6 @@ st.dataframe(ui.lookup("import_log"), hide_index=True, key="imp_log_table")
 # --- operations: undo the last change, the audit log (logic in finsam.write.versions and finsam.data.audit) ---
 me = ui.access()
 if me.may_import:
-    from finsam.data import audit
     from finsam.write import versions
     from finsam.access import AccessDenied
 
@@ -102,4 +101,4 @@ if me.may_import:
     if me.role == "admin":
         st.subheader(t("audit_title", lang))
         st.caption(t("audit_caption", lang))
-        st.dataframe(audit.entries(ui.db_path(), access=me, limit=500), hide_index=True, key="audit_table")
+        st.dataframe(ui.audit_entries(limit=500), hide_index=True, key="audit_table")

@@ -1,4 +1,5 @@
-"""The demo streams: one per intervention a report describes, built from data/published_figures.csv.
+"""The demo streams: one per intervention a report describes, built from data/published_figures.csv
+(data written as code: its length is the reports' tables, not logic).
 
 Every count a stream follows is looked up in the published figures; where the reports contradict each
 other the choice is made here, in code that says why, and listed in data/conflicts.csv (which reconcile

@@ -461,6 +461,13 @@ def _reconciliation(version: str, access: Access, protection: Protection) -> pd.
         return reconcile.reconciliation(cursor, data_dir, access, protection)
 
 
+def audit_entries(limit: int = 500) -> pd.DataFrame:
+    """The audit log as the signed-in role may read it (finsam.data.audit.entries decides)."""
+    from finsam.data import audit
+
+    return audit.entries(db_path(), access=access(), limit=limit)
+
+
 def reconciliation() -> pd.DataFrame:
     """Every published figure beside the computed one (finsam.query.reconcile.reconciliation) for the signed-in
     role: its associations, its protection; cached by these and the database version."""
