@@ -4,8 +4,9 @@ link is a faithful copy at no cost; a copy where links are impossible) and appen
 `<db>.versions/history.jsonl` saying when, who, what, and the checksum of the figures before and after.
 
 Version N is the file change N replaced, so restoring N undoes change N and everything after it. A restore
-goes through the same copy-and-swap as an import (readers see the old file or the restored one, never
-half) and is itself a change, so it can be undone too. FINSAM_KEEP_VERSIONS files are kept (default 30);
+goes through the same copy-and-swap as an import (finsam.writes: readers see the old file or the restored
+one, never half), decides what to restore and whether the person may under the write lock, and is itself
+a change, so it can be undone too. FINSAM_KEEP_VERSIONS files are kept (default 30);
 the history lines stay when an old file is pruned.
 """
 from __future__ import annotations
@@ -145,8 +146,8 @@ def find(db_path: Path, version: int | None) -> dict:
     return entry
 
 
-def describe(entry: dict, lang: str = "sv") -> str:
-    """What restoring this version undoes, in one sentence."""
+def summary(entry: dict) -> str:
+    """A change in words: "importen av a.csv för Sydnärke den 2026-12-01 kl. 10:00:00 av sam"."""
     what = {"import": "importen", "demo_removed": "borttagningen av demouppgifter", "restore": "återställningen",
             "upgrade": "uppgraderingen"}.get(entry["action"], f"ändringen ({entry['action']})")
     parts = [f"{what}"]
@@ -157,33 +158,53 @@ def describe(entry: dict, lang: str = "sv") -> str:
     parts.append(f"den {entry['when'].replace('T', ' kl. ')}")
     if entry.get("user"):
         parts.append(f"av {entry['user']}")
+    return " ".join(parts)
+
+
+def describe(entry: dict, later: list[dict] = ()) -> str:
+    """What restoring this version undoes, in one sentence (and the later changes it undoes too)."""
     counts = []
     if entry.get("added") is not None:
         counts.append(f"{entry['added']} nya rader")
     if entry.get("updated") is not None:
         counts.append(f"{entry['updated']} ändrade")
-    text = "Ångrar " + " ".join(parts)
+    text = "Ångrar " + summary(entry)
     if counts:
         text += f" ({', '.join(counts)})"
+    if later:
+        text += ", och de senare ändringarna: " + "; ".join(f"version {e['version']}, {summary(e)}" for e in later)
     return text + ". Databasen blir som före den ändringen; ändringen sparas som en version och kan själv ångras."
 
 
-def restore(db_path: Path, version: int | None = None, *, user: str = "kommandoraden", role: str = "admin",
-            access=None) -> dict:
-    """Bring back version `version` (None: undo the last change) through the importer's copy-and-swap.
-    access: when given and not an administrator, only the last change, and only one that touched the
-    coordinator's own associations alone."""
-    from finsam import importer
+def restore(db_path: Path, version: int | None = None, *, newest: int | None = None, user: str = "kommandoraden",
+            role: str = "admin", access=None) -> dict:
+    """Bring back version `version` (None: undo the last change), which undoes that change and every later
+    one, through the one door for writes. Everything is decided under the write lock, after any change
+    that was being written when the restore was asked for: which version (None: the last change then),
+    whether this person may (access given and not an administrator: only the last change, and only one
+    that touched the coordinator's own associations alone), and that no change newer than `newest` (the
+    newest version the person saw when choosing) has come in since; otherwise RestoreError or AccessDenied
+    and nothing is changed. The history line and audit entry say which versions were undone."""
+    from finsam import writes
 
-    entry = find(db_path, version)
-    if access is not None:
-        may_undo(db_path, access, entry)
-    source = versions_dir(db_path) / entry["file_kept"]
-    detail = {"restored_version": entry["version"], "undoes": entry["action"], "file": entry.get("file", ""),
-              "associations": entry.get("associations", [])}
-    with importer._rewrite(db_path, user=user, role=role, action="restore", detail=detail, source=source):
-        pass
-    after = history(db_path)[-1]
+    with writes.Lock(db_path):
+        entry = find(db_path, version)
+        entries = history(db_path)
+        newer = [e for e in entries if newest is not None and e["version"] > newest]
+        if newer:
+            raise RestoreError("Databasen har ändrats sedan du valde vad som skulle ångras: "
+                               + "; ".join(f"version {e['version']}, {summary(e)}" for e in newer)
+                               + ". Inget har återställts; se vad som gäller nu (python -m finsam history) "
+                               "och välj igen.")
+        if access is not None:
+            may_undo(db_path, access, entry)
+        source = versions_dir(db_path) / entry["file_kept"]
+        detail = {"restored_version": entry["version"], "undoes": entry["action"], "file": entry.get("file", ""),
+                  "associations": entry.get("associations", []),
+                  "undone_versions": [e["version"] for e in entries if e["version"] >= entry["version"]]}
+        with writes.rewrite(db_path, user=user, role=role, action="restore", detail=detail, source=source):
+            pass
+        after = history(db_path)[-1]
     # the restored file's tables against those the change replaced (a DuckDB upgrade may change its hash)
     after["matches"] = not entry.get("checksum_before") or after.get("checksum_after") == entry["checksum_before"]
     return after
@@ -237,9 +258,10 @@ def cmd_restore(args) -> int:
         print("Ange en version (se python -m finsam history) eller --last.", file=sys.stderr)
         return 2
     try:
+        entries = history(path)
         entry = find(path, None if args.last else args.version)
-        print(describe(entry))
-        after = restore(path, entry["version"])
+        print(describe(entry, [e for e in entries if e["version"] > entry["version"]]))
+        after = restore(path, entry["version"], newest=entries[-1]["version"])
     except RestoreError as e:
         print(e, file=sys.stderr)
         return 1
