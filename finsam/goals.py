@@ -399,7 +399,8 @@ def save(db_path: Path, access: Access, associations: tuple[str, ...], frame: pd
         typed, problems = validate(frame, interventions, access)
         outside = sorted(set(typed.association_id) - set(associations))
         if outside:
-            problems.append(f"Målen gäller {', '.join(associations)}; rader för {', '.join(outside)} sparas inte här.")
+            problems.append(f"Målen gäller {', '.join(associations)}; rader för {', '.join(outside)} "
+                            "sparas inte här.")
         clash = set(typed.goal_id) & set(others[~others.association_id.isin(associations)].goal_id)
         if clash:
             problems.append(f"Mål-id {', '.join(sorted(clash))} används redan av ett annat förbund.")

@@ -13,11 +13,13 @@ import os
 import threading
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from finsam import audit, db, versions
 from finsam.access import Access, AccessDenied
 from finsam.importer import import_file
+from test_goals import _goal, small  # noqa: F401 (a fixture)
 from test_import import TODAY, big_file, csv_bytes
 
 ADMIN = Access("admin", None, "ada")
@@ -179,3 +181,20 @@ def test_two_writers_at_once_are_serialised_and_recorded_under_the_lock_in_order
     assert hist[1]["checksum_before"] == hist[0]["checksum_after"]
     log = audit.entries(live)
     assert list(log["användare"]) == ["ada", "sam"]  # newest first: the same order as the history
+
+
+def test_two_goal_saves_at_once_cannot_both_take_the_same_goal_id(small, monkeypatch):
+    """goals.save checked the other associations' goal ids before the lock: two saves at once could both
+    pass and write the same id for two associations."""
+    from finsam import goals
+
+    interventions = dict(table(small, "SELECT association_id, min(intervention_id) FROM intervention GROUP BY ALL"))
+    theirs = pd.DataFrame([_goal(goal_id="M1", association_id="Västerås", intervention_id=interventions["Västerås"])])
+    first, second = Interleaving(small, monkeypatch).run(
+        lambda: goals.save(small, COORD_SN, ("Sydnärke",), pd.DataFrame([_goal(goal_id="M1")])),
+        lambda: goals.save(small, Access("coordinator", ("Västerås",), "vera"), ("Västerås",), theirs))
+    assert first == 1
+    assert isinstance(second, goals.GoalError), second
+    with pytest.raises(goals.GoalError, match="M1 används redan av ett annat förbund"):
+        raise second
+    assert table(small, "SELECT goal_id, association_id FROM goal") == [("M1", "Sydnärke")]
