@@ -787,18 +787,26 @@ def remove_demo_records(db_path: Path, association: str, access: Access = ADMIN)
 
 def upgrade(db_path: Path) -> bool:
     """Rebuild the aggregate tables of a file written by an earlier finsam that lacks some (like an import:
-    a copy written, then swapped in). Returns whether it had to."""
+    a copy written, then swapped in). Returns whether it had to. Checked again under the write lock, so
+    two processes starting at once upgrade once."""
+    if not _lacks_aggregates(db_path):
+        return False
+    with writes.Lock(db_path):
+        if not _lacks_aggregates(db_path):
+            return False
+        with _rewrite(db_path, user="finsam", role="admin", action="upgrade") as con:
+            queries.refresh_aggregates(con)
+    return True
+
+
+def _lacks_aggregates(db_path: Path) -> bool:
     con = db.connect(db_path, read_only=True)
     try:
         present = set(con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()")
                       .df().table_name)
     finally:
         con.close()
-    if queries.aggregate_tables() <= present:
-        return False
-    with _rewrite(db_path, user="finsam", role="admin", action="upgrade") as con:
-        queries.refresh_aggregates(con)
-    return True
+    return not queries.aggregate_tables() <= present
 
 
 def template(kind: str, fmt: str) -> bytes:

@@ -39,7 +39,7 @@ class Lock:
     processes and threads; reentrant within a thread."""
 
     def __init__(self, db_path: Path):
-        self.key = str(lock_path(db_path))
+        self.key = os.path.realpath(lock_path(Path(db_path)))  # one lock however the path is spelt
 
     def __enter__(self):
         held = _held.__dict__.setdefault("locks", {})

@@ -198,3 +198,17 @@ def test_two_goal_saves_at_once_cannot_both_take_the_same_goal_id(small, monkeyp
     with pytest.raises(goals.GoalError, match="M1 används redan av ett annat förbund"):
         raise second
     assert table(small, "SELECT goal_id, association_id FROM goal") == [("M1", "Sydnärke")]
+
+
+def test_two_upgrades_at_once_upgrade_once(live, monkeypatch):
+    """Two app processes starting on a file from an earlier finsam: the second decides again under the lock."""
+    from finsam import queries
+    from finsam.importer import upgrade
+
+    con = db.connect(live)
+    con.execute(f"DROP TABLE {sorted(queries.aggregate_tables())[0]}")
+    con.close()
+    first, second = Interleaving(live, monkeypatch).run(lambda: upgrade(live), lambda: upgrade(Path(str(live))))
+    assert (first, second) == (True, False)
+    assert [e["action"] for e in versions.history(live)] == ["upgrade"]
+    assert list(audit.entries(live)["händelse"]) == ["upgrade"]
