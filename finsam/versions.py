@@ -247,6 +247,8 @@ def cmd_history(args) -> int:
         kept = "" if e["kept"] else "  (filen rensad)"
         who = e["user"] + (f" ({e['role']})" if e.get("role") else "")
         extra = f" version {e['detail']['restored_version']}" if e["action"] == "restore" else ""
+        also = [v for v in e["detail"].get("undone_versions", []) if v != e["detail"].get("restored_version")]
+        extra += f" (och {', '.join(map(str, also))})" if also else ""
         print(f"{e['version']:>4}  {e['when'].replace('T', ' ')}  {who or '-'}  {e['action']}{extra}  "
               f"{e.get('file') or '-'}  {', '.join(e.get('associations') or []) or '-'}{counts}{kept}")
     return 0

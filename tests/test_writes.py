@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import fcntl
+import json
 import os
 import threading
 from pathlib import Path
@@ -112,7 +113,7 @@ def test_restore_last_chosen_while_an_import_runs_is_refused_and_both_imports_st
     assert hist[-1]["checksum_after"] == versions.file_checksum(live)
     log = audit.entries(live)
     assert list(log["händelse"]) == ["import", "import"]
-    assert [__import__("json").loads(d)["file"] for d in log["detaljer"]] == ["s2.csv", "s1.csv"]
+    assert [json.loads(d)["file"] for d in log["detaljer"]] == ["s2.csv", "s1.csv"]
     # asked again, it undoes what is now the last change, and says so truthfully
     after = versions.restore(live, None)
     assert after["detail"]["restored_version"] == 2 and after["file"] == "s2.csv" and after["matches"]
@@ -212,3 +213,20 @@ def test_two_upgrades_at_once_upgrade_once(live, monkeypatch):
     assert (first, second) == (True, False)
     assert [e["action"] for e in versions.history(live)] == ["upgrade"]
     assert list(audit.entries(live)["händelse"]) == ["upgrade"]
+
+
+def test_restoring_an_earlier_version_names_every_later_change_it_undoes(live, capsys):
+    """Version N is a whole file: restoring it undoes N and every later change, and says so before and after."""
+    import_file(live, "s1.csv", big_file(10), today=TODAY)
+    import_file(live, "v.csv", vasteras_file(5), today=TODAY, user="ada", access=ADMIN)
+    import_file(live, "s2.csv", big_file(12), today=TODAY)
+    assert versions.cmd_restore(argparse.Namespace(db=live, version=2, last=False)) == 0
+    out = capsys.readouterr().out
+    assert "Ångrar importen av v.csv för Västerås" in out
+    assert "och de senare ändringarna: version 3, importen av s2.csv för Sydnärke" in out
+    assert participants(live) == {"Sydnärke": 10}
+    last = versions.history(live)[-1]
+    assert last["detail"]["restored_version"] == 2 and last["detail"]["undone_versions"] == [2, 3]
+    assert json.loads(audit.entries(live).iloc[0]["detaljer"])["undone_versions"] == [2, 3]
+    versions.cmd_history(argparse.Namespace(db=live))
+    assert "restore version 2 (och 3)" in capsys.readouterr().out.splitlines()[0]
