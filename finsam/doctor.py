@@ -15,6 +15,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import time
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,7 @@ from finsam import config
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 BACKUP_MAX_HOURS = 36  # a nightly backup missed once is still within it
-STALE_BUILD_HOURS = 1  # a demo or national build writes its file all the time; untouched this long, it died
+STALE_HOURS = 1  # a build or a backup writes its file all the time; untouched this long, it was killed
 
 
 @dataclass
@@ -188,15 +189,17 @@ def _check_entry(what: str, entry: dict, associations: set[str], problems: list[
 def _imported(db_path: Path) -> bool:
     """Whether the database holds records imported by people (a demo or empty database is rebuilt, not
     restored)."""
+    import duckdb
+
     from finsam import db
 
     try:
         con = db.connect(db_path, read_only=True)
-    except Exception:  # reported by check_database
+    except (duckdb.Error, OSError):  # reported by check_database
         return False
     try:
         return con.execute("SELECT count(*) FROM import_log").fetchone()[0] > 0
-    except Exception:
+    except duckdb.CatalogException:  # not a finsam database: reported by check_database
         return False
     finally:
         con.close()
@@ -204,8 +207,6 @@ def _imported(db_path: Path) -> bool:
 
 def newest_backup(folder: Path) -> tuple[Path, float] | None:
     """The newest backup in folder and its age in hours."""
-    import time
-
     from finsam import backup
 
     found = backup.backups(folder) if folder.is_dir() else []
@@ -215,7 +216,7 @@ def newest_backup(folder: Path) -> tuple[Path, float] | None:
     return newest, (time.time() - newest.stat().st_mtime) / 3600
 
 
-def backup_status(db_path: Path) -> str:
+def backup_status() -> str:
     """The newest backup in one Swedish sentence (doctor prints it whatever else it finds)."""
     folder = config.path_setting("FINSAM_BACKUP_DIR")
     newest = newest_backup(folder)
@@ -232,7 +233,7 @@ def check_backups(db_path: Path, problems: list[Problem]) -> None:
            "systemctl status finsam-backup.timer, eller loggen /var/lib/finsam/backup.log med deploy/finsam.cron; "
            "misslyckade säkerhetskopior står i loggen (python -m finsam audit).")
     if folder.is_dir():
-        for partial in backup.partials(folder):
+        for partial in filter(_stale, backup.partials(folder)):
             problems.append(_leftover(partial, "en säkerhetskopia som avbröts"))
     if not db_path.exists() or not _imported(db_path):
         return
@@ -245,6 +246,10 @@ def check_backups(db_path: Path, problems: list[Problem]) -> None:
                                 f"(mer än {BACKUP_MAX_HOURS}): den nattliga säkerhetskopian körs inte.", run))
 
 
+def _stale(path: Path) -> bool:
+    return time.time() - path.stat().st_mtime > STALE_HOURS * 3600
+
+
 def _leftover(path: Path, what: str) -> Problem:
     size = path.stat().st_size / 1e6
     return Problem(f"{path} ({f'{size:.1f}'.replace('.', ',')} MB) är kvar efter {what}.",
@@ -254,8 +259,6 @@ def _leftover(path: Path, what: str) -> Problem:
 def check_leftovers(db_path: Path, problems: list[Problem]) -> None:
     """Files a killed change or build left beside the database: reported only while no change is being
     written (a change in progress has its copy)."""
-    import time
-
     from finsam import versions, writes
 
     if writes.busy(db_path):
@@ -267,9 +270,8 @@ def check_leftovers(db_path: Path, problems: list[Problem]) -> None:
     for path in sorted(folder.glob("*.duckdb")) if folder.is_dir() else []:
         if path.name not in named:
             problems.append(_leftover(path, "en ändring som avbröts före sitt byte (ingen version i historiken)"))
-    for path in sorted(db_path.parent.glob(f"{db_path.name}.building*")):
-        if time.time() - path.stat().st_mtime > STALE_BUILD_HOURS * 3600:
-            problems.append(_leftover(path, "ett bygge av databasen som avbröts"))
+    for path in filter(_stale, sorted(db_path.parent.glob(f"{db_path.name}.building*"))):
+        problems.append(_leftover(path, "ett bygge av databasen som avbröts"))
 
 
 def check_address(problems: list[Problem], address: str | None = None) -> None:
@@ -309,7 +311,7 @@ def diagnose(db_path: Path, address: str | None = None) -> list[Problem]:
 def cmd_doctor(args) -> int:
     path = args.db or config.load().db_path
     problems = diagnose(path)
-    print(backup_status(path))
+    print(backup_status())
     for p in problems:
         print(p)
     if problems:

@@ -104,7 +104,7 @@ def test_doctor_reports_the_newest_backups_age(live, tmp_path, monkeypatch):
     copy = backup.backup(live, folder)
     problems.clear()
     doctor.check_backups(live, problems)
-    assert problems == [] and doctor.backup_status(live) == f"Senaste säkerhetskopian: {copy}, 0 timmar gammal."
+    assert problems == [] and doctor.backup_status() == f"Senaste säkerhetskopian: {copy}, 0 timmar gammal."
     old = time.time() - 40 * 3600
     os.utime(copy, (old, old))
     doctor.check_backups(live, problems)
@@ -127,8 +127,15 @@ def test_doctor_reports_what_a_killed_change_left_beside_the_database(live, tmp_
     copy.write_bytes(b"\0" * 2_500_000)
     orphan = versions.versions_dir(live) / "000002-20261207T030000.duckdb"  # kept, then killed: no history line
     orphan.write_bytes(b"\0" * 1000)
-    partial = tmp_path / "backups" / ".finsam-2026-12-07T023000.duckdb.partial"
+    partial = tmp_path / "backups" / ".finsam-2026-12-07T023000.duckdb.partial"  # a backup being written...
     partial.write_bytes(b"\0" * 10)
+    building = live.with_name(live.name + ".building")
+    building.write_bytes(b"\0" * 10)
+    doctor.check_backups(live, problems)
+    assert problems == []
+    hour_ago = time.time() - 3700  # ... and untouched for over an hour: killed
+    for path in (partial, building):
+        os.utime(path, (hour_ago, hour_ago))
     with writes.Lock(live):  # a change being written has its copy: not a leftover
         doctor.check_leftovers(live, problems)
         assert problems == []
@@ -138,12 +145,13 @@ def test_doctor_reports_what_a_killed_change_left_beside_the_database(live, tmp_
     assert texts == [f"{copy} (2,5 MB) är kvar efter en import eller ändring som avbröts.",
                      f"{orphan} (0,0 MB) är kvar efter en ändring som avbröts före sitt byte (ingen version i "
                      "historiken).",
+                     f"{building} (0,0 MB) är kvar efter ett bygge av databasen som avbröts.",
                      f"{partial} (0,0 MB) är kvar efter en säkerhetskopia som avbröts."]
     assert all(p.fix.startswith("Ta bort filen") for p in problems)
     r = cli("doctor", "--db", live, env={"FINSAM_BACKUP_DIR": str(tmp_path / "backups")})
     assert r.returncode == 1 and f"{copy} (2,5 MB)" in r.stdout and "Allt ser bra ut" not in r.stdout
-    # the next change removes the copy and the orphan itself
+    # the next change removes its own kind of leftovers (the copy and the orphan), not a build's
     import_file(live, "b.csv", csv_bytes(ROWS[:1]), today=TODAY)
     problems.clear()
     doctor.check_leftovers(live, problems)
-    assert problems == []
+    assert [p.text for p in problems] == [texts[2]]
