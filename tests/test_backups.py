@@ -27,9 +27,10 @@ def _as(user: pwd.struct_passwd, python: Path) -> list[str]:
     enter (/root/.pyenv on the test machine), the user is lent the right to read and enter folders
     (CAP_DAC_READ_SEARCH) and nothing else: writing still needs the user's own rights."""
     drop = ["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups"]
-    if subprocess.run([*drop, "test", "-x", str(python.resolve())], capture_output=True).returncode:
+    probe = ["/bin/sh", "-c", f"{python} -c pass"]  # as the line runs it (not access(2), blind to capabilities)
+    if subprocess.run([*drop, *probe], capture_output=True).returncode:
         drop += ["--inh-caps=+dac_read_search", "--ambient-caps=+dac_read_search"]
-        probe = subprocess.run([*drop, "test", "-x", str(python.resolve())], capture_output=True, text=True)
+        probe = subprocess.run([*drop, *probe], capture_output=True, text=True)
         if probe.returncode:
             pytest.skip(f"{python.resolve()} cannot be run by {user.pw_name} here, nor lent the right to reach it "
                         f"(CAP_DAC_READ_SEARCH): {probe.stderr.strip()[:200]}")
