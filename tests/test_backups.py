@@ -78,6 +78,7 @@ def test_the_shipped_cron_line_backs_up_as_an_unprivileged_user(live):
         assert copy.stat().st_uid == user.pw_uid and oct(copy.stat().st_mode & 0o777) == "0o600"
         logged = [p for p in (base / "lib").iterdir() if p.suffix == ".log"]
         assert logged and "Säkerhetskopia:" in logged[0].read_text()
+        assert logged[0].stat().st_uid == user.pw_uid and oct(logged[0].stat().st_mode & 0o777) == "0o600"
         assert list(audit.entries(db_path)["händelse"]) == ["backup"]
     finally:
         shutil.rmtree(base, ignore_errors=True)
