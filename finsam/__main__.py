@@ -182,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=_delegate("finsam.write.versions", "cmd_restore"))
     p = sub.add_parser("backup", help="a consistent copy of the database, named by date")
     _db_arg(p)
-    p.add_argument("--to", type=Path, required=True, dest="to", help="folder for the backups")
+    p.add_argument("--to", type=Path, dest="to", help="folder for the backups (default: FINSAM_BACKUP_DIR)")
     p.add_argument("--keep", type=int, help="keep this many backups in the folder (default: all)")
     p.set_defaults(func=_delegate("finsam.ops.backup", "cmd_backup"))
     p = sub.add_parser("audit", help="the audit log: sign-ins, imports, restores, backups")

@@ -18,6 +18,7 @@ SETTINGS = {
     "FINSAM_LOCKOUT_MINUTES": ("15", "How long an account stays locked after 5 failed sign-ins."),
     "FINSAM_SESSION_IDLE_MINUTES": ("480", "A local account's session ends after this long without use."),
     "FINSAM_KEEP_VERSIONS": ("30", "How many earlier versions of the database file are kept (undo, restore)."),
+    "FINSAM_BACKUP_DIR": ("backups", "Folder of the nightly backups (python -m finsam backup; doctor checks their age)."),
     "FINSAM_SMALL_COUNT": ("5", "Counts below this (from 1) are shown as '..'; shares over fewer are hidden."),
     "FINSAM_ACCESSIBILITY_CONTACT": ("förbundets kansli (se förbundets webbplats)",
                                      "Where the accessibility statement tells users to report a problem."),

@@ -90,7 +90,8 @@ if me.may_import:
             if c1.button(t("undo_confirm", lang), type="primary", key="undo_confirm"):
                 st.session_state.pop("undo_pending", None)
                 try:
-                    done = versions.restore(ui.db_path(), None, user=me.user, role=me.role, access=me)
+                    done = versions.restore(ui.db_path(), last["version"], newest=last["version"], user=me.user,
+                                              role=me.role, access=me)
                 except (AccessDenied, versions.RestoreError) as e:
                     st.error(str(e))
                 else:

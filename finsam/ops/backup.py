@@ -7,7 +7,9 @@ under a temporary name, synced, checked (it opens read-only and has its tables) 
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
+import pwd
 import shutil
 import sqlite3
 import sys
@@ -24,8 +26,34 @@ class BackupError(Exception):
 
 
 def backup(db_path: Path, to: Path, keep: int | None = None, *, user: str = "kommandoraden") -> Path:
+    """A backup of db_path and its audit log in `to`. A backup that fails raises BackupError (a Swedish
+    sentence) and is written to the audit log as backup_failed (unless the database itself is missing:
+    then there is no log to write to)."""
     if not db_path.exists():
         raise BackupError(f"Databasen {db_path} finns inte; ange rätt fil med --db.")
+    try:
+        return _backup(db_path, to, keep, user)
+    except (BackupError, OSError, sqlite3.Error) as e:
+        error = e if isinstance(e, BackupError) else BackupError(
+            f"Säkerhetskopian till {to} misslyckades: {_reason(e, to)}. Ingen säkerhetskopia skrevs.")
+        audit.record("backup_failed", user=user, role="admin", detail={"folder": str(to), "error": str(error)},
+                     db_path=db_path)
+        raise error from e
+
+
+def _reason(e: Exception, to: Path) -> str:
+    where = f" ({e.filename})" if isinstance(e, OSError) and e.filename else ""
+    if isinstance(e, OSError) and e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"användaren {pwd.getpwuid(os.geteuid()).pw_name} får inte skriva där{where}; ge tjänstens " \
+               f"användare mappen: install -d -o finsam -g finsam -m 700 {to}"
+    if isinstance(e, OSError) and e.errno == errno.ENOSPC:
+        return f"disken är full{where}; frigör plats eller välj en annan mapp med --to"
+    if isinstance(e, OSError) and e.errno in (errno.ENOTDIR, errno.EEXIST, errno.ENOENT):
+        return f"sökvägen går inte att använda som mapp{where}; ange en mapp med --to"
+    return f"{type(e).__name__}: {e}"
+
+
+def _backup(db_path: Path, to: Path, keep: int | None, user: str) -> Path:
     to.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y-%m-%dT%H%M%S")
     target = to / f"{PREFIX}{stamp}.duckdb"
@@ -72,6 +100,11 @@ def backups(to: Path) -> list[Path]:
     return sorted(to.glob(f"{PREFIX}*.duckdb"))
 
 
+def partials(to: Path) -> list[Path]:
+    """Copies left by a backup killed before its rename."""
+    return sorted(to.glob(f".{PREFIX}*.partial"))
+
+
 def prune(to: Path, keep: int) -> None:
     for old in backups(to)[:-keep]:
         old.unlink(missing_ok=True)
@@ -84,7 +117,7 @@ def cmd_backup(args) -> int:
         print("--keep måste vara minst 1.", file=sys.stderr)
         return 2
     try:
-        target = backup(path, args.to, args.keep)
+        target = backup(path, args.to or config.path_setting("FINSAM_BACKUP_DIR"), args.keep)
     except BackupError as e:
         print(e, file=sys.stderr)
         return 1

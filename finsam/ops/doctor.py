@@ -4,7 +4,9 @@ Swedish sentence with its fix; exit code 1 when there is a problem (0 when all i
 Checks: the database (exists, opens read-only, has the aggregate tables of this version), the file modes
 of the database, its versions and audit log, the users file (600 when it holds real accounts), Chromium
 and the fonts for exports, sign-in (FINSAM_AUTH, the users and roles files valid, OpenID Connect secrets),
-roles naming existing associations, and the listening address (not open without sign-in).
+roles naming existing associations, the listening address (not open without sign-in), the newest backup
+(its age; none, or older than BACKUP_MAX_HOURS, is a problem once records have been imported) and
+leftovers of killed changes and backups (copies beside the database, versions no history line names).
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import time
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +23,8 @@ from pathlib import Path
 from finsam import config
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+BACKUP_MAX_HOURS = 36  # a nightly backup missed once is still within it
+STALE_HOURS = 1  # a build or a backup writes its file all the time; untouched this long, it was killed
 
 
 @dataclass
@@ -182,6 +187,94 @@ def _check_entry(what: str, entry: dict, associations: set[str], problems: list[
                                 "Sätt lösenordet igen: python -m finsam user add NAMN --role ROLL"))
 
 
+def _imported(db_path: Path) -> bool:
+    """Whether the database holds records imported by people (a demo or empty database is rebuilt, not
+    restored)."""
+    import duckdb
+
+    from finsam.data import db
+
+    try:
+        con = db.connect(db_path, read_only=True)
+    except (duckdb.Error, OSError):  # reported by check_database
+        return False
+    try:
+        return con.execute("SELECT count(*) FROM import_log").fetchone()[0] > 0
+    except duckdb.CatalogException:  # not a finsam database: reported by check_database
+        return False
+    finally:
+        con.close()
+
+
+def newest_backup(folder: Path) -> tuple[Path, float] | None:
+    """The newest backup in folder and its age in hours."""
+    from finsam.ops import backup
+
+    found = backup.backups(folder) if folder.is_dir() else []
+    if not found:
+        return None
+    newest = max(found, key=lambda p: p.stat().st_mtime)
+    return newest, (time.time() - newest.stat().st_mtime) / 3600
+
+
+def backup_status() -> str:
+    """The newest backup in one Swedish sentence (doctor prints it whatever else it finds)."""
+    folder = config.path_setting("FINSAM_BACKUP_DIR")
+    newest = newest_backup(folder)
+    if newest is None:
+        return f"Ingen säkerhetskopia i {folder} (FINSAM_BACKUP_DIR)."
+    return f"Senaste säkerhetskopian: {newest[0]}, {newest[1]:.0f} timmar gammal."
+
+
+def check_backups(db_path: Path, problems: list[Problem]) -> None:
+    from finsam.ops import backup
+
+    folder = config.path_setting("FINSAM_BACKUP_DIR")
+    run = ("Kör en säkerhetskopia nu (python -m finsam backup) och kontrollera den schemalagda: "
+           "systemctl status finsam-backup.timer, eller loggen /var/lib/finsam/backup.log med deploy/finsam.cron; "
+           "misslyckade säkerhetskopior står i loggen (python -m finsam audit).")
+    if folder.is_dir():
+        for partial in filter(_stale, backup.partials(folder)):
+            problems.append(_leftover(partial, "en säkerhetskopia som avbröts"))
+    if not db_path.exists() or not _imported(db_path):
+        return
+    newest = newest_backup(folder)
+    if newest is None:
+        problems.append(Problem(f"Det finns ingen säkerhetskopia av databasen i {folder} (FINSAM_BACKUP_DIR), "
+                                "fast den har importerade uppgifter.", run))
+    elif newest[1] > BACKUP_MAX_HOURS:
+        problems.append(Problem(f"Den senaste säkerhetskopian, {newest[0]}, är {newest[1]:.0f} timmar gammal "
+                                f"(mer än {BACKUP_MAX_HOURS}): den nattliga säkerhetskopian körs inte.", run))
+
+
+def _stale(path: Path) -> bool:
+    return time.time() - path.stat().st_mtime > STALE_HOURS * 3600
+
+
+def _leftover(path: Path, what: str) -> Problem:
+    size = path.stat().st_size / 1e6
+    return Problem(f"{path} ({f'{size:.1f}'.replace('.', ',')} MB) är kvar efter {what}.",
+                   f"Ta bort filen (databasen påverkades inte): rm {path}")
+
+
+def check_leftovers(db_path: Path, problems: list[Problem]) -> None:
+    """Files a killed change or build left beside the database: reported only while no change is being
+    written (a change in progress has its copy)."""
+    from finsam.write import versions, writes
+
+    if writes.busy(db_path):
+        return
+    for path in writes.work_copies(db_path):
+        problems.append(_leftover(path, "en import eller ändring som avbröts"))
+    named = {e["file_kept"] for e in versions.history(db_path)}
+    folder = versions.versions_dir(db_path)
+    for path in sorted(folder.glob("*.duckdb")) if folder.is_dir() else []:
+        if path.name not in named:
+            problems.append(_leftover(path, "en ändring som avbröts före sitt byte (ingen version i historiken)"))
+    for path in filter(_stale, sorted(db_path.parent.glob(f"{db_path.name}.building*"))):
+        problems.append(_leftover(path, "ett bygge av databasen som avbröts"))
+
+
 def check_address(problems: list[Problem], address: str | None = None) -> None:
     if address is None:
         address = os.environ.get("STREAMLIT_SERVER_ADDRESS")
@@ -211,12 +304,15 @@ def diagnose(db_path: Path, address: str | None = None) -> list[Problem]:
     check_exports(problems)
     check_sign_in(associations, problems)
     check_address(problems, address)
+    check_backups(db_path, problems)
+    check_leftovers(db_path, problems)
     return problems
 
 
 def cmd_doctor(args) -> int:
     path = args.db or config.load().db_path
     problems = diagnose(path)
+    print(backup_status())
     for p in problems:
         print(p)
     if problems:

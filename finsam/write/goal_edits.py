@@ -128,38 +128,40 @@ def save(db_path: Path, access: Access, associations: tuple[str, ...], frame: pd
     page offers (role and association), validated, then written through the one door for writes. Returns
     how many goals the associations have now. Raises AccessDenied or GoalError."""
     from finsam.data import db
-    from finsam.write import importer
+    from finsam.write import writes
 
     if not may_edit(access):
         raise AccessDenied("Att ändra mål kräver inloggning som administratör eller samordnare.")
     refused = [a for a in associations if not access.allows(a)]
     if refused or not associations:
         raise AccessDenied(f"Ingen behörighet att ändra målen för {', '.join(refused) or 'alla förbund'}.")
-    con = db.connect(db_path, read_only=True)
-    try:
-        interventions = _interventions(con)
-        others = goals(con)
-    finally:
-        con.close()
-    typed, problems = validate(frame, interventions, access)
-    outside = sorted(set(typed.association_id) - set(associations))
-    if outside:
-        problems.append(f"Målen gäller {', '.join(associations)}; rader för {', '.join(outside)} sparas inte här.")
-    clash = set(typed.goal_id) & set(others[~others.association_id.isin(associations)].goal_id)
-    if clash:
-        problems.append(f"Mål-id {', '.join(sorted(clash))} används redan av ett annat förbund.")
-    if problems:
-        raise GoalError(problems)
-    # a version that can be undone, and the audit log's "goal_changed" with who and for which association
-    detail = {"associations": list(associations), "goals": int(len(typed))}
-    with importer._rewrite(db_path, user=access.user or "", role=access.role, action="goal_changed",
-                           detail=detail) as wcon:
-        wcon.execute(_GOAL_DDL_IF_MISSING)
-        wcon.execute("BEGIN TRANSACTION")
-        wcon.execute(f"DELETE FROM goal WHERE association_id IN ({', '.join('?' for _ in associations)})",
-                     list(associations))
-        _insert(wcon, typed)
-        wcon.execute("COMMIT")
+    with writes.Lock(db_path):  # decided on the goals as they are when written, not before another save
+        con = db.connect(db_path, read_only=True)
+        try:
+            interventions = _interventions(con)
+            others = goals(con)
+        finally:
+            con.close()
+        typed, problems = validate(frame, interventions, access)
+        outside = sorted(set(typed.association_id) - set(associations))
+        if outside:
+            problems.append(f"Målen gäller {', '.join(associations)}; rader för {', '.join(outside)} "
+                            "sparas inte här.")
+        clash = set(typed.goal_id) & set(others[~others.association_id.isin(associations)].goal_id)
+        if clash:
+            problems.append(f"Mål-id {', '.join(sorted(clash))} används redan av ett annat förbund.")
+        if problems:
+            raise GoalError(problems)
+        # a version that can be undone, and the audit log's "goal_changed" with who and for which association
+        detail = {"associations": list(associations), "goals": int(len(typed))}
+        with writes.rewrite(db_path, user=access.user or "", role=access.role, action="goal_changed",
+                            detail=detail) as wcon:
+            wcon.execute(_GOAL_DDL_IF_MISSING)
+            wcon.execute("BEGIN TRANSACTION")
+            wcon.execute(f"DELETE FROM goal WHERE association_id IN ({', '.join('?' for _ in associations)})",
+                         list(associations))
+            _insert(wcon, typed)
+            wcon.execute("COMMIT")
     return len(typed)
 
 

@@ -1,27 +1,19 @@
 """Importing coordinators' files (Excel or CSV): read as people have them, validate every row before
 anything is written, then write all or nothing.
 
-Concurrency design (DuckDB lets one process write a file, and a file opened for writing blocks readers in
-other processes): an import never opens the live database for writing. It copies the file, writes the
-copy in one transaction, checkpoints and closes it, and swaps it in with an atomic rename. Everyone
-browsing keeps reading the old file (an open file outlives a rename on POSIX) until their next query sees
-the new version (finsam.web.ui keys its connection and caches by the file's inode and mtime). A crash or kill
-before the rename leaves the live file untouched; imports are serialised by a lock file.
+The write itself (a private copy changed and swapped in under the write lock, kept as a version and
+logged) is finsam.write.writes.rewrite, the door every change goes through.
 """
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import fcntl
 import hashlib
 import io
 import os
 import re
-import shutil
 import sys
-import time
 import unicodedata
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +22,7 @@ import pandera.pandas as pa
 
 from finsam.data import db
 from finsam.query import queries
+from finsam.write import writes
 from finsam.access import ADMIN, Access, AccessDenied
 
 PERSONNUMMER = re.compile(r"^\s*(19|20)?\d{6}\s*[-+]?\s*\d{4}\s*$")
@@ -531,88 +524,9 @@ def validate(prepared: pd.DataFrame, rules: list[pa.Check], raw: pd.DataFrame,
     return sorted(unique.values(), key=lambda p: (p.row, p.column))
 
 
-# --- writing all or nothing ---------------------------------------------------------------------------
+# --- writing all or nothing: through finsam.write.writes, the one door for writes --------------------------
 
-class _Lock:
-    def __init__(self, db_path: Path):
-        self.path = db_path.with_name(db_path.name + ".importlock")
-
-    def __enter__(self):
-        self.fh = open(self.path, "w")
-        fcntl.flock(self.fh, fcntl.LOCK_EX)
-        return self
-
-    def __exit__(self, *exc):
-        fcntl.flock(self.fh, fcntl.LOCK_UN)
-        self.fh.close()
-
-
-def _copy_for_writing(db_path: Path, source: Path | None = None) -> Path:
-    """A private copy of the live file (or of source, a kept version) to write; copies left by a killed
-    import are removed first."""
-    for stale in db_path.parent.glob(f"{db_path.name}.import-*"):
-        stale.unlink(missing_ok=True)
-    work = db_path.with_name(f"{db_path.name}.import-{os.getpid()}")
-    shutil.copy2(source or db_path, work)
-    if db_path.exists():
-        os.chmod(work, db_path.stat().st_mode & 0o777)
-    return work
-
-
-@contextmanager
-def _rewrite(db_path: Path, *, user: str = "", role: str = "", action: str = "change", detail: dict | None = None,
-             source: Path | None = None):
-    """A writable connection to a private copy of the live file, under the import lock. When the block ends
-    without an error the copy is checkpointed and swapped in (a reader sees the old file or the new one,
-    never half); on an error, or if the process dies, the live file is untouched and the copy removed.
-    The replaced file is kept as a version (finsam.write.versions) with who (user, role), what (action) and
-    detail (a dict the block may still fill in: file, associations, added, updated, ...), and the change
-    is written to the audit log. source: start from this file instead of the live one (a restore)."""
-    from finsam.write import versions
-
-    detail = detail if detail is not None else {}
-    with _Lock(db_path):
-        work = _copy_for_writing(db_path, source)
-        try:
-            con = db.connect(work)
-            try:
-                yield con
-                con.execute("CHECKPOINT")
-                after = versions.figures_checksum(con)
-            finally:
-                con.close()
-            before = versions.last_checksum(db_path) if versions.history(db_path) else None
-            if before is None and db_path.exists():
-                before = versions.file_checksum(db_path)
-            kept = versions.keep(db_path)
-            _swap_in(work, db_path)
-            if kept:
-                versions.record(db_path, *kept, user=user, role=role, action=action, detail=detail,
-                                checksum_before=before, checksum_after=after)
-        finally:
-            for p in (work, Path(f"{work}.wal"), Path(f"{work}.ready")):
-                p.unlink(missing_ok=True)
-    try:
-        from finsam.data import audit
-    except ImportError:
-        return
-    audit.record(action, user=user, role=role, association=", ".join(detail.get("associations") or ()),
-                 detail={k: v for k, v in detail.items() if k != "associations"}, db_path=db_path)
-
-
-def _swap_in(work: Path, db_path: Path) -> None:
-    with open(work, "rb") as fh:
-        os.fsync(fh.fileno())
-    pause = os.environ.get("FINSAM_IMPORT_PAUSE_BEFORE_SWAP")  # for the test that kills an import midway
-    if pause:
-        Path(f"{work}.ready").write_text("ready")
-        time.sleep(float(pause))
-    os.replace(work, db_path)
-    dir_fd = os.open(db_path.parent, os.O_DIRECTORY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+_rewrite = writes.rewrite
 
 
 def _upsert_participations(con, rows: pd.DataFrame, import_id: int) -> tuple[int, int, int]:
@@ -875,18 +789,26 @@ def remove_demo_records(db_path: Path, association: str, access: Access = ADMIN)
 
 def upgrade(db_path: Path) -> bool:
     """Rebuild the aggregate tables of a file written by an earlier finsam that lacks some (like an import:
-    a copy written, then swapped in). Returns whether it had to."""
+    a copy written, then swapped in). Returns whether it had to. Checked again under the write lock, so
+    two processes starting at once upgrade once."""
+    if not _lacks_aggregates(db_path):
+        return False
+    with writes.Lock(db_path):
+        if not _lacks_aggregates(db_path):
+            return False
+        with _rewrite(db_path, user="finsam", role="admin", action="upgrade") as con:
+            queries.refresh_aggregates(con)
+    return True
+
+
+def _lacks_aggregates(db_path: Path) -> bool:
     con = db.connect(db_path, read_only=True)
     try:
         present = set(con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()")
                       .df().table_name)
     finally:
         con.close()
-    if queries.aggregate_tables() <= present:
-        return False
-    with _rewrite(db_path, user="finsam", role="admin", action="upgrade") as con:
-        queries.refresh_aggregates(con)
-    return True
+    return not queries.aggregate_tables() <= present
 
 
 def template(kind: str, fmt: str) -> bytes:

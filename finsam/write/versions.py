@@ -1,189 +1,47 @@
-"""Every version of the database: each change through importer._rewrite keeps the file it replaced in
-`<db>.versions/` (a hard link: the live file is only ever replaced by a rename, never written in place, so a
-link is a faithful copy at no cost; a copy where links are impossible) and appends one line to
-`<db>.versions/history.jsonl` saying when, who, what, and the checksum of the figures before and after.
-
-Version N is the file change N replaced, so restoring N undoes change N and everything after it. A restore
-goes through the same copy-and-swap as an import (readers see the old file or the restored one, never
-half) and is itself a change, so it can be undone too. FINSAM_KEEP_VERSIONS files are kept (default 30);
-the history lines stay when an old file is pruned.
-"""
+"""Undoing changes: restore a kept version through the one door for writes, deciding under the write lock
+what to restore and whether the person may; the version store itself is finsam.data.versions (its names
+are re-exported here for the commands, the Import page and the tests)."""
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import json
-import os
-import shutil
 import sys
 from pathlib import Path
 
 from finsam import config
+from finsam.data.versions import (  # noqa: F401  (re-exported)
+    versions_dir, history_path, keep_versions, figures_checksum, file_checksum, history,
+    keep, record, prune, last_checksum, find, summary,
+    describe, RestoreError)
 
 
-class RestoreError(Exception):
-    """A version that cannot be restored, in a Swedish sentence."""
+def restore(db_path: Path, version: int | None = None, *, newest: int | None = None, user: str = "kommandoraden",
+            role: str = "admin", access=None) -> dict:
+    """Bring back version `version` (None: undo the last change), which undoes that change and every later
+    one, through the one door for writes. Everything is decided under the write lock, after any change
+    that was being written when the restore was asked for: which version (None: the last change then),
+    whether this person may (access given and not an administrator: only the last change, and only one
+    that touched the coordinator's own associations alone), and that no change newer than `newest` (the
+    newest version the person saw when choosing) has come in since; otherwise RestoreError or AccessDenied
+    and nothing is changed. The history line and audit entry say which versions were undone."""
+    from finsam.write import writes
 
-
-def versions_dir(db_path: Path) -> Path:
-    return db_path.with_name(db_path.name + ".versions")
-
-
-def history_path(db_path: Path) -> Path:
-    return versions_dir(db_path) / "history.jsonl"
-
-
-def keep_versions() -> int:
-    return max(1, int(config.setting("FINSAM_KEEP_VERSIONS")))
-
-
-def figures_checksum(con) -> str:
-    """SHA-256 over every table the figures are computed from (rows counted, and the sum of DuckDB's row
-    hashes, per table): equal checksums, equal tables, so equal figures. Measured at a million participations:
-    0.3 s, where hashing figures.compute's output took about 50 s on the same file."""
-    tables = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = "
-                                        "current_database() AND NOT temporary ORDER BY table_name").fetchall()]
-    h = hashlib.sha256()
-    for name in tables:
-        n, total = con.execute(f'SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0) FROM "{name}" t').fetchone()
-        h.update(f"{name}:{n}:{total};".encode())
-    return h.hexdigest()
-
-
-def file_checksum(db_path: Path) -> str:
-    from finsam.data import db
-
-    con = db.connect(db_path, read_only=True)
-    try:
-        return figures_checksum(con)
-    finally:
-        con.close()
-
-
-def history(db_path: Path) -> list[dict]:
-    """Every change, oldest first."""
-    path = history_path(db_path)
-    if not path.exists():
-        return []
-    out = []
-    for line in path.read_text("utf-8").splitlines():
-        if line.strip():
-            entry = json.loads(line)
-            entry["kept"] = (versions_dir(db_path) / entry["file_kept"]).exists()
-            out.append(entry)
-    return out
-
-
-def _next_version(db_path: Path) -> int:
-    entries = history(db_path)
-    return (max(e["version"] for e in entries) + 1) if entries else 1
-
-
-def keep(db_path: Path) -> tuple[int, str] | None:
-    """Before a swap (under the import lock): keep the live file as the next version. Returns (version, name)."""
-    if not db_path.exists():
-        return None
-    folder = versions_dir(db_path)
-    folder.mkdir(exist_ok=True)
-    os.chmod(folder, 0o700 if (db_path.stat().st_mode & 0o077) == 0 else 0o755)
-    entries = history(db_path)
-    named = {e["file_kept"] for e in entries}
-    for orphan in folder.glob("*.duckdb"):  # kept by a change killed before its swap: nothing refers to it
-        if orphan.name not in named:
-            orphan.unlink(missing_ok=True)
-    n = (max(e["version"] for e in entries) + 1) if entries else 1
-    name = f"{n:06d}-{dt.datetime.now():%Y%m%dT%H%M%S}.duckdb"
-    target = folder / name
-    try:
-        os.link(db_path, target)
-    except OSError:
-        shutil.copy2(db_path, target)
-    return n, name
-
-
-def record(db_path: Path, version: int, name: str, *, user: str, role: str, action: str, detail: dict | None,
-           checksum_before: str | None, checksum_after: str | None) -> dict:
-    """After the swap: append the change's line and prune old files."""
-    detail = dict(detail or {})
-    entry = {"version": version, "when": dt.datetime.now().isoformat(timespec="seconds"), "user": user or "",
-             "role": role or "", "action": action, "file": detail.pop("file", ""),
-             "associations": detail.pop("associations", []), "added": detail.pop("added", None),
-             "updated": detail.pop("updated", None), "checksum_before": checksum_before,
-             "checksum_after": checksum_after, "file_kept": name, "detail": detail}
-    with open(history_path(db_path), "a", encoding="utf-8") as fh:
-        fh.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    prune(db_path)
-    return entry
-
-
-def prune(db_path: Path, keep_n: int | None = None) -> None:
-    keep_n = keep_n or keep_versions()
-    files = sorted(p for p in versions_dir(db_path).glob("*.duckdb"))
-    for old in files[:-keep_n]:
-        old.unlink(missing_ok=True)
-
-
-def last_checksum(db_path: Path) -> str | None:
-    entries = history(db_path)
-    return entries[-1]["checksum_after"] if entries else None
-
-
-def find(db_path: Path, version: int | None) -> dict:
-    """The history entry of a version (None: the last change)."""
-    entries = history(db_path)
-    if not entries:
-        raise RestoreError(f"Det finns inga sparade versioner av {db_path} ännu: ingen ändring har gjorts "
-                           "sedan versioner började sparas.")
-    entry = entries[-1] if version is None else next((e for e in entries if e["version"] == version), None)
-    if entry is None:
-        raise RestoreError(f"Version {version} finns inte. Se vilka som finns med: python -m finsam history --db {db_path}")
-    if not entry["kept"]:
-        raise RestoreError(f"Filen för version {entry['version']} har rensats bort (bara de senaste "
-                           f"{keep_versions()} sparas, FINSAM_KEEP_VERSIONS). Välj en nyare version.")
-    return entry
-
-
-def describe(entry: dict, lang: str = "sv") -> str:
-    """What restoring this version undoes, in one sentence."""
-    what = {"import": "importen", "demo_removed": "borttagningen av demouppgifter", "restore": "återställningen",
-            "upgrade": "uppgraderingen"}.get(entry["action"], f"ändringen ({entry['action']})")
-    parts = [f"{what}"]
-    if entry.get("file"):
-        parts.append(f"av {entry['file']}")
-    if entry.get("associations"):
-        parts.append(f"för {', '.join(entry['associations'])}")
-    parts.append(f"den {entry['when'].replace('T', ' kl. ')}")
-    if entry.get("user"):
-        parts.append(f"av {entry['user']}")
-    counts = []
-    if entry.get("added") is not None:
-        counts.append(f"{entry['added']} nya rader")
-    if entry.get("updated") is not None:
-        counts.append(f"{entry['updated']} ändrade")
-    text = "Ångrar " + " ".join(parts)
-    if counts:
-        text += f" ({', '.join(counts)})"
-    return text + ". Databasen blir som före den ändringen; ändringen sparas som en version och kan själv ångras."
-
-
-def restore(db_path: Path, version: int | None = None, *, user: str = "kommandoraden", role: str = "admin",
-            access=None) -> dict:
-    """Bring back version `version` (None: undo the last change) through the importer's copy-and-swap.
-    access: when given and not an administrator, only the last change, and only one that touched the
-    coordinator's own associations alone."""
-    from finsam.write import importer
-
-    entry = find(db_path, version)
-    if access is not None:
-        may_undo(db_path, access, entry)
-    source = versions_dir(db_path) / entry["file_kept"]
-    detail = {"restored_version": entry["version"], "undoes": entry["action"], "file": entry.get("file", ""),
-              "associations": entry.get("associations", [])}
-    with importer._rewrite(db_path, user=user, role=role, action="restore", detail=detail, source=source):
-        pass
-    after = history(db_path)[-1]
+    with writes.Lock(db_path):
+        entry = find(db_path, version)
+        entries = history(db_path)
+        newer = [e for e in entries if newest is not None and e["version"] > newest]
+        if newer:
+            raise RestoreError("Databasen har ändrats sedan du valde vad som skulle ångras: "
+                               + "; ".join(f"version {e['version']}, {summary(e)}" for e in newer)
+                               + ". Inget har återställts; se vad som gäller nu (python -m finsam history) "
+                               "och välj igen.")
+        if access is not None:
+            may_undo(db_path, access, entry)
+        source = versions_dir(db_path) / entry["file_kept"]
+        detail = {"restored_version": entry["version"], "undoes": entry["action"], "file": entry.get("file", ""),
+                  "associations": entry.get("associations", []),
+                  "undone_versions": [e["version"] for e in entries if e["version"] >= entry["version"]]}
+        with writes.rewrite(db_path, user=user, role=role, action="restore", detail=detail, source=source):
+            pass
+        after = history(db_path)[-1]
     # the restored file's tables against those the change replaced (a DuckDB upgrade may change its hash)
     after["matches"] = not entry.get("checksum_before") or after.get("checksum_after") == entry["checksum_before"]
     return after
@@ -226,6 +84,8 @@ def cmd_history(args) -> int:
         kept = "" if e["kept"] else "  (filen rensad)"
         who = e["user"] + (f" ({e['role']})" if e.get("role") else "")
         extra = f" version {e['detail']['restored_version']}" if e["action"] == "restore" else ""
+        also = [v for v in e["detail"].get("undone_versions", []) if v != e["detail"].get("restored_version")]
+        extra += f" (och {', '.join(map(str, also))})" if also else ""
         print(f"{e['version']:>4}  {e['when'].replace('T', ' ')}  {who or '-'}  {e['action']}{extra}  "
               f"{e.get('file') or '-'}  {', '.join(e.get('associations') or []) or '-'}{counts}{kept}")
     return 0
@@ -237,9 +97,10 @@ def cmd_restore(args) -> int:
         print("Ange en version (se python -m finsam history) eller --last.", file=sys.stderr)
         return 2
     try:
+        entries = history(path)
         entry = find(path, None if args.last else args.version)
-        print(describe(entry))
-        after = restore(path, entry["version"])
+        print(describe(entry, [e for e in entries if e["version"] > entry["version"]]))
+        after = restore(path, entry["version"], newest=entries[-1]["version"])
     except RestoreError as e:
         print(e, file=sys.stderr)
         return 1
