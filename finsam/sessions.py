@@ -1,8 +1,9 @@
 """Sessions of local accounts: an opaque random id in an HttpOnly cookie, and its SHA-256 in an SQLite file
 beside the accounts file, shared by every app process (two replicas see the same sessions). A session
 survives reloads and links (the browser sends the cookie with every page), ends after
-FINSAM_SESSION_IDLE_MINUTES without use and FINSAM_SESSION_MAX_HOURS after sign-in even in use, and ends in every tab at once on sign-out, since each page run
-looks the id up again. Nothing in the URL; the id itself is never stored."""
+FINSAM_SESSION_IDLE_MINUTES without use and FINSAM_SESSION_MAX_HOURS after sign-in even in use, and ends in
+every tab at once on sign-out, since each page run looks the id up again. Nothing in the URL; the id itself
+is never stored."""
 from __future__ import annotations
 
 import hashlib

@@ -259,7 +259,8 @@ def test_a_session_in_use_ends_at_its_absolute_lifetime(accounts, monkeypatch):
 def test_the_real_server_refuses_a_large_body_at_once_and_limits_a_client(accounts, tmp_path):
     from browser import streamlit_server
 
-    with streamlit_server(tmp_path / "finsam.duckdb", env={"FINSAM_AUTH": "local", "FINSAM_USERS": str(accounts)}) as url:
+    env = {"FINSAM_AUTH": "local", "FINSAM_USERS": str(accounts)}
+    with streamlit_server(tmp_path / "finsam.duckdb", env=env) as url:
         host, port = url.removeprefix("http://").split(":")
         with socket.create_connection((host, int(port)), timeout=10) as s:
             s.sendall(f"POST {web.LOGIN_PATH} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Length: 100000000\r\n"
@@ -272,3 +273,15 @@ def test_the_real_server_refuses_a_large_body_at_once_and_limits_a_client(accoun
         with httpx.Client(base_url=url, follow_redirects=False, timeout=30) as c:
             codes = [post(c, f"namn{i}").status_code for i in range(attempts.CLIENT_ATTEMPTS + 1)]
         assert codes == [303] * attempts.CLIENT_ATTEMPTS + [429]
+
+
+def test_doctor_names_an_account_nobody_can_sign_in_with(accounts):
+    from finsam import doctor
+
+    users = auth.read_users(accounts)
+    users["x" * 70] = dict(users["anna"])
+    auth.write_users(users, accounts)
+    problems: list = []
+    doctor.check_sign_in(set(), problems)
+    assert len(problems) == 1 and "högst 64 tecken" in problems[0].text and "x" * 70 in problems[0].text
+    assert "user remove" in problems[0].fix
