@@ -148,6 +148,33 @@ def test_guesses_from_several_processes_are_counted_under_the_same_lock(accounts
     assert stored_failures(accounts)["anna"]["failures"] == 24
 
 
+def test_the_real_server_lets_no_right_password_in_past_the_limit_of_forty_posts_at_once(real_cost, tmp_path):
+    """The attack as it was made: forty posts at once to the running server, the right password among them
+    (each from its own address, as behind the proxy, so that only the account's limit applies)."""
+    import httpx
+
+    from browser import streamlit_server
+
+    env = {"FINSAM_AUTH": "local", "FINSAM_USERS": str(real_cost), "FINSAM_TRUSTED_PROXIES": "127.0.0.1"}
+    with streamlit_server(tmp_path / "finsam.duckdb", env=env) as url, \
+            httpx.Client(base_url=url, follow_redirects=False, timeout=120) as c:
+        def send(i: int, password: str = "fel") -> httpx.Response:
+            return post(c, "anna", password, **{"x-forwarded-for": f"198.51.100.{i}"})
+        for i in range(auth.LOCK_AFTER - 1):
+            assert send(100 + i).cookies.get(web.FLASH) == "wrong"
+        with ThreadPoolExecutor(40) as pool:
+            answers = list(pool.map(lambda i: send(i, RIGHT if i == 20 else "fel"), range(40)))
+    accepted = sum(1 for r in answers if r.cookies.get(sessions.COOKIE))
+    reasons = [json.loads(d)["reason"] for e, _, d in audit_rows(tmp_path) if e == "sign_in_failed"]
+    batch = reasons[auth.LOCK_AFTER - 1:]
+    if accepted:  # the right one came first: four more wrong ones, then the lock
+        assert batch.count("wrong") == auth.LOCK_AFTER - 1 and len(batch) == 39
+    else:
+        assert batch == ["locked"] * 40
+    # every post counted: after a success the 39 wrong ones, else the four before and all forty
+    assert stored_failures(real_cost)["anna"]["failures"] == (39 if accepted else auth.LOCK_AFTER - 1 + 40)
+
+
 # --- finding 5: bounded reads and writes, no passwords in the log --------------------------------------------
 
 @pytest.mark.parametrize("name", ["x" * 65, "x" * 1_000_000, "anna\nadmin", "an\x00na"])
