@@ -17,6 +17,8 @@ SETTINGS = {
     "FINSAM_ROLES": ("config/roles.toml", "Roles of OpenID Connect identities by e-mail, domain or claim."),
     "FINSAM_LOCKOUT_MINUTES": ("15", "How long an account stays locked after 5 failed sign-ins."),
     "FINSAM_SESSION_IDLE_MINUTES": ("480", "A local account's session ends after this long without use."),
+    "FINSAM_SESSION_MAX_HOURS": ("12", "A local account's session ends this long after sign-in, even in use."),
+    "FINSAM_TRUSTED_PROXIES": ("", "Addresses of reverse proxies whose X-Forwarded-For names the client."),
     "FINSAM_KEEP_VERSIONS": ("30", "How many earlier versions of the database file are kept (undo, restore)."),
     "FINSAM_BACKUP_DIR": ("backups", "Folder of the nightly backups (python -m finsam backup; doctor checks their age)."),
     "FINSAM_SMALL_COUNT": ("5", "Counts below this (from 1) are shown as '..'; shares over fewer are hidden."),

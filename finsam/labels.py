@@ -127,6 +127,8 @@ TEXT: dict[str, tuple[str, str]] = {
                       "Signed in as {}, but the account has no role in finsam. Contact the association's administrator."),
     "logout": ("Logga ut", "Sign out"),
     "flash_wrong": ("Fel användarnamn eller lösenord.", "Wrong user name or password."),
+    "flash_name": ("Inget konto kan ha det användarnamnet: högst 64 tecken och inga styrtecken.",
+                   "No account can have that user name: at most 64 characters and no control characters."),
     "flash_locked": ("Kontot är tillfälligt låst efter för många misslyckade försök. Försök igen senare.",
                      "The account is locked for a while after too many failed attempts. Try again later."),
     "flash_oidc_down": ("Inloggningen med organisationens konto fungerar inte just nu: inloggningstjänsten svarar "

@@ -233,7 +233,7 @@ def test_thirty_people_signing_in_at_once_all_get_in_and_failures_still_count(ac
     assert all(r.access is not None for (_, pw), r in zip(tries, results) if pw != "fel")
     assert all(r.access is None for (_, pw), r in zip(tries, results) if pw == "fel")
     failures = json.loads(accounts.with_name(accounts.name + ".failures.json").read_text(encoding="utf-8"))
-    assert set(failures) == {"anna", "kim"} and failures["anna"]["failures"] == 0
+    assert set(failures) <= {"kim"}  # written only on a failure, and a success clears it
     # a file left half-written by an earlier version does not lock everybody out
     accounts.with_name(accounts.name + ".failures.json").write_text('{"kim": {}}{"kim": {}}', encoding="utf-8")
     assert auth.login_local("kim", "rätt lösenord 2", now=now).access is not None

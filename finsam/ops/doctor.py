@@ -137,6 +137,10 @@ def check_sign_in(associations: set[str], problems: list[Problem]) -> None:
                 problems.append(Problem(f"Kontofilen {path} har inga konton; ingen kan logga in.",
                                         "python -m finsam user add NAMN --role admin"))
             for name, entry in users.items():
+                if auth.name_problem(name):  # made by an earlier finsam, before user add checked names
+                    problems.append(Problem(f"Kontot {name!r} i {path} kan inte logga in: {auth.name_problem(name)}",
+                                            "Lägg till kontot med ett giltigt namn (python -m finsam user add) och ta "
+                                            "bort det gamla (python -m finsam user remove)."))
                 _check_entry(f"Kontot {name} i {path}", entry, associations, problems, password=True)
     if "oidc" in modes:
         secrets = config.ROOT / ".streamlit" / "secrets.toml"

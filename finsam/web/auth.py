@@ -17,15 +17,14 @@ OIDC identities map to roles in FINSAM_ROLES (TOML), by e-mail, e-mail domain or
     association = "Sydnärke"
 
 Repeated failed local logins slow down (a growing wait before the answer) and then lock the account for
-FINSAM_LOCKOUT_MINUTES; the failures are kept in a JSON file beside the accounts file.
+FINSAM_LOCKOUT_MINUTES; the failures are counted under one lock per account (finsam.web.attempts) in a JSON file
+beside the accounts file. An account name has at most 64 characters and no control characters
+(`name_problem`, the same rule for the sign-in and `user add`).
 """
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import json
-import logging
-import os
 import sys
 import time
 import tomllib
@@ -35,12 +34,14 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from finsam.web import attempts
 from finsam import config
 from finsam.access import ROLES, Access
 
 SLOW_AFTER = 3  # failures before each answer waits
-LOCK_AFTER = 5  # failures before the account locks
+LOCK_AFTER = attempts.LOCK_AFTER  # failures before the account locks
 MAX_WAIT_S = 8.0
+MAX_NAME_LENGTH = 64  # characters of an account name
 _hasher = PasswordHasher()
 
 
@@ -90,48 +91,24 @@ def write_users(users: dict[str, dict], path: Path | None = None) -> None:
 class LoginResult:
     access: Access | None
     message: str = ""
+    reason: str = ""  # why not: wrong, locked, name
+    account: str | None = None  # the name, when an account has it (an unknown name is never handed on)
 
 
-class _Failures:
-    """Failed attempts per account, in a JSON file, read and written under a lock."""
+WRONG = "Fel användarnamn eller lösenord."
+LOCKED = "Kontot är tillfälligt låst efter för många misslyckade försök. Försök igen senare."
 
-    def __init__(self, path: Path):
-        self.path = path.with_name(path.name + ".failures.json")
 
-    def _update(self, name: str, change) -> dict:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        # read-write without append mode; the lock is held until the new content is on disk (closing the
-        # file releases it), so concurrent sign-ins never read a half-written file or write one twice
-        with os.fdopen(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600), "r+", encoding="utf-8") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
-            text = fh.read()
-            try:
-                data = json.loads(text) if text.strip() else {}
-            except ValueError:  # written by an earlier finsam that could leave it half-written
-                logging.getLogger("finsam").warning("%s was unreadable and starts again empty", self.path)
-                data = {}
-            entry = change(data.get(name, {"failures": 0, "locked_until": None}))
-            data[name] = entry
-            fh.seek(0)
-            fh.write(json.dumps(data))
-            fh.truncate()
-            fh.flush()
-            os.fsync(fh.fileno())
-        return entry
-
-    def get(self, name: str) -> dict:
-        return self._update(name, lambda e: e)
-
-    def fail(self, name: str, now: dt.datetime) -> dict:
-        def change(e):
-            e["failures"] += 1
-            if e["failures"] >= LOCK_AFTER:
-                e["locked_until"] = (now + dt.timedelta(minutes=lockout_minutes())).isoformat()
-            return e
-        return self._update(name, change)
-
-    def reset(self, name: str) -> None:
-        self._update(name, lambda e: {"failures": 0, "locked_until": None})
+def name_problem(name: str) -> str | None:
+    """Why no account can have this name (a sentence), or None: at most MAX_NAME_LENGTH characters, no
+    control characters (line breaks, tabs, NUL); the sign-in refuses such a name before writing anything."""
+    if not name:
+        return "Användarnamnet saknas."
+    if len(name) > MAX_NAME_LENGTH:
+        return f"Användarnamnet får ha högst {MAX_NAME_LENGTH} tecken (det här har {len(name)})."
+    if not all(c.isprintable() for c in name):
+        return "Användarnamnet får inte innehålla styrtecken (som radbrytning eller tabb)."
+    return None
 
 
 def lockout_minutes() -> float:
@@ -140,34 +117,40 @@ def lockout_minutes() -> float:
 
 def login_local(name: str, password: str, *, now: dt.datetime | None = None, sleep=time.sleep,
                 path: Path | None = None) -> LoginResult:
-    """Check a local account; the same message for an unknown name and a wrong password."""
+    """Check a local account; the same message for an unknown name and a wrong password. The account's
+    failures are read, the password checked and the outcome counted under one lock for the account
+    (finsam.web.attempts), so guesses sent at once are checked one by one and none after the limit."""
+    problem = name_problem(name)
+    if problem:
+        return LoginResult(None, problem, "name")
     now = now or dt.datetime.now()
     path = path or users_path()
-    failures = _Failures(path)
-    state = failures.get(name)
-    if state["locked_until"] and dt.datetime.fromisoformat(state["locked_until"]) > now:
-        return LoginResult(None, "Kontot är tillfälligt låst efter för många misslyckade försök. Försök igen senare.")
-    if state["locked_until"]:
-        failures.reset(name)
-        state = {"failures": 0}
-    if state["failures"] >= SLOW_AFTER:
-        sleep(min(MAX_WAIT_S, 2.0 ** (state["failures"] - SLOW_AFTER)))
-    entry = read_users(path).get(name)
-    ok = False
-    if entry:
-        try:
-            ok = _hasher.verify(entry.get("password_hash", ""), password)
-        except (VerificationError, InvalidHashError):
-            ok = False
-    else:
-        _hasher.hash(password)  # the same work for an unknown name: no timing hint that it is unknown
-    if not ok:
-        state = failures.fail(name, now)
+    users = read_users(path)
+    entry = users.get(name)
+    key = name if entry else attempts.unknown_key(path, name)
+    failures = attempts.Failures(path, dt.timedelta(minutes=lockout_minutes()))
+    account = name if entry else None
+    with attempts.account_lock(path, key):
+        state = failures.state(key, now)
         if state["locked_until"]:
-            return LoginResult(None, "Kontot är tillfälligt låst efter för många misslyckade försök. Försök igen senare.")
-        return LoginResult(None, "Fel användarnamn eller lösenord.")
-    failures.reset(name)
-    return LoginResult(_access(name, entry))
+            failures.fail(key, now, set(users))  # counted, never checked
+            return LoginResult(None, LOCKED, "locked", account)
+        if state["failures"] >= SLOW_AFTER:
+            sleep(min(MAX_WAIT_S, 2.0 ** (state["failures"] - SLOW_AFTER)))
+        ok = False
+        if entry:
+            try:
+                ok = _hasher.verify(entry.get("password_hash", ""), password)
+            except (VerificationError, InvalidHashError):
+                ok = False
+        else:
+            _hasher.hash(password)  # the same work for an unknown name: no timing hint that it is unknown
+        if not ok:
+            if failures.fail(key, now, set(users))["locked_until"]:
+                return LoginResult(None, LOCKED, "locked", account)
+            return LoginResult(None, WRONG, "wrong", account)
+        failures.clear(key, now, set(users))
+    return LoginResult(_access(name, entry), account=name)
 
 
 def local_access(name: str, path: Path | None = None) -> Access | None:
@@ -213,6 +196,10 @@ def cmd_user(args) -> int:
 
         audit.record("user_removed", user="kommandoraden", role="admin", detail={"account": args.name})
         return 0
+    problem = name_problem(args.name or "")
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else _ask_password()
     if len(password) < 12:
         print("Lösenordet måste ha minst 12 tecken.", file=sys.stderr)

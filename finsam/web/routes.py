@@ -5,6 +5,7 @@ failures in a page script (the traceback to the log, a Swedish sentence to the u
 from __future__ import annotations
 
 import logging
+import time
 from urllib.parse import parse_qs, urlsplit
 
 from starlette.concurrency import run_in_threadpool
@@ -12,12 +13,15 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from finsam.web import auth, sessions
+from finsam.web import attempts, auth, sessions
+from finsam import config
 
 log = logging.getLogger("finsam")
 LOGIN_PATH, LOGOUT_PATH = "/_finsam/login", "/_finsam/logout"
-FLASH = "finsam_flash"  # a message for the next page: wrong (password), locked, oidc_down
+FLASH = "finsam_flash"  # a message for the next page: wrong (password), locked, name, oidc_down
 FLASH_SECONDS = 20
+MAX_BODY = 4096  # bytes of a sign-in form's post (name, password, the page to return to)
+UNKNOWN_ACCOUNT = "okänt konto"  # the audit log's user of a failed sign-in with a name no account has
 
 
 def base_path() -> str:
@@ -57,22 +61,68 @@ def _audit(event: str, **fields) -> None:
     audit.record(event, **fields)
 
 
+async def _read_body(request: Request) -> bytes | None:
+    """The body, or None when it is longer than MAX_BODY (refused before it is read whole)."""
+    length = request.headers.get("content-length")
+    if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            return None
+    return bytes(body)
+
+
+def client_address(peer: str, forwarded: str | None) -> str:
+    """Who is signing in: the peer address; behind a proxy named in FINSAM_TRUSTED_PROXIES, the last
+    address in X-Forwarded-For that is not one of those proxies (the part before it the client writes)."""
+    trusted = {a.strip() for a in config.setting("FINSAM_TRUSTED_PROXIES").split(",") if a.strip()}
+    if peer not in trusted or not forwarded:
+        return peer
+    for hop in reversed([h.strip() for h in forwarded.split(",")]):
+        if hop and hop not in trusted:
+            return hop
+    return peer
+
+
+def _flash(response: Response, request: Request, value: str) -> Response:
+    response.set_cookie(FLASH, value, max_age=FLASH_SECONDS, path=base_path() or "/", httponly=True, samesite="lax",
+                        secure=_secure(request))
+    return response
+
+
 async def login(request: Request) -> Response:
-    form = parse_qs((await request.body()).decode("utf-8", "replace"))
-    name = (form.get("username") or [""])[0].strip()
-    password = (form.get("password") or [""])[0]
-    response = RedirectResponse(_target((form.get("next") or [""])[0]), status_code=303)
+    """The local sign-in form's post. Refused before anything is written: a body over MAX_BODY (413), a name
+    no account can have (back to the form), a client past its limit of failed attempts (429)."""
     if "local" not in auth.mode():
         return Response("Lokala konton är inte påslagna i den här installationen.", status_code=404)
     if not _same_origin(request):
         return Response("Inloggningen måste göras från finsams egen sida.", status_code=403)
+    body = await _read_body(request)
+    if body is None:
+        return Response(f"Förfrågan är för stor: inloggningen tar emot högst {MAX_BODY} byte.", status_code=413)
+    form = parse_qs(body.decode("utf-8", "replace"))
+    name = (form.get("username") or [""])[0].strip()
+    password = (form.get("password") or [""])[0]
+    response = RedirectResponse(_target((form.get("next") or [""])[0]), status_code=303)
+    if auth.name_problem(name):
+        return _flash(response, request, "name")
+    client = client_address(request.client.host if request.client else "", request.headers.get("x-forwarded-for"))
+    clients = attempts.Clients(auth.users_path())
+    allowed, retry_after, first_refusal = await run_in_threadpool(clients.reserve, client, time.time())
+    if not allowed:
+        if first_refusal:  # once per client and minute: refusals themselves do not fill the log
+            await run_in_threadpool(_audit, "sign_in_failed", detail={"reason": "client_limit", "client": client})
+        return Response("För många inloggningsförsök från din adress. Vänta en minut och försök igen.",
+                        status_code=429, headers={"Retry-After": str(retry_after)})
     result = await run_in_threadpool(auth.login_local, name, password)  # argon2 and the slow-down wait
     if result.access is None:
-        locked = "låst" in result.message
-        await run_in_threadpool(_audit, "sign_in_failed", user=name, detail={"reason": "locked" if locked else "wrong"})
-        response.set_cookie(FLASH, "locked" if locked else "wrong", max_age=FLASH_SECONDS, path=base_path() or "/",
-                            httponly=True, samesite="lax", secure=_secure(request))
-        return response
+        # an unknown name is not written down: it may be a password typed into the wrong field
+        await run_in_threadpool(_audit, "sign_in_failed", user=result.account or UNKNOWN_ACCOUNT,
+                                detail={"reason": result.reason})
+        return _flash(response, request, "locked" if result.reason == "locked" else "wrong")
+    await run_in_threadpool(clients.give_back, client, time.time())
     token = await run_in_threadpool(sessions.create, name)
     access = result.access
     await run_in_threadpool(_audit, "sign_in", user=name, role=access.role,

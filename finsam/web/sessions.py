@@ -1,8 +1,9 @@
 """Sessions of local accounts: an opaque random id in an HttpOnly cookie, and its SHA-256 in an SQLite file
 beside the accounts file, shared by every app process (two replicas see the same sessions). A session
 survives reloads and links (the browser sends the cookie with every page), ends after
-FINSAM_SESSION_IDLE_MINUTES without use, and ends in every tab at once on sign-out, since each page run
-looks the id up again. Nothing in the URL; the id itself is never stored."""
+FINSAM_SESSION_IDLE_MINUTES without use and FINSAM_SESSION_MAX_HOURS after sign-in even in use, and ends in
+every tab at once on sign-out, since each page run looks the id up again. Nothing in the URL; the id itself
+is never stored."""
 from __future__ import annotations
 
 import hashlib
@@ -26,6 +27,10 @@ def store_path() -> Path:
 
 def idle_seconds() -> float:
     return 60 * float(config.setting("FINSAM_SESSION_IDLE_MINUTES"))
+
+
+def max_seconds() -> float:
+    return 3600 * float(config.setting("FINSAM_SESSION_MAX_HOURS"))
 
 
 @contextmanager
@@ -53,21 +58,23 @@ def create(user: str, *, now: float | None = None, path: Path | None = None) -> 
     now = time.time() if now is None else now
     with _open(path) as con:
         con.execute("INSERT INTO session VALUES (?, ?, ?, ?)", [_sha(token), user, now, now])
-        con.execute("DELETE FROM session WHERE last_seen < ?", [now - idle_seconds()])
+        con.execute("DELETE FROM session WHERE last_seen < ? OR created_at < ?", [now - idle_seconds(),
+                                                                                 now - max_seconds()])
     return token
 
 
 def user_of(token: str | None, *, now: float | None = None, path: Path | None = None) -> str | None:
-    """The user of a live session, marking it used; None for an unknown, ended or idle one."""
+    """The user of a live session, marking it used; None for an unknown, ended, idle or too old one."""
     if not isinstance(token, str) or not token:
         return None
     now = time.time() if now is None else now
     idle = idle_seconds()
     with _open(path) as con:
-        row = con.execute("SELECT user_name, last_seen FROM session WHERE token_sha256 = ?", [_sha(token)]).fetchone()
+        row = con.execute("SELECT user_name, last_seen, created_at FROM session WHERE token_sha256 = ?",
+                          [_sha(token)]).fetchone()
         if row is None:
             return None
-        if now - row[1] > idle:
+        if now - row[1] > idle or now - row[2] > max_seconds():
             con.execute("DELETE FROM session WHERE token_sha256 = ?", [_sha(token)])
             return None
         if now - row[1] > min(30.0, idle / 4):  # not a write on every rerun

@@ -253,7 +253,7 @@ def signed_in(lang: str) -> Access | None:
     if not modes:
         return DEMO
     flash = st.context.cookies.get(web.FLASH)
-    if flash in ("wrong", "locked", "oidc_down"):
+    if flash in ("wrong", "locked", "name", "oidc_down"):
         st.session_state["_flash"] = flash
     if "oidc" in modes and st.user.get("is_logged_in"):
         found = auth.access_for_identity(st.user.to_dict())
