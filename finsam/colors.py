@@ -40,11 +40,6 @@ def stable(name: str, palette: list[str] = SERIES) -> str:
     return palette[zlib.crc32(name.encode("utf-8")) % len(palette)]
 
 
-def for_category(kind: str, code: str) -> str:
-    table = {"gender": GENDER, "referral_source": REFERRAL, "exit_reason": EXIT, "association": ASSOCIATION}.get(kind, {})
-    return table.get(code) or stable(code)
-
-
 # goals: the line on charts, and the status bars (the status is also written under each bar, so colour
 # never carries it alone)
 GOAL = "#B2182B"  # goal lines on charts

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = ROOT / "data"
 
 SETTINGS = {
     "FINSAM_DB": ("data/finsam.duckdb", "Path of the DuckDB file the dashboard and the CLI use."),

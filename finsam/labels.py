@@ -9,7 +9,6 @@ import math
 
 import pandas as pd
 
-LANGS = ("sv", "en")
 SUPPRESSED = ".."  # hidden by the small-count protection
 MISSING = "–"  # no such figure (no row, nothing to divide by): not a suppressed one
 

@@ -5,7 +5,8 @@ import streamlit as st
 from finsam.present import charts
 from finsam.query import goals, queries as q
 from finsam.web import app, ui
-from finsam.labels import number, percent, t
+from finsam.labels import t
+from finsam.present.key_figures import KEY_FIGURES, change, shown
 
 p = app.page("page_overview")
 lang, f = p.lang, p.filters
@@ -19,31 +20,15 @@ def value(series, year):
     return series.get(year) if year in series.index else None
 
 
-def delta(series, fmt):
-    now, before = value(series, last), value(series, last - 1)
-    if now is None or before is None or before != before or now != now:
-        return None
-    return f"{fmt(now - before)} {t('vs_prev', lang)} {last - 1}"
-
-
 st.subheader(str(last))
-figures = [
-    ("kf_participants", kf["participants_total"], lambda v: number(v, 0, lang), lambda d: f"{d:+.0f}"),
-    ("kf_new", kf["new"], lambda v: number(v, 0, lang), lambda d: f"{d:+.0f}"),
-    ("kf_ended", kf["ended"], lambda v: number(v, 0, lang), lambda d: f"{d:+.0f}"),
-    ("kf_women", kf["women_share_pct"], lambda v: percent(v, 0, lang), lambda d: f"{d:+.0f} %-enh." if lang == "sv" else f"{d:+.0f} pp"),
-    ("kf_mean_time", kf["mean_months"], lambda v: f"{number(v, 1, lang)} {t('months', lang)}",
-     lambda d: f"{'+' if d >= 0 else '-'}{number(abs(d), 1, lang)} {t('months', lang)}"),
-    ("kf_positive", kf["positive_step_pct"], lambda v: percent(v, 0, lang), lambda d: f"{d:+.0f} %-enh." if lang == "sv" else f"{d:+.0f} pp"),
-    ("kf_retained", kf["retained_6m_pct"], lambda v: percent(v, 0, lang), lambda d: f"{d:+.0f} %-enh." if lang == "sv" else f"{d:+.0f} pp"),
-]
 marks = goals.marks_for_key_figures(ui.goal_query("attainment", f, last), f, ui.access().associations or ())
-columns = ["participants_total", "new", "ended", "women_share_pct", "mean_months", "positive_step_pct", "retained_6m_pct"]
 cols = st.columns(4) + st.columns(4)
-for c, column, (key, series, fmt, dfmt) in zip(cols, columns, figures):
-    v = value(series, last)
-    mark = f" · {t('goal_mark', lang).format(marks[column])}" if column in marks else ""
-    c.metric(t(key, lang) + mark, fmt(v) if v is not None and v == v else "–", delta(series, dfmt), delta_color="off",
+for c, k in zip(cols, KEY_FIGURES):
+    series = kf[k.column]
+    mark = f" · {t('goal_mark', lang).format(marks[k.column])}" if k.column in marks else ""
+    text, arrow = change(k, value(series, last), value(series, last - 1), lang)
+    c.metric(t(k.label_key, lang) + mark, shown(k, value(series, last), lang),
+             f"{text} {t('vs_prev', lang)} {last - 1}" if text else None, delta_color="off", delta_arrow=arrow,
              border=True)
 
 all_flow = ui.query("participant_flow", f)

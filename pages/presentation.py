@@ -7,6 +7,7 @@ from finsam.present import charts
 from finsam.query import goals, queries as q
 from finsam.web import app, ui
 from finsam.labels import number, percent, t
+from finsam.present import key_figures as kfig
 
 TEXT = {
     "previous": ("Föregående", "Previous"),
@@ -59,19 +60,14 @@ def key_figures(lang: str, f) -> None:
     last = f.years[1]
     both = f.with_years(last - 1, last)
     kf = q.key_figure_series(ui.query("key_figures", both))
-    shown = [("kf_participants", kf["participants_total"], lambda v: number(v, 0, lang)),
-             ("kf_new", kf["new"], lambda v: number(v, 0, lang)),
-             ("kf_ended", kf["ended"], lambda v: number(v, 0, lang)),
-             ("kf_women", kf["women_share_pct"], lambda v: percent(v, 0, lang)),
-             ("kf_mean_time", kf["mean_months"], lambda v: f"{number(v, 1, lang)} {t('months', lang)}"),
-             ("kf_positive", kf["positive_step_pct"], lambda v: percent(v, 0, lang)),
-             ("kf_retained", kf["retained_6m_pct"], lambda v: percent(v, 0, lang))]
     with st.container(key="presentation_figures"):
         cells = st.columns(4) + st.columns(3)
-        for cell, (key, series, fmt) in zip(cells, shown):
-            cell.metric(t(key, lang), fmt(series.get(last)) if last in series.index else "–",
-                        f"{last - 1}: {fmt(series.get(last - 1))}" if last - 1 in series.index else None,
-                        delta_color="off", delta_arrow="off", border=True)
+        for cell, k in zip(cells, kfig.KEY_FIGURES):
+            series = kf[k.column]
+            now = series.get(last) if last in series.index else None
+            before = f"{last - 1}: {kfig.shown(k, series.get(last - 1), lang)}" if last - 1 in series.index else None
+            cell.metric(t(k.label_key, lang), kfig.shown(k, now, lang), before, delta_color="off", delta_arrow="off",
+                        border=True)
 
 
 def goal_screen(lang: str, att) -> None:

@@ -88,3 +88,17 @@ def test_no_shown_share_and_n_give_a_small_complement_away(demo_con, name):
         assert not rest.between(1, 4).any(), (rate, shown[rest.between(1, 4)])
         both = df[df[part].notna() & df[n].notna()]
         assert not (both[n] - both[part]).between(1, 4).any(), (part, n)
+
+
+def test_a_change_is_computed_from_the_values_as_shown_with_a_minus_sign():
+    """58,4 % then 61,6 % shows 58 % and 62 %: the change is +4 (not +3); a fall has U+2212, none no arrow."""
+    from finsam.present.key_figures import KEY_FIGURES, MINUS, change, shown
+
+    women = next(k for k in KEY_FIGURES if k.column == "women_share_pct")
+    months = next(k for k in KEY_FIGURES if k.column == "mean_months")
+    assert (shown(women, 58.44, "sv"), shown(women, 61.65, "sv")) == ("58\u00a0%", "62\u00a0%")
+    assert change(women, 61.65, 58.44, "sv") == ("+4 %-enh.", "up")
+    assert change(women, 70.6, 71.4, "sv") == ("±0 %-enh.", "off")  # 71 % both years: no "↓ -0"
+    assert change(months, 6.53, 9.2, "sv") == (f"{MINUS}2,7 mån", "down")
+    assert change(women, float("nan"), 58.0, "sv") == (None, "off") and shown(women, float("nan"), "sv") == ".."
+    assert shown(women, None, "sv") == "–"

@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 
 from finsam.data import audit, db
+from finsam.cli import admin
 from finsam.write import versions
 from finsam.access import Access, AccessDenied
 from finsam.write.importer import import_file
@@ -100,7 +101,7 @@ def test_restore_last_chosen_while_an_import_runs_is_refused_and_both_imports_st
     import_file(live, "s1.csv", big_file(1000), today=TODAY)
     args = argparse.Namespace(db=live, version=None, last=True)
     report, code = Interleaving(live, monkeypatch).run(
-        lambda: import_file(live, "s2.csv", big_file(1500), today=TODAY), lambda: versions.cmd_restore(args))
+        lambda: import_file(live, "s2.csv", big_file(1500), today=TODAY), lambda: admin.cmd_restore(args))
     out = capsys.readouterr()
     assert report.written and report.added == 500, report
     assert code == 1, out
@@ -221,7 +222,7 @@ def test_restoring_an_earlier_version_names_every_later_change_it_undoes(live, c
     import_file(live, "s1.csv", big_file(10), today=TODAY)
     import_file(live, "v.csv", vasteras_file(5), today=TODAY, user="ada", access=ADMIN)
     import_file(live, "s2.csv", big_file(12), today=TODAY)
-    assert versions.cmd_restore(argparse.Namespace(db=live, version=2, last=False)) == 0
+    assert admin.cmd_restore(argparse.Namespace(db=live, version=2, last=False)) == 0
     out = capsys.readouterr().out
     assert "Ångrar importen av v.csv för Västerås" in out
     assert "och de senare ändringarna: version 3, importen av s2.csv för Sydnärke" in out
@@ -229,5 +230,5 @@ def test_restoring_an_earlier_version_names_every_later_change_it_undoes(live, c
     last = versions.history(live)[-1]
     assert last["detail"]["restored_version"] == 2 and last["detail"]["undone_versions"] == [2, 3]
     assert json.loads(audit.entries(live).iloc[0]["detaljer"])["undone_versions"] == [2, 3]
-    versions.cmd_history(argparse.Namespace(db=live))
+    admin.cmd_history(argparse.Namespace(db=live))
     assert "restore version 2 (och 3)" in capsys.readouterr().out.splitlines()[0]

@@ -11,7 +11,6 @@ import json
 import logging
 import os
 import sqlite3
-import sys
 from pathlib import Path
 
 from finsam import config
@@ -86,18 +85,3 @@ def entries(db_path: Path | None = None, *, since: dt.date | str | None = None, 
         con.close()
     df.columns = COLUMNS
     return df
-
-
-def cmd_audit(args) -> int:
-    if args.since:
-        try:
-            dt.date.fromisoformat(args.since)
-        except ValueError:
-            print(f"--since {args.since}: ange ett datum som 2026-01-31.", file=sys.stderr)
-            return 2
-    df = entries(args.db, since=args.since, user=args.user)
-    if df.empty:
-        print("Inga händelser i loggen" + (" för urvalet." if args.since or args.user else "."))
-        return 0
-    df.to_csv(sys.stdout, index=False, sep="\t", lineterminator="\n")
-    return 0

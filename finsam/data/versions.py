@@ -74,11 +74,6 @@ def history(db_path: Path) -> list[dict]:
     return out
 
 
-def _next_version(db_path: Path) -> int:
-    entries = history(db_path)
-    return (max(e["version"] for e in entries) + 1) if entries else 1
-
-
 def keep(db_path: Path) -> tuple[int, str] | None:
     """Before a swap (under the import lock): keep the live file as the next version. Returns (version, name)."""
     if not db_path.exists():

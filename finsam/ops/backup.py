@@ -12,11 +12,9 @@ import os
 import pwd
 import shutil
 import sqlite3
-import sys
 from pathlib import Path
 
 from finsam.data import audit, db
-from finsam import config
 
 PREFIX = "finsam-"
 
@@ -109,17 +107,3 @@ def prune(to: Path, keep: int) -> None:
     for old in backups(to)[:-keep]:
         old.unlink(missing_ok=True)
         old.with_suffix(".audit.sqlite").unlink(missing_ok=True)
-
-
-def cmd_backup(args) -> int:
-    path = args.db or config.load().db_path
-    if args.keep is not None and args.keep < 1:
-        print("--keep måste vara minst 1.", file=sys.stderr)
-        return 2
-    try:
-        target = backup(path, args.to or config.path_setting("FINSAM_BACKUP_DIR"), args.keep)
-    except BackupError as e:
-        print(e, file=sys.stderr)
-        return 1
-    print(f"Säkerhetskopia: {target} ({target.stat().st_size / 1e6:.1f} MB)")
-    return 0

@@ -14,7 +14,6 @@ import os
 import shutil
 import stat
 import subprocess
-import sys
 import time
 import tomllib
 from dataclasses import dataclass
@@ -177,7 +176,7 @@ def _check_entry(what: str, entry: dict, associations: set[str], problems: list[
     from finsam.web import auth
 
     try:
-        auth._access(what, entry)
+        auth.access_of(what, entry)
     except ValueError as e:
         problems.append(Problem(f"{what}: {str(e).split(': ', 1)[-1]}.",
                                 "Roll: admin, coordinator, board eller reader; samordnare och styrelse behöver ett förbund."))
@@ -311,16 +310,3 @@ def diagnose(db_path: Path, address: str | None = None) -> list[Problem]:
     check_backups(db_path, problems)
     check_leftovers(db_path, problems)
     return problems
-
-
-def cmd_doctor(args) -> int:
-    path = args.db or config.load().db_path
-    problems = diagnose(path)
-    print(backup_status())
-    for p in problems:
-        print(p)
-    if problems:
-        print(f"{len(problems)} problem hittades.", file=sys.stderr)
-        return 1
-    print(f"Allt ser bra ut: {path}, inloggning {config.setting('FINSAM_AUTH')}.")
-    return 0

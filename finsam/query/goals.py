@@ -51,7 +51,6 @@ INDICATORS = {
 COMPARISONS = {"at_least": "minst", "at_most": "högst", "between": "mellan"}
 STATUSES = ("uppnått", "delvis uppnått", "ej uppnått", "ej mätbart")
 SET_STATUSES = STATUSES[:3]
-PACES = ("i fas", "efter")
 # what the key figures of Översikt are, in indicator terms (for the status mark there)
 KEY_FIGURE_INDICATOR = {"participants_total": "participants", "new": "new", "ended": "ended",
                         "women_share_pct": "women_share", "positive_step_pct": "positive_step_share",
@@ -293,35 +292,3 @@ def status_text(r) -> str:
 def status_code(status: str) -> float | None:
     """The verdict as a number for figures and reconcile: 2 uppnått, 1 delvis uppnått, 0 ej uppnått."""
     return {"uppnått": 2.0, "delvis uppnått": 1.0, "ej uppnått": 0.0}.get(status)
-
-
-# --- command line -------------------------------------------------------------------------------------
-
-def cmd_goals(args) -> int:
-    """`python -m finsam goals [--association A] [--year Y]`: the attainment table as CSV."""
-    import sys
-
-    from finsam import config
-    from finsam.data import db
-    from finsam.privacy import OFF
-
-    path = args.db or config.load().db_path
-    con = db.connect(path, read_only=True)
-    try:
-        associations = tuple(args.association or ())
-        known = set(q.associations(con).association_id)
-        unknown = [a for a in associations if a not in known]
-        if unknown:
-            print(f"okänt förbund: {', '.join(unknown)} (finns: {', '.join(sorted(known))})", file=sys.stderr)
-            return 2
-        years = [args.year] if args.year else goal_years(con, associations)
-        parts = [attainment(con, q.Filters(associations=associations), y, OFF if args.no_suppress else Protection())
-                 for y in years]
-    finally:
-        con.close()
-    cols = ["year"] + ATTAINMENT_COLUMNS + ["pace"]
-    df = pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)
-    for c in ("target", "outcome", "n"):
-        df[c] = df[c].map(lambda v: "" if pd.isna(v) else f"{v:.1f}".rstrip("0").rstrip("."))
-    df.to_csv(sys.stdout, index=False, lineterminator="\n")
-    return 0

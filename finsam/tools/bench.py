@@ -698,17 +698,3 @@ def build_and_import(rows: int) -> str:
             raise SystemExit(f"the import did not take every row:\n{report.text()}")
     return (f"build and import: demo database built in {built:.1f} s; a {rows}-row semicolon CSV "
             f"(Windows-1252, {len(content) / 1e6:.1f} MB) validated and imported in {imported:.1f} s")
-
-
-def cmd_bench(args) -> int:
-    if not args.db and not args.import_rows:
-        raise SystemExit("Ange --db DATABAS (en eller flera) och/eller --import-rows N.")
-    summaries = []
-    if args.import_rows:
-        summaries.append(build_and_import(args.import_rows))
-    for path in args.db or []:
-        if not path.exists():
-            raise SystemExit(f"Databasen {path} finns inte. Skapa den med: python -m finsam generate --out {path}")
-        summaries.append(bench(path, args.repeat))
-    print("\n".join(summaries))
-    return 0 if all(s.endswith("; agree") for s in summaries if s.startswith("bench ")) else 1

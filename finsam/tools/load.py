@@ -8,11 +8,9 @@ import asyncio
 import contextlib
 import dataclasses
 import ipaddress
-import json
 import multiprocessing
 import random
 import statistics
-import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -578,7 +576,6 @@ def write_import_file(db_path: Path, out: Path, per_cell: int = 5) -> int:
     return len(rows)
 
 
-# --- command line -------------------------------------------------------------------------------------------
 
 def report(result: dict) -> str:
     """The figures in a few lines; the first errors with their text."""
@@ -615,34 +612,3 @@ def _shown(drawn: dict) -> str:
     if not drawn:
         return "not drawn"
     return f"{drawn['shown']} (query layer {drawn['expected']}; {drawn['query_string'] or 'no selection'})"
-
-
-def cmd_load(args) -> int:
-    try:
-        base = check(args.url, args.sessions, args.seconds, args.at if args.import_file else None)
-        if args.import_file and args.at is None:
-            raise LoadRefused("--import behöver --at SEKUNDER: när importen ska ske.")
-        if args.user and not args.password_file:
-            raise LoadRefused("--user behöver --password-file.")
-        if args.think <= 0 or args.timeout <= 0:
-            raise LoadRefused("--think och --timeout måste vara större än 0.")
-        db_path = args.db or config.load().db_path
-        if args.import_file and not db_path.exists():
-            raise LoadRefused(f"Databasen {db_path} finns inte (--db eller FINSAM_DB).")
-        password = args.password_file.read_text(encoding="utf-8").strip() if args.password_file else None
-    except (LoadRefused, OSError) as e:
-        print(e, file=sys.stderr)
-        return 2
-    load = Load(base, args.sessions, args.seconds, think=args.think, timeout=args.timeout, user=args.user,
-                password=password, import_file=args.import_file, import_at=args.at, db_path=db_path)
-    try:
-        sign_in(base, args.user, password)  # once up front: a server that is down or a wrong password stops here
-    except Exception as e:
-        print(f"Servern {base} svarar inte som väntat: {e}", file=sys.stderr)
-        return 2
-    result = asyncio.run(load.run())
-    print(report(result))
-    if args.json:
-        args.json.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
-    return 1 if result["error_count"] else 0
-

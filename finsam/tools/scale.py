@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +27,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from finsam import config
 from finsam.data import db
 from finsam.query import queries
 from finsam.build.demo import (AGE_BAND_PRIOR, EDUCATION_PRIOR, INCOME_AFTER_PRIOR, INCOME_BEFORE_PRIOR,
@@ -446,12 +444,3 @@ def generate(out: Path, participations: int, seed: int, data_dir: Path,
     return {"participations": next_id - 1, "associations": len(country.associations),
             "interventions": len(country.interventions), "anonymous_rows": len(anonymous),
             "budget_rows": len(money["budget"]), "survey_rows": len(money["survey_result"])}
-
-
-def cmd_generate(args) -> int:
-    started = time.perf_counter()
-    counts = generate(args.out, args.participations, args.seed, config.load().data_dir)
-    print(f"generated {args.out}: {counts['participations']} synthetic participations, {counts['associations']} "
-          f"associations, {counts['interventions']} interventions, {counts['anonymous_rows']} anonymous counts, "
-          f"{counts['budget_rows']} budget rows, {counts['survey_rows']} survey results in {time.perf_counter() - started:.1f} s")
-    return 0

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 import time
 import tomllib
 from dataclasses import dataclass
@@ -45,11 +44,17 @@ MAX_NAME_LENGTH = 64  # characters of an account name
 _hasher = PasswordHasher()
 
 
+def hash_password(password: str) -> str:
+    """An argon2 hash of a password, for the accounts file."""
+    return _hasher.hash(password)
+
+
 def mode() -> set[str]:
     return {m.strip() for m in config.setting("FINSAM_AUTH").split(",") if m.strip() and m.strip() != "none"}
 
 
-def _access(name: str, entry: dict) -> Access:
+def access_of(name: str, entry: dict) -> Access:
+    """The Access of an account entry (role and association checked); ValueError names what is wrong."""
     role = entry.get("role", "")
     if role not in ROLES:
         raise ValueError(f"{name}: unknown role {role!r} (one of {', '.join(ROLES)})")
@@ -150,13 +155,13 @@ def login_local(name: str, password: str, *, now: dt.datetime | None = None, sle
                 return LoginResult(None, LOCKED, "locked", account)
             return LoginResult(None, WRONG, "wrong", account)
         failures.clear(key, now, set(users))
-    return LoginResult(_access(name, entry), account=name)
+    return LoginResult(access_of(name, entry), account=name)
 
 
 def local_access(name: str, path: Path | None = None) -> Access | None:
     """The role of a local account that has a session (None once the account is removed)."""
     entry = read_users(path).get(name)
-    return None if entry is None else _access(name, entry)
+    return None if entry is None else access_of(name, entry)
 
 
 # --- OpenID Connect ---------------------------------------------------------------------------------------
@@ -171,7 +176,7 @@ def access_for_identity(user: dict, rules_path: Path | None = None) -> Access | 
         if "email" in rule and rule["email"].lower() == email \
                 or "domain" in rule and email.endswith("@" + rule["domain"].lower()) \
                 or "claim" in rule and _claim_has(user.get(rule["claim"]), rule.get("value")):
-            return _access(email or str(user.get("sub", "")), rule)
+            return access_of(email or str(user.get("sub", "")), rule)
     return None
 
 
@@ -180,46 +185,3 @@ def _claim_has(claim, value) -> bool:
 
 
 # --- command line: user management (the CLI runs as administrator) ---------------------------------------
-
-def cmd_user(args) -> int:
-    users = read_users()
-    if args.action == "list":
-        for name, entry in sorted(users.items()):
-            print(f"{name}\t{entry.get('role')}\t{entry.get('association', '')}")
-        return 0
-    if args.action == "remove":
-        if users.pop(args.name, None) is None:
-            print(f"Användaren {args.name} finns inte.", file=sys.stderr)
-            return 1
-        write_users(users)
-        from finsam.data import audit
-
-        audit.record("user_removed", user="kommandoraden", role="admin", detail={"account": args.name})
-        return 0
-    problem = name_problem(args.name or "")
-    if problem:
-        print(problem, file=sys.stderr)
-        return 1
-    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else _ask_password()
-    if len(password) < 12:
-        print("Lösenordet måste ha minst 12 tecken.", file=sys.stderr)
-        return 1
-    entry = {"password_hash": _hasher.hash(password), "role": args.role, "association": args.association}
-    _access(args.name, entry)  # validates role and association
-    users[args.name] = entry
-    write_users(users)
-    from finsam.data import audit
-
-    audit.record("user_added", user="kommandoraden", role="admin", association=args.association or "",
-                 detail={"account": args.name, "account_role": args.role})
-    print(f"{args.name}: {args.role}{' för ' + args.association if args.association else ''} sparad i {users_path()}")
-    return 0
-
-
-def _ask_password() -> str:
-    import getpass
-
-    first = getpass.getpass("Lösenord: ")
-    if getpass.getpass("Igen: ") != first:
-        raise SystemExit("Lösenorden är olika.")
-    return first

@@ -90,8 +90,3 @@ def end(token: str | None, *, path: Path | None = None) -> str | None:
         row = con.execute("DELETE FROM session WHERE token_sha256 = ? RETURNING user_name", [_sha(token)]).fetchone()
     return row[0] if row else None
 
-
-def end_user(user: str, *, path: Path | None = None) -> int:
-    """End every session of a user (the account was removed)."""
-    with _open(path) as con:
-        return con.execute("DELETE FROM session WHERE user_name = ?", [user]).rowcount

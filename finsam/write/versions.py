@@ -3,10 +3,8 @@ what to restore and whether the person may; the version store itself is finsam.d
 are re-exported here for the commands, the Import page and the tests)."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-from finsam import config
 from finsam.data.versions import (  # noqa: F401  (re-exported)
     versions_dir, history_path, keep_versions, figures_checksum, file_checksum, history,
     keep, record, prune, last_checksum, find, summary,
@@ -65,48 +63,3 @@ def may_undo(db_path: Path, access, entry: dict | None = None) -> dict:
     if not assocs or not all(access.allows(a) for a in assocs):
         raise AccessDenied("Den senaste ändringen gäller inte bara ditt förbund; be en administratör ångra den.")
     return last
-
-
-# --- command line -------------------------------------------------------------------------------------
-
-def _db(args) -> Path:
-    return args.db or config.load().db_path
-
-
-def cmd_history(args) -> int:
-    path = _db(args)
-    entries = history(path)
-    if not entries:
-        print(f"Inga sparade versioner av {path}.")
-        return 0
-    for e in reversed(entries):
-        counts = "" if e.get("added") is None else f"  +{e['added']} nya, {e['updated']} ändrade"
-        kept = "" if e["kept"] else "  (filen rensad)"
-        who = e["user"] + (f" ({e['role']})" if e.get("role") else "")
-        extra = f" version {e['detail']['restored_version']}" if e["action"] == "restore" else ""
-        also = [v for v in e["detail"].get("undone_versions", []) if v != e["detail"].get("restored_version")]
-        extra += f" (och {', '.join(map(str, also))})" if also else ""
-        print(f"{e['version']:>4}  {e['when'].replace('T', ' ')}  {who or '-'}  {e['action']}{extra}  "
-              f"{e.get('file') or '-'}  {', '.join(e.get('associations') or []) or '-'}{counts}{kept}")
-    return 0
-
-
-def cmd_restore(args) -> int:
-    path = _db(args)
-    if args.version is None and not args.last:
-        print("Ange en version (se python -m finsam history) eller --last.", file=sys.stderr)
-        return 2
-    try:
-        entries = history(path)
-        entry = find(path, None if args.last else args.version)
-        print(describe(entry, [e for e in entries if e["version"] > entry["version"]]))
-        after = restore(path, entry["version"], newest=entries[-1]["version"])
-    except RestoreError as e:
-        print(e, file=sys.stderr)
-        return 1
-    print(f"Återställd: version {entry['version']} (ny version {after['version']}).")
-    if not after["matches"]:
-        print(f"Varning: kontrollsumman skiljer sig från den som sparades före ändring {entry['version']}; "
-              "jämför siffrorna (python -m finsam figures) med en säkerhetskopia.", file=sys.stderr)
-        return 1
-    return 0

@@ -1,0 +1,1 @@
+"""The command line: one parser (main), the commands' bodies by subject."""
