@@ -489,12 +489,7 @@ class PandasBaseline:
         whole = q.Filters(years=f.years, associations=f.associations, interventions=f.interventions)
         b = self.budget.merge(self.interventions[["association_id", "intervention_id", "kind"]],
                               on=["association_id", "intervention_id"])
-        if f.associations:
-            b = b[b.association_id.isin(f.associations)]
-        if f.interventions:
-            b = b[b.intervention_id.isin(f.interventions)]
-        if f.years:
-            b = b[b.year.between(*f.years)]
+        b = _in_selection(b, f)
         keys = ["association_id", "intervention_id", "year"]
         flow = self.participant_flow(whole, BY_INTERVENTION)[keys + ["participants_total"]]
         steps = self.positive_steps(whole, BY_INTERVENTION)[keys + ["positive"]]
@@ -510,12 +505,7 @@ class PandasBaseline:
 
     def surveys(self, f: q.Filters, survey: str = "nns", by=()) -> pd.DataFrame:
         r = self.surveys_[self.surveys_.survey == survey]
-        if f.associations:
-            r = r[r.association_id.isin(f.associations)]
-        if f.interventions:
-            r = r[r.intervention_id.isin(f.interventions)]
-        if f.years:
-            r = r[r.year.between(*f.years)]
+        r = _in_selection(r, f)
         series = ["association_id", "intervention_id", "timepoint", "question", "answer_group"]
         r = r.sort_values(series + ["year"])
         out = r.merge(self.questions, how="left", on=["association_id", "survey", "timepoint", "question"])
@@ -698,3 +688,14 @@ def build_and_import(rows: int) -> str:
             raise SystemExit(f"the import did not take every row:\n{report.text()}")
     return (f"build and import: demo database built in {built:.1f} s; a {rows}-row semicolon CSV "
             f"(Windows-1252, {len(content) / 1e6:.1f} MB) validated and imported in {imported:.1f} s")
+
+
+def _in_selection(df: pd.DataFrame, f: q.Filters) -> pd.DataFrame:
+    """Rows of a table by association, intervention and year that the selection's whole interventions hold."""
+    if f.associations:
+        df = df[df.association_id.isin(f.associations)]
+    if f.interventions:
+        df = df[df.intervention_id.isin(f.interventions)]
+    if f.years:
+        df = df[df.year.between(*f.years)]
+    return df
