@@ -50,6 +50,8 @@ def measure(db_path: Path, repeat: int = 5) -> list[tuple[str, float, float]]:
             times.ms.clear()
             at.run()
             warm += times.ms[-1:]
+        if not cold or not warm:  # the frame refused the page (sign-in needed, no database): say so
+            raise SystemExit(f"{path}: no page run was timed ({', '.join(e.value for e in at.error) or 'no page'})")
         out.append((Path(path).stem, statistics.median(cold), statistics.median(warm)))
     log.removeHandler(times)
     return out

@@ -93,8 +93,10 @@ def main() -> None:
     _run.active = True
     started = time.perf_counter()
     try:
-        current.run()
-        log.debug("page run %s %.1f ms", current.url_path or "oversikt", (time.perf_counter() - started) * 1000)
+        try:
+            current.run()
+        finally:  # a page that stops early (st.stop: nothing to show) is a page run too
+            log.debug("page run %s %.1f ms", current.url_path or "oversikt", (time.perf_counter() - started) * 1000)
         protection = ui.protection()
         if protection.enabled:
             st.caption(t("suppressed_legend", lang).format(protection.threshold, protection.threshold))
