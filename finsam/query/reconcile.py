@@ -84,14 +84,14 @@ def reconciliation(con, data_dir: Path, access: Access = ADMIN, protection: Prot
 
     For a role (access) only its associations; with protection on, a computed figure the protection hides
     is blanked with the status `protected`; a role that sees no records gets status `not_shown`."""
-    allowed = {a for a in q.associations(con).association_id if access.allows(a)}
     published = q.published_figures(con)
-    published = published[published.association.isin(allowed)].reset_index(drop=True)
-    scope = published_scope(published, allowed)
-    if scope is None:
-        return pd.DataFrame(columns=COLUMNS)
+    if access.associations is not None:
+        published = published[published.association.isin(access.associations)].reset_index(drop=True)
+    scope = published_scope(published, {a for a in q.associations(con).association_id if access.allows(a)})
     if not access.sees_records:
         return published.assign(computed_value=None, status="not_shown", reason="")[COLUMNS]
+    if scope is None:
+        return pd.DataFrame(columns=COLUMNS)
     computed = figures.compute(con, scope, OFF)
     result = reconcile(published, computed, read_conflicts(data_dir), q.interventions_with_records(con))
     if protection.enabled or not access.may_unprotect:
