@@ -15,7 +15,6 @@ share of the year gone; shares and means are compared as they are): pace "i fas"
 from __future__ import annotations
 
 import datetime as dt
-import io
 import math
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -473,12 +472,9 @@ def template(fmt: str) -> bytes:
          "indicator": "", "comparison": "", "target": "", "target_high": "", "set_status": "delvis uppnått",
          "comment": "Bedöms av samordnaren.", "source_file": "Verksamhetsplan 2026", "section": "Mål 2"},
     ], columns=GOAL_COLUMNS).rename(columns=HEADERS)
-    if fmt == "csv":
-        return example.to_csv(sep=";", index=False).encode("utf-8-sig")
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as xl:
-        example.to_excel(xl, index=False, sheet_name="mål")
-    return buf.getvalue()
+    from finsam import export
+
+    return export.csv_bytes(example) if fmt == "csv" else export.xlsx(example, "mål")
 
 
 def read_template(name: str, content: bytes) -> pd.DataFrame:

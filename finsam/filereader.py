@@ -1,0 +1,255 @@
+"""Reading a coordinator's file (.xlsx or .csv) into a table of text, bounded before it is read whole.
+
+Every limit is checked while streaming, before the next part is read: the size of the upload first; for
+.xlsx the unpacked size the archive declares (zipfile stops at the declared size), the sheet's declared
+dimension, then a scan of the sheet's XML that counts rows and cells without parsing them; for .csv the
+encoding (named when finsam cannot read it), then rows and columns as they are read. A file over a limit is
+refused with a Swedish sentence that says which limit, in seconds and without reading the rest.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import logging
+import re
+import zipfile
+
+import pandas as pd
+
+MAX_BYTES = 50 * 1024 * 1024  # an upload (a 100 000-row participant CSV is about 12 MB)
+MAX_UNPACKED = 200 * 1024 * 1024  # what an .xlsx may unpack to, all its parts together
+MAX_ROWS = 1_000_000  # data rows, below the header
+MAX_COLUMNS = 200  # columns with a value (the templates have at most 18)
+XLSX_MAX_COLUMNS = 16_384  # Excel's own limit: a row with more cells is not a spreadsheet's
+CHUNK = 1024 * 1024
+
+log = logging.getLogger("finsam")
+
+
+class ImportRejected(Exception):
+    """The file as a whole cannot be read (no row-level report is possible)."""
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1024 / 1024:.0f} MB".replace(".", ",")
+
+
+def _too_many_rows(n: int) -> ImportRejected:
+    return ImportRejected(f"Filen har fler än {MAX_ROWS:,} rader (rad {n:,} läses inte); högst {MAX_ROWS:,} går "
+                          "att importera på en gång. Dela upp filen.".replace(",", "\u00a0"))
+
+
+def _too_many_columns(row: int, n: int) -> ImportRejected:
+    return ImportRejected(f"Rad {row} har {n:,} kolumner; högst {MAX_COLUMNS} går att läsa in. Ta bort kolumner "
+                          "som inte hör till mallen.".replace(",", "\u00a0"))
+
+
+def read_file(name: str, content: bytes, sheet: str | None = None) -> pd.DataFrame:
+    """All cells as stripped strings, columns as in the file, index = the row number in Excel."""
+    if len(content) > MAX_BYTES:
+        raise ImportRejected(f"Filen är {_mb(len(content))}; högst {_mb(MAX_BYTES)} går att importera på en gång. "
+                             "Dela upp filen.")
+    lower = name.lower()
+    if lower.endswith((".xlsx", ".xlsm")):
+        rows = _xlsx_rows(content, sheet)
+    elif lower.endswith((".csv", ".txt")):
+        text = decode(content)
+        first = text[:text.find("\n")] if "\n" in text else text
+        rows = _csv_rows(text, ";" if first.count(";") >= first.count(",") else ",")
+    else:
+        raise ImportRejected("Filen måste vara .xlsx eller .csv.")
+    while rows and not any(rows[-1]):
+        rows.pop()
+    if not rows:
+        raise ImportRejected("Filen är tom.")
+    header = rows[0]
+    width = max((i + 1 for i, h in enumerate(header) if h), default=0)
+    body = [(n, (r + [""] * width)[:width]) for n, r in enumerate(rows[1:], start=2) if any(r[:width])]
+    df = pd.DataFrame([r for _n, r in body], columns=header[:width], index=[n for n, _r in body], dtype=str)
+    df.index.name = "rad"
+    return df.fillna("")
+
+
+def read_upload(memo: dict, file_id: str, name: str, content: bytes, sheet: str | None = None) -> pd.DataFrame:
+    """read_file once per upload and sheet: memo (the page's session state) keeps the last table read, or the
+    refusal, so a rerun of the page neither reads the file again nor retries a refused one."""
+    key = (file_id, len(content), sheet)
+    held = memo.get("_upload_read")
+    if held is None or held[0] != key:
+        try:
+            held = (key, read_file(name, content, sheet))
+        except ImportRejected as e:
+            held = (key, e)
+        memo["_upload_read"] = held
+    if isinstance(held[1], ImportRejected):
+        raise held[1]
+    return held[1]
+
+
+# --- text ---------------------------------------------------------------------------------------------
+
+def decode(content: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with a BOM, or Windows-1252 (what Swedish Excel saves as CSV);
+    anything else is refused with a sentence that names the encoding problem."""
+    for bom, encoding, label in ((codecs.BOM_UTF8, "utf-8-sig", "UTF-8"),
+                                 (codecs.BOM_UTF16_LE, "utf-16", "UTF-16"), (codecs.BOM_UTF16_BE, "utf-16", "UTF-16")):
+        if content.startswith(bom):
+            try:
+                return content.decode(encoding)
+            except UnicodeDecodeError as e:
+                raise _undecodable(content, e, f"Filen börjar som {label} men innehåller tecken som inte är giltig "
+                                               f"{label}") from None
+    if b"\x00" in content[:4096]:
+        raise ImportRejected("Filen innehåller nolltecken: den är troligen sparad som UTF-16 utan byteordningsmärke, "
+                             "eller är ingen textfil. Spara den som CSV UTF-8 i Excel och försök igen.")
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return content.decode("cp1252")
+    except UnicodeDecodeError as e:
+        raise _undecodable(content, e, "Filens teckenkodning går inte att läsa: den är varken UTF-8 eller "
+                                       "Windows-1252") from None
+
+
+def _undecodable(content: bytes, e: UnicodeDecodeError, what: str) -> ImportRejected:
+    line = content.count(b"\n", 0, e.start) + 1
+    return ImportRejected(f"{what} (byte 0x{content[e.start]:02X} på rad {line}). Spara filen som CSV UTF-8 "
+                          "i Excel och försök igen.")
+
+
+def _csv_rows(text: str, delimiter: str) -> list[list[str]]:
+    """The CSV's rows as lists of stripped cells, read one row at a time: refused at the first row past the
+    row limit or wider than the column limit (empty cells at a row's end do not count)."""
+    rows = []
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    n = 0
+    try:
+        for n, r in enumerate(reader, start=1):
+            if n > MAX_ROWS + 1:
+                raise _too_many_rows(n)
+            if len(r) > MAX_COLUMNS:
+                while r and not r[-1].strip():
+                    r.pop()
+                if len(r) > MAX_COLUMNS:
+                    raise _too_many_columns(n, len(r))
+            rows.append([c.strip() for c in r])
+    except csv.Error as e:
+        log.info("CSV row %s unreadable: %s", n + 1, e)
+        too_long = "field larger than field limit" in str(e)
+        raise ImportRejected(f"Rad {n + 1} kunde inte läsas som CSV: "
+                             + (f"ett fält är längre än {csv.field_size_limit():,} tecken".replace(",", "\u00a0")
+                                if too_long else "ett citattecken avslutas inte, eller raden innehåller nolltecken")
+                             + ".") from None
+    return rows
+
+
+# --- Excel --------------------------------------------------------------------------------------------
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _broken(e: Exception) -> ImportRejected:
+    log.info("xlsx unreadable: %r", e)  # the library's words are for the log, not the user
+    return ImportRejected("Filen kunde inte läsas som Excel-arbetsbok (.xlsx): den är skadad, krypterad eller "
+                          "ingen .xlsx-fil. Öppna den i Excel, spara den som .xlsx (eller CSV UTF-8) och försök igen.")
+
+
+def _xlsx_rows(content: bytes, sheet: str | None) -> list[list[str]]:
+    from openpyxl import load_workbook
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as z:
+            unpacked = sum(i.file_size for i in z.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as e:
+        raise _broken(e) from None
+    if unpacked > MAX_UNPACKED:
+        raise ImportRejected(f"Filen packas upp till {_mb(unpacked)}; högst {_mb(MAX_UNPACKED)} går att läsa in. "
+                             "Dela upp filen eller spara den som CSV.")
+    try:
+        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as e:  # openpyxl raises many kinds (KeyError, zip, XML, ...) for a broken file
+        raise _broken(e) from None
+    try:
+        if sheet and sheet not in wb.sheetnames:
+            raise ImportRejected(f"Bladet '{sheet}' finns inte; filen har {', '.join(wb.sheetnames)}.")
+        ws = wb[sheet] if sheet else wb.worksheets[0]
+        if getattr(ws, "_max_row", None) and ws._max_row > MAX_ROWS + 1:
+            raise _too_many_rows(ws._max_row)
+        _scan_sheet(wb._archive, ws._worksheet_path)
+        rows = []
+        for n, r in enumerate(ws.iter_rows(values_only=True), start=1):
+            if n > MAX_ROWS + 1:
+                raise _too_many_rows(n)
+            values = [_cell(v) for v in r]
+            while values and not values[-1]:
+                values.pop()
+            if len(values) > MAX_COLUMNS:
+                raise _too_many_columns(n, len(values))
+            rows.append(values)
+    except ImportRejected:
+        raise
+    except Exception as e:
+        raise _broken(e) from None
+    finally:
+        wb.close()
+    return rows
+
+
+WORKSHEET_TAG = re.compile(rb"<(\w+:)?worksheet[\s>]")
+
+
+def _scan_sheet(archive: zipfile.ZipFile, path: str) -> None:
+    """Count the sheet's rows and each row's cells in its XML, unpacked a megabyte at a time and never parsed:
+    more rows than the limit, or a row with more cells than Excel allows, is refused before openpyxl reads
+    a row. (Cells between two rows of the same megabyte are bounded together: a megabyte holds at most
+    about 250 000 cells, which openpyxl reads in a moment, and the row-by-row read then counts exactly.)"""
+    rows, open_cells = 0, 0
+    row_tags = cell_tags = None
+    carry = b""
+    with archive.open(path) as src:
+        while True:
+            chunk = src.read(CHUNK)
+            buf = carry + chunk
+            if row_tags is None:
+                m = WORKSHEET_TAG.search(buf)
+                if m is None and chunk and len(buf) < 64 * 1024:
+                    carry = buf
+                    continue
+                ns = (m.group(1) or b"") if m else b""
+                row_tags = [b"<" + ns + b"row" + end for end in (b" ", b">", b"/")]
+                cell_tags = [b"<" + ns + b"c" + end for end in (b" ", b">", b"/")]
+            cut = len(buf) if not chunk else buf.rfind(b"<")
+            cut = len(buf) if cut <= 0 else cut
+            starts = [i for i in (buf.find(t, 0, cut) for t in row_tags) if i >= 0]
+            n_rows = sum(buf.count(t, 0, cut) for t in row_tags)
+            if n_rows == 0:
+                open_cells += sum(buf.count(t, 0, cut) for t in cell_tags)
+            else:
+                first = min(starts)
+                last = max(buf.rfind(t, 0, cut) for t in row_tags)
+                open_cells += sum(buf.count(t, 0, first) for t in cell_tags)
+                inside = sum(buf.count(t, first, last) for t in cell_tags)
+                if open_cells > XLSX_MAX_COLUMNS or inside > (n_rows - 1) * XLSX_MAX_COLUMNS:
+                    raise _too_many_columns(rows + 1, max(open_cells, inside))
+                rows += n_rows
+                if rows > MAX_ROWS + 1:
+                    raise _too_many_rows(rows)
+                open_cells = sum(buf.count(t, last, cut) for t in cell_tags)
+            if open_cells > XLSX_MAX_COLUMNS:
+                raise _too_many_columns(rows, open_cells)
+            carry = buf[cut:]
+            if not chunk:
+                return
