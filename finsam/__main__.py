@@ -54,7 +54,9 @@ def cmd_figures(args) -> int:
     if args.intervention:
         df = df[df.intervention != "ALL"]
     df["value"] = df["value"].map(lambda v: v if isinstance(v, str) else f"{v:.10g}")
-    df.to_csv(sys.stdout, index=False, lineterminator="\n")
+    from finsam.export import safe_frame
+
+    safe_frame(df).to_csv(sys.stdout, index=False, lineterminator="\n")
     return 0
 
 
@@ -75,7 +77,9 @@ def cmd_reconcile(args) -> int:
     con = _connect(args)
     result = reconcile.reconciliation(con, config.load().data_dir)
     shown = result if args.all else result[result.status != "match"]
-    shown.to_csv(sys.stdout, index=False, float_format="%.10g", lineterminator="\n")
+    from finsam.export import safe_frame
+
+    safe_frame(shown).to_csv(sys.stdout, index=False, float_format="%.10g", lineterminator="\n")
     print(reconcile.summary(result))
     return 1 if (result.status == "mismatch").any() else 0
 

@@ -99,5 +99,7 @@ def cmd_audit(args) -> int:
     if df.empty:
         print("Inga händelser i loggen" + (" för urvalet." if args.since or args.user else "."))
         return 0
-    df.to_csv(sys.stdout, index=False, sep="\t", lineterminator="\n")
+    from finsam.export import safe_frame
+
+    safe_frame(df).to_csv(sys.stdout, index=False, sep="\t", lineterminator="\n")
     return 0

@@ -13,8 +13,10 @@ import csv
 import datetime as dt
 import io
 import logging
+import math
 import re
 import zipfile
+import zlib
 
 import pandas as pd
 
@@ -33,7 +35,8 @@ class ImportRejected(Exception):
 
 
 def _mb(n: int) -> str:
-    return f"{n / 1024 / 1024:.0f} MB".replace(".", ",")
+    """Megabytes, rounded up: a file just over the limit reads as over it."""
+    return f"{math.ceil(n / 1024 / 1024)} MB"
 
 
 def _too_many_rows(n: int) -> ImportRejected:
@@ -173,11 +176,16 @@ def _xlsx_rows(content: bytes, sheet: str | None) -> list[list[str]]:
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as z:
             unpacked = sum(i.file_size for i in z.infolist())
-    except (zipfile.BadZipFile, ValueError, OSError) as e:
+            if unpacked > MAX_UNPACKED:
+                raise ImportRejected(f"Filen packas upp till {_mb(unpacked)}; högst {_mb(MAX_UNPACKED)} går att läsa "
+                                     "in. Dela upp filen eller spara den som CSV.")
+            # openpyxl reads every sheet's size when it opens a workbook (the whole sheet when it declares
+            # none), so every sheet is counted first
+            for info in z.infolist():
+                if SHEET_PART.fullmatch(info.filename):
+                    _scan_sheet(z, info.filename)
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, zlib.error) as e:
         raise _broken(e) from None
-    if unpacked > MAX_UNPACKED:
-        raise ImportRejected(f"Filen packas upp till {_mb(unpacked)}; högst {_mb(MAX_UNPACKED)} går att läsa in. "
-                             "Dela upp filen eller spara den som CSV.")
     try:
         wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as e:  # openpyxl raises many kinds (KeyError, zip, XML, ...) for a broken file
@@ -186,9 +194,6 @@ def _xlsx_rows(content: bytes, sheet: str | None) -> list[list[str]]:
         if sheet and sheet not in wb.sheetnames:
             raise ImportRejected(f"Bladet '{sheet}' finns inte; filen har {', '.join(wb.sheetnames)}.")
         ws = wb[sheet] if sheet else wb.worksheets[0]
-        if getattr(ws, "_max_row", None) and ws._max_row > MAX_ROWS + 1:
-            raise _too_many_rows(ws._max_row)
-        _scan_sheet(wb._archive, ws._worksheet_path)
         rows = []
         for n, r in enumerate(ws.iter_rows(values_only=True), start=1):
             if n > MAX_ROWS + 1:
@@ -208,6 +213,7 @@ def _xlsx_rows(content: bytes, sheet: str | None) -> list[list[str]]:
     return rows
 
 
+SHEET_PART = re.compile(r"(?i)(.*/)?worksheets/[^/]+\.xml")
 WORKSHEET_TAG = re.compile(rb"<(\w+:)?worksheet[\s>]")
 
 

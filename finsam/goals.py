@@ -551,5 +551,7 @@ def cmd_goals(args) -> int:
     df = pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)
     for c in ("target", "outcome", "n"):
         df[c] = df[c].map(lambda v: "" if pd.isna(v) else f"{v:.1f}".rstrip("0").rstrip("."))
-    df.to_csv(sys.stdout, index=False, lineterminator="\n")
+    from finsam.export import safe_frame
+
+    safe_frame(df).to_csv(sys.stdout, index=False, lineterminator="\n")
     return 0
