@@ -39,14 +39,25 @@ def _mb(n: int) -> str:
     return f"{math.ceil(n / 1024 / 1024)} MB"
 
 
-def _too_many_rows(n: int) -> ImportRejected:
-    return ImportRejected(f"Filen har fler än {MAX_ROWS:,} rader (rad {n:,} läses inte); högst {MAX_ROWS:,} går "
-                          "att importera på en gång. Dela upp filen.".replace(",", "\u00a0"))
+def _n(number: int) -> str:
+    """A whole number the Swedish way: 1 000 000 (non-breaking spaces)."""
+    return f"{number:,}".replace(",", "\u00a0")
+
+
+def _too_many_rows() -> ImportRejected:
+    return ImportRejected(f"Filen har fler än {_n(MAX_ROWS)} rader under rubrikraden; högst så många går att "
+                          "importera på en gång. Dela upp filen.")
 
 
 def _too_many_columns(row: int, n: int) -> ImportRejected:
-    return ImportRejected(f"Rad {row} har {n:,} kolumner; högst {MAX_COLUMNS} går att läsa in. Ta bort kolumner "
-                          "som inte hör till mallen.".replace(",", "\u00a0"))
+    return ImportRejected(f"Rad {row} har {_n(n)} kolumner; högst {MAX_COLUMNS} går att läsa in. Ta bort kolumner "
+                          "som inte hör till mallen.")
+
+
+def _beyond_excel(row: int) -> ImportRejected:
+    return ImportRejected(f"Bladet har en rad (omkring rad {_n(max(row, 1))}) med fler än {_n(XLSX_MAX_COLUMNS)} "
+                          f"celler, fler än Excel tillåter; högst {MAX_COLUMNS} kolumner går att läsa in. Filen är "
+                          "inte en vanlig Excel-fil: spara om den i Excel.")
 
 
 def read_file(name: str, content: bytes, sheet: str | None = None) -> pd.DataFrame:
@@ -125,15 +136,39 @@ def _undecodable(content: bytes, e: UnicodeDecodeError, what: str) -> ImportReje
 
 
 def _csv_rows(text: str, delimiter: str) -> list[list[str]]:
-    """The CSV's rows as lists of stripped cells, read one row at a time: refused at the first row past the
-    row limit or wider than the column limit (empty cells at a row's end do not count)."""
+    """The CSV's rows as lists of stripped cells. pandas' C parser when the first row is within the column
+    limit (it refuses a later row wider than the first, and stops one row past the row limit); otherwise,
+    or for ragged rows, Python's csv module one row at a time."""
+    try:
+        first = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
+    except csv.Error:
+        first = None
+    if first is not None and len(first) <= MAX_COLUMNS:
+        try:
+            frame = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, dtype=str, keep_default_na=False,
+                                skip_blank_lines=False, engine="c", quoting=csv.QUOTE_MINIMAL, nrows=MAX_ROWS + 2)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError):
+            pass
+        else:
+            if len(frame) > MAX_ROWS + 1:
+                raise _too_many_rows()
+            frame = frame.fillna("")
+            for col in frame.columns:
+                frame[col] = frame[col].str.strip()
+            return frame.values.tolist()
+    return _csv_rows_streaming(text, delimiter)
+
+
+def _csv_rows_streaming(text: str, delimiter: str) -> list[list[str]]:
+    """Row by row: refused at the first row past the row limit or wider than the column limit (empty cells
+    at a row's end do not count)."""
     rows = []
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     n = 0
     try:
         for n, r in enumerate(reader, start=1):
             if n > MAX_ROWS + 1:
-                raise _too_many_rows(n)
+                raise _too_many_rows()
             if len(r) > MAX_COLUMNS:
                 while r and not r[-1].strip():
                     r.pop()
@@ -144,7 +179,7 @@ def _csv_rows(text: str, delimiter: str) -> list[list[str]]:
         log.info("CSV row %s unreadable: %s", n + 1, e)
         too_long = "field larger than field limit" in str(e)
         raise ImportRejected(f"Rad {n + 1} kunde inte läsas som CSV: "
-                             + (f"ett fält är längre än {csv.field_size_limit():,} tecken".replace(",", "\u00a0")
+                             + (f"ett fält är längre än {_n(csv.field_size_limit())} tecken"
                                 if too_long else "ett citattecken avslutas inte, eller raden innehåller nolltecken")
                              + ".") from None
     return rows
@@ -197,7 +232,7 @@ def _xlsx_rows(content: bytes, sheet: str | None) -> list[list[str]]:
         rows = []
         for n, r in enumerate(ws.iter_rows(values_only=True), start=1):
             if n > MAX_ROWS + 1:
-                raise _too_many_rows(n)
+                raise _too_many_rows()
             values = [_cell(v) for v in r]
             while values and not values[-1]:
                 values.pop()
@@ -249,13 +284,13 @@ def _scan_sheet(archive: zipfile.ZipFile, path: str) -> None:
                 open_cells += sum(buf.count(t, 0, first) for t in cell_tags)
                 inside = sum(buf.count(t, first, last) for t in cell_tags)
                 if open_cells > XLSX_MAX_COLUMNS or inside > (n_rows - 1) * XLSX_MAX_COLUMNS:
-                    raise _too_many_columns(rows + 1, max(open_cells, inside))
+                    raise _beyond_excel(rows + (1 if open_cells > XLSX_MAX_COLUMNS else 2))
                 rows += n_rows
                 if rows > MAX_ROWS + 1:
-                    raise _too_many_rows(rows)
+                    raise _too_many_rows()
                 open_cells = sum(buf.count(t, last, cut) for t in cell_tags)
             if open_cells > XLSX_MAX_COLUMNS:
-                raise _too_many_columns(rows, open_cells)
+                raise _beyond_excel(rows)
             carry = buf[cut:]
             if not chunk:
                 return

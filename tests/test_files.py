@@ -215,13 +215,18 @@ def million_rows_csv(path: Path) -> Path:
     return path
 
 
-HOSTILE = {
-    "xlsx, a million rows": lambda p: sheet_xlsx(p / "rader.xlsx", 1_000_002),
-    "xlsx, a million rows, no dimension": lambda p: sheet_xlsx(p / "rader.xlsx", 1_000_002, dimension=False),
-    "xlsx, a row of a million cells": lambda p: sheet_xlsx(p / "bred.xlsx", 1, 1_000_000, dimension=False),
-    "xlsx, unpacks to 300 MB": lambda p: sheet_xlsx(p / "bomb.xlsx", 3, padding=300 * 1024 * 1024),
-    "csv, a million columns": lambda p: million_columns_csv(p / "kolumner.csv"),
-    "csv, a million rows": lambda p: million_rows_csv(p / "rader.csv"),
+ROWS_REFUSED = r"Filen har fler än 1.000.000 rader under rubrikraden"
+HOSTILE = {  # the file, and the sentence that refuses it
+    "xlsx, a million rows": (lambda p: sheet_xlsx(p / "rader.xlsx", 1_000_002), ROWS_REFUSED),
+    "xlsx, a million rows, no dimension": (lambda p: sheet_xlsx(p / "rader.xlsx", 1_000_002, dimension=False),
+                                           ROWS_REFUSED),
+    "xlsx, a row of a million cells": (lambda p: sheet_xlsx(p / "bred.xlsx", 1, 1_000_000, dimension=False),
+                                       r"en rad \(omkring rad 1\) med fler än 16.384 celler, fler än Excel tillåter"),
+    "xlsx, unpacks to 300 MB": (lambda p: sheet_xlsx(p / "bomb.xlsx", 3, padding=300 * 1024 * 1024),
+                                r"Filen packas upp till 301 MB; högst 200 MB"),
+    "csv, a million columns": (lambda p: million_columns_csv(p / "kolumner.csv"),
+                               r"Rad 2 har 1.000.000 kolumner; högst 200"),
+    "csv, a million rows": (lambda p: million_rows_csv(p / "rader.csv"), ROWS_REFUSED),
 }
 CHILD = """
 import json, re, sys, time
@@ -258,12 +263,12 @@ def refusal(path: Path) -> dict:
     return json.loads(out.stdout)
 
 
-@pytest.mark.parametrize("make", HOSTILE.values(), ids=HOSTILE.keys())
-def test_hostile_files_are_refused_in_seconds_with_memory_bounded(tmp_path, make):
+@pytest.mark.parametrize("make,sentence", HOSTILE.values(), ids=HOSTILE.keys())
+def test_hostile_files_are_refused_in_seconds_with_memory_bounded(tmp_path, make, sentence):
     path = make(tmp_path)
     result = refusal(path)
     print(f"{path.name}: {result}")
-    assert result["message"] and re.search(r"(rader|kolumner|packas upp till)", result["message"]), result
+    assert result["message"] and re.search(sentence, result["message"]), result
     assert result["seconds"] < 10, result
     assert result["growth_mb"] < 300, result
 
@@ -369,3 +374,9 @@ def test_the_command_line_writes_the_rejected_rows_beside_the_file_for_its_owner
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     assert pd.read_csv(out, sep=";", dtype=str).deltagare_id.tolist() == ["A-2"]
     assert list(shared.iterdir()) == []
+
+
+def test_a_csv_row_the_csv_module_cannot_read_is_named():
+    rows = [ROWS[0], ROWS[1] + ["x"], ROWS[2][:2] + ["T" * 200_000] + ROWS[2][3:]]  # ragged: read row by row
+    with pytest.raises(ImportRejected, match=r"Rad 4 kunde inte läsas som CSV: ett fält är längre än 131.072 tecken"):
+        read_file("lista.csv", csv_bytes(rows))
