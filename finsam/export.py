@@ -25,7 +25,8 @@ def safe_cell(value):
 def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     """The frame with safe_cell applied to its text cells and column names."""
     out = df.rename(columns=lambda c: safe_cell(c) if isinstance(c, str) else c)
-    for column in out.columns[[dtype == object or isinstance(dtype, pd.StringDtype) for dtype in out.dtypes]]:
+    text = [dtype == object or isinstance(dtype, (pd.StringDtype, pd.CategoricalDtype)) for dtype in out.dtypes]
+    for column in out.columns[text]:
         out[column] = out[column].map(safe_cell)
     return out
 

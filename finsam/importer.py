@@ -28,7 +28,7 @@ import pandera.pandas as pa
 
 from finsam import db, export, queries
 from finsam.access import ADMIN, Access, AccessDenied
-from finsam.filereader import MAX_ROWS, ImportRejected, read_file  # noqa: F401 (importer.read_file, importer.ImportRejected)
+from finsam.filereader import ImportRejected, read_file
 
 PERSONNUMMER = re.compile(r"^\s*(19|20)?\d{6}\s*[-+]?\s*\d{4}\s*$")
 MAX_NAME = 100  # characters of a name kept as written: a new intervention, a survey question
