@@ -479,9 +479,12 @@ def template(fmt: str) -> bytes:
 
 def read_template(name: str, content: bytes) -> pd.DataFrame:
     """A filled-in goals template (CSV or Excel) as GOAL_COLUMNS of text, for validate/save."""
-    from finsam.importer import read_file
+    from finsam.filereader import ImportRejected, read_file
 
-    raw = read_file(name, content)
+    try:
+        raw = read_file(name, content)
+    except ImportRejected as e:  # the page lists a GoalError's problems
+        raise GoalError([str(e)]) from None
     back = {v: k for k, v in HEADERS.items()}
     unknown = [c for c in raw.columns if c not in back and c not in GOAL_COLUMNS]
     if unknown:

@@ -380,3 +380,12 @@ def test_a_csv_row_the_csv_module_cannot_read_is_named():
     rows = [ROWS[0], ROWS[1] + ["x"], ROWS[2][:2] + ["T" * 200_000] + ROWS[2][3:]]  # ragged: read row by row
     with pytest.raises(ImportRejected, match=r"Rad 4 kunde inte läsas som CSV: ett fält är längre än 131.072 tecken"):
         read_file("lista.csv", csv_bytes(rows))
+
+
+def test_a_goals_file_that_cannot_be_read_is_a_problem_the_goals_page_lists():
+    from finsam import goals
+
+    with pytest.raises(goals.GoalError) as e:
+        goals.read_template("mål.csv", b"m\xe5l;\x81\x8d\r\n")
+    assert e.value.problems == ["Filens teckenkodning går inte att läsa: den är varken UTF-8 eller Windows-1252 "
+                                "(byte 0x81 på rad 1). Spara filen som CSV UTF-8 i Excel och försök igen."]
