@@ -25,6 +25,7 @@ MAX_UNPACKED = 200 * 1024 * 1024  # what an .xlsx may unpack to, all its parts t
 MAX_ROWS = 1_000_000  # data rows, below the header
 MAX_COLUMNS = 200  # columns with a value (the templates have at most 18)
 XLSX_MAX_COLUMNS = 16_384  # Excel's own limit: a row with more cells is not a spreadsheet's
+MAX_SHARED_STRINGS = 3_000_000  # distinct texts of an .xlsx, which openpyxl holds in memory all at once
 CHUNK = 1024 * 1024
 
 log = logging.getLogger("finsam")
@@ -219,6 +220,10 @@ def _xlsx_rows(content: bytes, sheet: str | None) -> list[list[str]]:
             for info in z.infolist():
                 if SHEET_PART.fullmatch(info.filename):
                     _scan_sheet(z, info.filename)
+                elif info.filename.lower().endswith("sharedstrings.xml") and \
+                        _more_strings_than(z, info.filename, MAX_SHARED_STRINGS):
+                    raise ImportRejected(f"Filen har fler än {_n(MAX_SHARED_STRINGS)} olika texter; så många går "
+                                         "inte att läsa in på en gång. Dela upp filen eller spara den som CSV.")
     except (zipfile.BadZipFile, ValueError, OSError, EOFError, zlib.error) as e:
         raise _broken(e) from None
     try:
@@ -250,6 +255,29 @@ def _xlsx_rows(content: bytes, sheet: str | None) -> list[list[str]]:
 
 SHEET_PART = re.compile(r"(?i)(.*/)?worksheets/[^/]+\.xml")
 WORKSHEET_TAG = re.compile(rb"<(\w+:)?worksheet[\s>]")
+STRINGS_TAG = re.compile(rb"<(\w+:)?sst[\s>]")
+
+
+def _more_strings_than(archive: zipfile.ZipFile, path: str, limit: int) -> bool:
+    """Whether the shared strings part holds more than limit texts, counted a megabyte at a time (a tag cut
+    by a chunk's end is counted in the next)."""
+    n, carry, tags = 0, b"", None
+    with archive.open(path) as src:
+        while True:
+            chunk = src.read(CHUNK)
+            buf = carry + chunk
+            if tags is None:
+                m = STRINGS_TAG.search(buf)
+                ns = (m.group(1) or b"") if m else b""
+                tags = [b"<" + ns + b"si" + end for end in (b" ", b">", b"/")]
+            cut = len(buf) if not chunk else buf.rfind(b"<")
+            cut = len(buf) if cut <= 0 else cut
+            n += sum(buf.count(t, 0, cut) for t in tags)
+            if n > limit:
+                return True
+            carry = buf[cut:]
+            if not chunk:
+                return False
 
 
 def _scan_sheet(archive: zipfile.ZipFile, path: str) -> None:

@@ -159,7 +159,8 @@ PARTS = {
     'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.'
     'xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override '
     'PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.'
-    'worksheet+xml"/></Types>',
+    'worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+    'officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
     "_rels/.rels": '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/'
     'package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
     'relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>',
@@ -168,13 +169,17 @@ PARTS = {
     '<sheet name="Blad1" sheetId="1" r:id="rId1"/></sheets></workbook>',
     "xl/_rels/workbook.xml.rels": '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
     'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
-    'officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
+    'officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" '
+    'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" '
+    'Target="sharedStrings.xml"/></Relationships>',
 }
 
 
-def sheet_xlsx(path: Path, rows: int, cols: int = 1, dimension: bool = True, padding: int = 0) -> Path:
+def sheet_xlsx(path: Path, rows: int, cols: int = 1, dimension: bool = True, padding: int = 0,
+               strings: int = 0) -> Path:
     """An .xlsx whose sheet XML is written directly (a million rows in seconds): rows x cols numbers, with or
-    without the <dimension> element, and optionally a part of `padding` zero bytes (small when packed)."""
+    without the <dimension> element, optionally a part of `padding` zero bytes (small when packed) and
+    `strings` one-letter shared strings."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         for name, text in PARTS.items():
             z.writestr(name, text)
@@ -197,6 +202,12 @@ def sheet_xlsx(path: Path, rows: int, cols: int = 1, dimension: bool = True, pad
                     f.write("".join(block).encode())
                     block = []
             f.write("".join(block).encode() + b"</sheetData></worksheet>")
+        with z.open("xl/sharedStrings.xml", "w") as f:
+            f.write(b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/'
+                    b'spreadsheetml/2006/main">')
+            for _ in range(strings // 100_000):
+                f.write(b"<si><t>a</t></si>" * 100_000)
+            f.write(b"</sst>")
         if padding:
             with z.open("xl/media/image1.bin", "w") as f:
                 zeros = bytes(1024 * 1024)
@@ -224,6 +235,8 @@ HOSTILE = {  # the file, and the sentence that refuses it
                                        r"en rad \(omkring rad 1\) med fler än 16.384 celler, fler än Excel tillåter"),
     "xlsx, unpacks to 300 MB": (lambda p: sheet_xlsx(p / "bomb.xlsx", 3, padding=300 * 1024 * 1024),
                                 r"Filen packas upp till 301 MB; högst 200 MB"),
+    "xlsx, ten million texts": (lambda p: sheet_xlsx(p / "texter.xlsx", 3, strings=10_000_000),
+                                r"Filen har fler än 3.000.000 olika texter"),
     "csv, a million columns": (lambda p: million_columns_csv(p / "kolumner.csv"),
                                r"Rad 2 har 1.000.000 kolumner; högst 200"),
     "csv, a million rows": (lambda p: million_rows_csv(p / "rader.csv"), ROWS_REFUSED),
