@@ -1,10 +1,12 @@
 """Import: upload a coordinator's file, preview it as read, see every problem at once, confirm, and see
 the result; templates, the import log, and removing an association's demo records."""
+from pathlib import Path
+
 import streamlit as st
 
-from finsam.write import importer
+from finsam.write import filereader, importer
 from finsam.web import app, ui
-from finsam.exports.tables import excel_csv
+from finsam.present.tables import excel_csv
 from finsam.labels import t
 
 app.ensure_frame()
@@ -24,23 +26,26 @@ with st.expander(t("imp_templates", lang)):
 associations = ui.lookup("associations").association_id.tolist()
 assoc = st.selectbox(t("imp_association", lang), [""] + associations, key="imp_association",
                      format_func=lambda a: a or t("imp_from_file", lang))
-upload = st.file_uploader(t("imp_file", lang), type=["xlsx", "csv"], key="imp_file")
+upload = st.file_uploader(t("imp_file", lang), type=["xlsx", "csv"], key="imp_file",
+                          max_upload_size=filereader.MAX_BYTES // (1024 * 1024))
 sheet = st.text_input(t("imp_sheet", lang), key="imp_sheet") if upload and upload.name.endswith("xlsx") else ""
 valid_only = st.checkbox(t("imp_valid_only", lang), key="imp_valid_only")
 
 if upload is not None:
     content = upload.getvalue()
     options = dict(association=assoc or None, sheet=sheet or None, kind=kind)
-    try:
+    try:  # the upload is read once, then kept for every rerun (the check, the preview, the import)
+        raw = filereader.read_upload(st.session_state, upload.file_id, upload.name, content, sheet or None)
         with ui.reader().reading() as cur:
-            check = importer.import_file(ui.db_path(), upload.name, content, dry_run=True, reader=cur, **options)
+            check = importer.import_file(ui.db_path(), upload.name, content, dry_run=True, reader=cur, raw=raw,
+                                         **options)
     except importer.ImportRejected as e:
         st.error(str(e))
         st.stop()
     for notice in check.notices:
         st.info(notice)
     st.subheader(t("imp_preview", lang))
-    st.dataframe(importer.read_file(upload.name, content, sheet or None).head(10), key="imp_preview_table")
+    st.dataframe(raw.head(10), key="imp_preview_table")
     if check.ok:
         st.success(t("imp_ok", lang).format(check.rows))
     else:
@@ -54,11 +59,11 @@ if upload is not None:
     elif (check.ok or valid_only) and st.button(t("imp_confirm", lang), type="primary", key="imp_confirm"):
         with st.spinner():
             result = importer.import_file(ui.db_path(), upload.name, content, valid_only=valid_only,
-                                          user=ui.access().user, access=ui.access(), **options)
+                                          user=ui.access().user, access=ui.access(), raw=raw, **options)
         st.success(t("imp_done", lang).format(result.added, result.updated, result.unchanged, result.rejected_rows))
-        if result.rejected_file:
-            st.download_button(t("imp_rejected_file", lang), result.rejected_file.read_bytes(),
-                               file_name=result.rejected_file.name, key="imp_rejected_download")
+        if result.rejected:  # from memory: no file of person ids is written on the server
+            st.download_button(t("imp_rejected_file", lang), result.rejected, on_click="ignore",
+                               file_name=f"{Path(upload.name).stem}.avvisade.csv", key="imp_rejected_download")
 
 status = ui.lookup("demo_status", ())
 for a in status[status.has_demo & status.has_imported].association_id:

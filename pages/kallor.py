@@ -4,7 +4,7 @@ import streamlit as st
 
 from finsam.query import reconcile
 from finsam.web import app, ui
-from finsam.exports.tables import excel_csv
+from finsam.present.tables import excel_csv
 from finsam.labels import col, t
 
 app.ensure_frame()

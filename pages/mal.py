@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from finsam.query import goals
-from finsam.write import goal_edits
+from finsam.write import filereader, goal_edits
 from finsam.web import app, ui
 from finsam.access import AccessDenied
 from finsam.labels import number, percent, t
@@ -132,7 +132,8 @@ with st.expander(t("goals_template", lang)):
     c1, c2 = st.columns(2)
     c1.download_button("Mall (.xlsx)", goal_edits.template("xlsx"), file_name="finsam_mall_mal.xlsx", key="goals_template_xlsx")
     c2.download_button("Mall (.csv)", goal_edits.template("csv"), file_name="finsam_mall_mal.csv", key="goals_template_csv")
-    upload = st.file_uploader(t("goals_upload", lang), type=["xlsx", "csv"], key="goals_file")
+    upload = st.file_uploader(t("goals_upload", lang), type=["xlsx", "csv"], key="goals_file",
+                              max_upload_size=filereader.MAX_BYTES // (1024 * 1024))
     if upload is not None and st.button(t("goals_import", lang), key="goals_import"):
         try:
             rows = goal_edits.read_template(upload.name, upload.getvalue())

@@ -22,7 +22,7 @@ from finsam.data import db
 from finsam import privacy
 from finsam.query import queries as q
 from finsam.access import Access, AccessDenied
-from finsam.exports.tables import excel_csv
+from finsam.present.tables import excel_csv
 from finsam.privacy import OFF, Protection
 
 D = dt.date

@@ -22,7 +22,7 @@ from finsam.query import queries as q
 from finsam.exports import report
 from finsam.__main__ import main
 from finsam.access import Access
-from finsam.exports.tables import xlsx
+from finsam.present.tables import xlsx
 
 SN = "Sydnärke"
 TITLES = ["Deltagare och flöde", "Kommuner och andel av befolkningen", "Könsfördelning", "Remittenter",

@@ -8,6 +8,7 @@ from finsam import config
 from finsam.cli.args import db_path
 from finsam.data import audit
 from finsam.ops import backup, doctor
+from finsam.present.tables import safe_frame
 from finsam.web import auth
 from finsam.write import versions
 
@@ -118,7 +119,7 @@ def cmd_audit(args) -> int:
     if df.empty:
         print("Inga händelser i loggen" + (" för urvalet." if args.since or args.user else "."))
         return 0
-    df.to_csv(sys.stdout, index=False, sep="\t", lineterminator="\n")
+    safe_frame(df).to_csv(sys.stdout, index=False, sep="\t", lineterminator="\n")
     return 0
 
 

@@ -9,6 +9,7 @@ import pandas as pd
 
 from finsam import config
 from finsam.cli.args import connect, db_path, municipality_codes
+from finsam.present.tables import safe_frame
 from finsam.privacy import OFF, Protection
 from finsam.query import queries as q
 
@@ -43,7 +44,7 @@ def cmd_figures(args) -> int:
     if args.intervention:
         df = df[df.intervention != "ALL"]
     df["value"] = df["value"].map(lambda v: v if isinstance(v, str) else f"{v:.10g}")
-    df.to_csv(sys.stdout, index=False, lineterminator="\n")
+    safe_frame(df).to_csv(sys.stdout, index=False, lineterminator="\n")
     return 0
 
 
@@ -53,7 +54,7 @@ def cmd_reconcile(args) -> int:
     con = connect(args)
     result = reconcile.reconciliation(con, config.load().data_dir)
     shown = result if args.all else result[result.status != "match"]
-    shown.to_csv(sys.stdout, index=False, float_format="%.10g", lineterminator="\n")
+    safe_frame(shown).to_csv(sys.stdout, index=False, float_format="%.10g", lineterminator="\n")
     print(reconcile.summary(result))
     return 1 if (result.status == "mismatch").any() else 0
 
@@ -79,5 +80,5 @@ def cmd_goals(args) -> int:
     df = pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)
     for c in ("target", "outcome", "n"):
         df[c] = df[c].map(lambda v: "" if pd.isna(v) else f"{v:.1f}".rstrip("0").rstrip("."))
-    df.to_csv(sys.stdout, index=False, lineterminator="\n")
+    safe_frame(df).to_csv(sys.stdout, index=False, lineterminator="\n")
     return 0

@@ -186,7 +186,7 @@ def _municipalities(s: Scope) -> Block:
                      SOURCE + "; befolkningsandelar: SCB", total,
                      {f"Andel {s.y} (%)": 1, "Andel av befolkningen (%)": 1})],
               notes=["Anonymt registrerade deltagare har ingen kommun och räknas inte här."])
-    if s.with_charts and not known.empty:
+    if s.with_charts and not known.empty and total:  # "top" is only known then
         b.charts.append(Chart(charts.municipalities(df, LANG, s.subtitle), s.caption("Andel deltagare och andel av befolkningen per kommun"),
                               f"Diagram: varje kommuns andel av deltagarna {s.y} bredvid dess andel av befolkningen; "
                               f"flest från {top.municipality_name}."))

@@ -24,6 +24,7 @@ from docx.shared import Cm, Pt
 from openpyxl.styles import Font
 
 from finsam.exports.chapter import Chapter, Table
+from finsam.present.tables import text_not_formulas
 from finsam.labels import SUPPRESSED
 
 TABLE_STYLES = ("Table Grid", "Light Grid Accent 1")
@@ -244,6 +245,7 @@ def to_xlsx(chapter: Chapter) -> bytes:
             ws.column_dimensions[openpyxl.utils.get_column_letter(j)].width = max(10, min(40, len(str(name)) + 4))
         ws.append([])
         ws.append([tb.source + ("" if tb.n is None else f". n = {cell_text(tb.n)}")])
+    text_not_formulas(wb)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -14,7 +14,7 @@ from finsam import config
 from finsam.data import db
 from finsam.query import queries as q
 from finsam.access import DEMO, NOBODY, Access
-from finsam.exports.tables import excel_csv
+from finsam.present.tables import excel_csv
 from finsam.privacy import Protection
 from finsam.labels import col, t
 
@@ -380,7 +380,7 @@ def chart(fig, table: pd.DataFrame, key: str, lang: str, code_columns: dict[str,
     """A chart with its table one click away: the chart as PNG and SVG, the table as CSV for Swedish Excel
     and as .xlsx. Images and workbooks are made only when their button is clicked, so pages stay fast."""
     from finsam.present import charts, images
-    from finsam.exports.tables import xlsx
+    from finsam.present.tables import xlsx
 
     words = charts.summary(fig, lang, table)  # the text alternative (WCAG 1.1.1), under the chart for everyone
     st.plotly_chart(fig, key=f"chart_{key}", alt=words, config={

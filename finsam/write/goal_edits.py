@@ -3,7 +3,6 @@
 What a goal is and how it is measured: finsam.query.goals."""
 from __future__ import annotations
 
-import io
 import math
 from pathlib import Path
 
@@ -221,19 +220,19 @@ def template(fmt: str) -> bytes:
          "indicator": "", "comparison": "", "target": "", "target_high": "", "set_status": "delvis uppnått",
          "comment": "Bedöms av samordnaren.", "source_file": "Verksamhetsplan 2026", "section": "Mål 2"},
     ], columns=GOAL_COLUMNS).rename(columns=HEADERS)
-    if fmt == "csv":
-        return example.to_csv(sep=";", index=False).encode("utf-8-sig")
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as xl:
-        example.to_excel(xl, index=False, sheet_name="mål")
-    return buf.getvalue()
+    from finsam.present import tables
+
+    return tables.csv_bytes(example) if fmt == "csv" else tables.xlsx(example, "mål")
 
 
 def read_template(name: str, content: bytes) -> pd.DataFrame:
     """A filled-in goals template (CSV or Excel) as GOAL_COLUMNS of text, for validate/save."""
-    from finsam.write.importer import read_file
+    from finsam.write.filereader import ImportRejected, read_file
 
-    raw = read_file(name, content)
+    try:
+        raw = read_file(name, content)
+    except ImportRejected as e:  # the page lists a GoalError's problems
+        raise GoalError([str(e)]) from None
     back = {v: k for k, v in HEADERS.items()}
     unknown = [c for c in raw.columns if c not in back and c not in GOAL_COLUMNS]
     if unknown:

@@ -6,10 +6,8 @@ logged) is finsam.write.writes.rewrite, the door every change goes through.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 import os
 import re
 import sys
@@ -23,10 +21,13 @@ import pandera.pandas as pa
 from finsam.data import db
 from finsam.query import queries
 from finsam.write import writes
+from finsam.present import tables as export
 from finsam.access import ADMIN, Access, AccessDenied
+from finsam.write.filereader import ImportRejected, read_file
 
 PERSONNUMMER = re.compile(r"^\s*(19|20)?\d{6}\s*[-+]?\s*\d{4}\s*$")
-MAX_ROWS = 1_000_000
+MAX_NAME = 100  # characters of a name kept as written: a new intervention, a survey question
+CONTROL = "[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"  # line breaks, tabs, direction marks
 
 
 @dataclass(frozen=True)
@@ -96,10 +97,6 @@ YES = {"ja", "j", "yes", "y", "1", "true", "sant"}
 NO = {"nej", "n", "no", "0", "false", "falskt"}
 
 
-class ImportRejected(Exception):
-    """The file as a whole cannot be read (no row-level report is possible)."""
-
-
 @dataclass
 class Problem:
     row: int  # as the user sees it in Excel (header on row 1)
@@ -120,7 +117,8 @@ class Report:
     unchanged: int = 0
     rejected_rows: int = 0
     written: bool = False
-    rejected_file: Path | None = None
+    rejected: bytes | None = None  # the rejected rows as a CSV to fix (valid_only), held in memory
+    rejected_file: Path | None = None  # where the command line wrote them
 
     @property
     def ok(self) -> bool:
@@ -164,73 +162,6 @@ def _words(text: str) -> str:
 def _map_unique(values: pd.Series, fn) -> pd.Series:
     """fn applied to each distinct value once (a file of 100 000 rows has a handful of municipalities)."""
     return values.map({v: fn(v) for v in values.unique()})
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _csv_rows(text: str, delimiter: str) -> list[list[str]]:
-    """The CSV's rows as lists of stripped cells: pandas' C parser when every row is as wide as the first
-    or narrower (padded with ""), else Python's csv module (ragged rows, which the checks then report)."""
-    try:
-        frame = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, dtype=str, keep_default_na=False,
-                            skip_blank_lines=False, engine="c", quoting=csv.QUOTE_MINIMAL)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError):
-        return [[c.strip() for c in r] for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
-    frame = frame.fillna("")
-    for col in frame.columns:
-        frame[col] = frame[col].str.strip()
-    return frame.values.tolist()
-
-
-def read_file(name: str, content: bytes, sheet: str | None = None) -> pd.DataFrame:
-    """All cells as stripped strings, columns as in the file, index = the row number in Excel."""
-    lower = name.lower()
-    if lower.endswith((".xlsx", ".xlsm")):
-        from openpyxl import load_workbook
-
-        try:
-            wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception as e:
-            raise ImportRejected(f"Filen kunde inte läsas som Excel (.xlsx): {e}") from None
-        if sheet and sheet not in wb.sheetnames:
-            raise ImportRejected(f"Bladet '{sheet}' finns inte; filen har {', '.join(wb.sheetnames)}.")
-        ws = wb[sheet] if sheet else wb.worksheets[0]
-        rows = [[_cell(v) for v in r] for r in ws.iter_rows(values_only=True)]
-        wb.close()
-    elif lower.endswith((".csv", ".txt")):
-        for encoding in ("utf-8-sig", "cp1252"):
-            try:
-                text = content.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        first = text.splitlines()[0] if text else ""
-        delimiter = ";" if first.count(";") >= first.count(",") else ","
-        rows = _csv_rows(text, delimiter)
-    else:
-        raise ImportRejected("Filen måste vara .xlsx eller .csv.")
-    while rows and not any(rows[-1]):
-        rows.pop()
-    if not rows:
-        raise ImportRejected("Filen är tom.")
-    header = rows[0]
-    width = max((i + 1 for i, h in enumerate(header) if h), default=0)
-    body = [(n, (r + [""] * width)[:width]) for n, r in enumerate(rows[1:], start=2) if any(r[:width])]
-    if len(body) > MAX_ROWS:
-        raise ImportRejected(f"Filen har {len(body)} rader; högst {MAX_ROWS} går att importera på en gång.")
-    df = pd.DataFrame([r for _n, r in body], columns=header[:width], index=[n for n, _r in body], dtype=str)
-    df.index.name = "rad"
-    return df.fillna("")
 
 
 def find_personal_numbers(df: pd.DataFrame) -> list[str]:
@@ -313,6 +244,19 @@ def _check(column: str, rule: str, fn) -> pa.Check:
     return pa.Check(fn, name=f"{column}\u241f{rule}", error=f"{column}\u241f{rule}")
 
 
+def _text_checks(d: pd.DataFrame, columns: tuple[str, ...]) -> list[pa.Check]:
+    """Text kept as written (an id, a new intervention's name, a survey question): no control characters,
+    and names no longer than MAX_NAME (an id has its own limit)."""
+    rules = []
+    for col in columns:
+        rules.append(_check(col, "otillåtet tecken (radbrytning, tabb eller annat styrtecken)",
+                            lambda f, col=col: ~d[col].str.contains(CONTROL, regex=True)))
+        if col != "deltagare_id":
+            rules.append(_check(col, f"för långt namn (högst {MAX_NAME} tecken)",
+                                lambda f, col=col: d[col].str.len() <= MAX_NAME))
+    return rules
+
+
 def prepare_participations(raw: pd.DataFrame, codes: Codes, association: str | None, dayfirst: bool,
                            today: dt.date) -> tuple[pd.DataFrame, list[pa.Check]]:
     """Parsed values next to the raw strings, and the rules the file must meet."""
@@ -386,6 +330,7 @@ def prepare_participations(raw: pd.DataFrame, codes: Codes, association: str | N
                lambda f: p["birth_year"].isna() | p["start_date"].isna()
                | (p["birth_year"] <= p["start_date"].dt.year - 10)),
     ]
+    rules += _text_checks(d, ("deltagare_id", "insats"))
     labels = {"kön": "kön (kvinna/man)", "remittent": "remittent", "uppdrag": "uppdrag",
               "avslutsanledning": "avslutsanledning", "uppföljning_6m": "uppföljning",
               "uppföljning_18m": "uppföljning", "utbildningsnivå": "utbildningsnivå",
@@ -427,7 +372,7 @@ def prepare_anonymous(raw: pd.DataFrame, codes: Codes, association: str | None, 
                lambda f: ~given["antal"] | ((p["participant_count"] > 0) & (p["participant_count"] % 1 == 0))),
         _check("år", "dubblett: samma förbund, insats, år och kön förekommer flera gånger", lambda f: ~duplicated),
     ]
-    return p, rules
+    return p, rules + _text_checks(d, ("insats",))
 
 
 def _amount(value: str) -> float:
@@ -459,7 +404,7 @@ def _common(d: pd.DataFrame, codes: Codes, association: str | None, columns: lis
         _check("förbund", "okänt förbund", lambda f: ~given["förbund"] | p["association_id"].notna()),
         _check("år", f"ogiltigt år (2000–{today.year})", lambda f: ~given["år"] | p["year"].between(2000, today.year)),
     ]
-    return d, p, given, rules
+    return d, p, given, rules + _text_checks(d, ("insats",))
 
 
 def prepare_budget(raw: pd.DataFrame, codes: Codes, association: str | None, today: dt.date):
@@ -499,7 +444,7 @@ def prepare_survey(raw: pd.DataFrame, codes: Codes, association: str | None, tod
                lambda f: ~given["andel_positiva"] | p["positive_share_pct"].between(0, 100)),
         _check("fråga", "dubblett: samma fråga, år och grupp förekommer flera gånger", lambda f: ~duplicated),
     ]
-    return p, rules
+    return p, rules + _text_checks(d, ("fråga",))
 
 
 def validate(prepared: pd.DataFrame, rules: list[pa.Check], raw: pd.DataFrame,
@@ -590,14 +535,16 @@ def _ensure_interventions(con, rows: pd.DataFrame, today: dt.date) -> list[str]:
 def import_file(db_path: Path, name: str, content: bytes, *, association: str | None = None,
                 sheet: str | None = None, valid_only: bool = False, dayfirst: bool = True,
                 user: str = "kommandoraden", kind: str | None = None, dry_run: bool = False,
-                today: dt.date | None = None, reader=None, access: Access = ADMIN) -> Report:
+                today: dt.date | None = None, reader=None, access: Access = ADMIN,
+                raw: pd.DataFrame | None = None) -> Report:
     """Validate a file and, when it is valid (or valid_only), write it to the database all or nothing.
     reader: an open read-only connection to db_path to read the code lists with (the app passes its own).
     access: who imports (the command line runs as administrator): only an administrator, or a coordinator
-    for their own association, may write; anyone may check a file (dry_run)."""
+    for their own association, may write; anyone may check a file (dry_run).
+    raw: the file as read_file read it, when the caller has read it already (the Import page, once)."""
     today = today or dt.date.today()
     report = Report(name, kind or "?")
-    raw = read_file(name, content, sheet)
+    raw = read_file(name, content, sheet) if raw is None else raw
     report.rows = len(raw)
     pn = find_personal_numbers(raw)
     if pn:
@@ -637,7 +584,7 @@ def import_file(db_path: Path, name: str, content: bytes, *, association: str | 
     good = prepared.drop(index=list(bad_rows))
     report.rejected_rows = len(bad_rows)
     if valid_only and bad_rows:
-        report.rejected_file = _write_rejected(name, raw, report)
+        report.rejected = _rejected_csv(raw, report)
     if good.empty:
         return report
     good = _finish(good, kind)
@@ -745,22 +692,28 @@ def _upsert_keyed(con, rows: pd.DataFrame, kind: str) -> tuple[int, int, int]:
     return added, updated, unchanged
 
 
-def _write_rejected(name: str, raw: pd.DataFrame, report: Report) -> Path:
-    """The rejected rows as a CSV to fix and re-import, with a column that says what is wrong."""
+def _rejected_csv(raw: pd.DataFrame, report: Report) -> bytes:
+    """The rejected rows as a CSV to fix and re-import, with a column that says what is wrong. Held in memory
+    (the page offers it as a download; the command line writes it beside the file it read): person ids
+    never land in a shared temporary folder."""
     errors: dict[int, list[str]] = {}
     for p in report.problems:
         errors.setdefault(p.row, []).append(f"{p.column}: {p.rule}")
     rows = raw.loc[sorted(errors)].copy()
     rows["fel"] = ["; ".join(errors[i]) for i in rows.index]
-    out = Path(tempfile_dir()) / f"{Path(name).stem}.avvisade.csv"
-    out.write_bytes(rows.to_csv(sep=";", index=False).encode("utf-8-sig"))
+    return export.csv_bytes(rows)
+
+
+def write_rejected(report: Report, source: Path) -> Path:
+    """The command line's copy of the rejected rows: beside the file read (lista.csv -> lista.avvisade.csv),
+    readable by its owner only, replacing an earlier one and never following a link."""
+    out = source.with_name(f"{source.stem}.avvisade.csv")
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        os.fchmod(fh.fileno(), 0o600)
+        fh.write(report.rejected)
+    report.rejected_file = out
     return out
-
-
-def tempfile_dir() -> str:
-    import tempfile
-
-    return os.environ.get("FINSAM_REJECTED_DIR", tempfile.gettempdir())
 
 
 def _may_write(access: Access, associations) -> None:
@@ -815,12 +768,7 @@ def template(kind: str, fmt: str) -> bytes:
     """The import template (.xlsx or .csv) with the headers and one example row."""
     columns = KINDS[kind]
     df = pd.DataFrame([[c.example for c in columns]], columns=[c.name for c in columns])
-    if fmt == "csv":
-        return df.to_csv(sep=";", index=False).encode("utf-8-sig")
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as xl:
-        df.to_excel(xl, index=False, sheet_name=kind)
-    return buf.getvalue()
+    return export.csv_bytes(df) if fmt == "csv" else export.xlsx(df, kind)
 
 
 # --- command line -------------------------------------------------------------------------------------
@@ -838,6 +786,8 @@ def cmd_import(args) -> int:
     except ImportRejected as e:
         print(f"Filen avvisades: {e}", file=sys.stderr)
         return 1
+    if report.rejected:
+        write_rejected(report, args.file)
     print(report.text())
     return 0 if report.ok else 1
 
