@@ -110,10 +110,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "building": ("Bygger demodatabasen ur de publicerade rapporterna …", "Building the demo database from the published reports …"),
     "error": ("Något gick fel när sidan skulle visas. Prova ett annat urval eller ladda om sidan.",
               "Something went wrong showing this page. Try another selection or reload the page."),
-    "suppressed_legend": ("`..` = färre än {} deltagare: för få för att redovisas (eller inga alls). Andelar och "
-                          "medelvärden över färre än {} visas inte.",
-                          "`..` = fewer than {} participants: too few to publish (or none). Shares and means over "
-                          "fewer than {} are not shown."),
+    "suppressed_legend": ("`..` = för få för att redovisas: färre än {0} deltagare (eller inga alls), eller en andel "
+                          "där färre än {0} står på andra sidan (45 av 47 visas inte: de 2 som inte behöll steget "
+                          "skulle synas). Andelar och medelvärden över färre än {0} visas inte.",
+                          "`..` = too few to publish: fewer than {0} participants (or none), or a share with fewer "
+                          "than {0} on the other side (45 of 47 is not shown: it would give away the 2 who did not "
+                          "keep their step). Shares and means over fewer than {0} are not shown."),
     "unprotected": ("Visa oskyddade siffror (även antal under 5)", "Show unprotected figures (counts under 5 too)"),
     "unprotected_note": ("Oskyddade siffror visas: dela inte dessa vidare.", "Unprotected figures are shown: do not share them."),
     "login_title": ("Logga in", "Sign in"),
