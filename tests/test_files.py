@@ -398,7 +398,7 @@ def test_a_csv_row_the_csv_module_cannot_read_is_named():
 
 
 def test_a_goals_file_that_cannot_be_read_is_a_problem_the_goals_page_lists():
-    from finsam.query import goals
+    from finsam.write import goal_edits as goals
 
     with pytest.raises(goals.GoalError) as e:
         goals.read_template("mål.csv", b"m\xe5l;\x81\x8d\r\n")
