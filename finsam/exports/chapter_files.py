@@ -23,7 +23,8 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from openpyxl.styles import Font
 
-from finsam.exports.chapter import Chapter, Table
+from finsam.exports.chapter import Chapter
+from finsam.exports.sections import Table
 from finsam.labels import SUPPRESSED
 
 TABLE_STYLES = ("Table Grid", "Light Grid Accent 1")
@@ -190,7 +191,7 @@ def to_docx(chapter: Chapter, template: Path | None = None) -> bytes:
     doc = _start(template)
     tables = charts = 0
     for b in chapter.blocks:
-        doc.add_heading(b.heading, b.level)
+        doc.add_heading(b.title, b.level)
         for s in b.sentences:
             doc.add_paragraph(s)
         for tb in b.tables:
@@ -251,7 +252,8 @@ def to_xlsx(chapter: Chapter) -> bytes:
 
 def cmd_chapter(args) -> int:
     """python -m finsam report ... --format docx|xlsx [--template FILE.docx]"""
-    from finsam.exports import chapter, report
+    from finsam.exports import chapter
+    from finsam.exports.selection import USER_ERRORS, selection
     from finsam import config
     from finsam.data import db
 
@@ -264,9 +266,9 @@ def cmd_chapter(args) -> int:
         return 1
     con = db.connect(path, read_only=True)
     try:
-        sel = report.selection(con, args.association, args.year, args.compare_year, args.municipality or ())
+        sel = selection(con, args.association, args.year, args.compare_year, args.municipality or ())
         ch = chapter.build(con, sel, render=args.format == "docx")
-    except report.USER_ERRORS as e:
+    except USER_ERRORS as e:
         print(e, file=sys.stderr)
         return 1
     finally:
