@@ -4,17 +4,28 @@ one intervention (the Context's intervention). Sentences as the chapter says the
 their table; tables keep numbers as numbers (NaN = suppressed, printed ".."), with caption, source and n."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 import pandas as pd
+import plotly.graph_objects as go
 
-from finsam.exports.sections import LANG, TREND_YEARS, Chart, Context, Section, Table
+from finsam.exports.sections import (LANG, TREND_YEARS, Chart, Context, Section, Table, followup, key_figures,
+                                     over_years, per_horizon, referrals)
 from finsam.exports.sections import drawn as _drawn, row as _row, value as _v
 from finsam.labels import col, fmt, pct, t
 from finsam.present import charts
-from finsam.query import queries as q
 
 SOURCE = "Källa: finsam, deltagarregistrering"
+
+
+def _charted(s: Context, b: Section, drawable: bool, chart: Callable[[], tuple[go.Figure, str, str]]) -> Section:
+    """The section with its chart (figure, caption, alternative text) where the context draws charts (the
+    association as a whole) and there is something to draw."""
+    if s.with_charts and drawable:
+        figure, caption, alt = chart()
+        b.charts.append(Chart(figure, s.caption(caption), alt))
+    return b
 
 
 def _flow(s: Context) -> Section:
@@ -39,11 +50,10 @@ def _flow(s: Context) -> Section:
     b = Section("Deltagare och flöde", s.level, [sentence],
               [Table(data, s.caption(f"Deltagare och flöde {' och '.join(map(str, years))}"), SOURCE,
                      _v(now, "participants_total"))])
-    if s.with_charts:
-        b.charts.append(Chart(charts.flow(flow, LANG, s.subtitle), s.caption("Deltagare, nya och avslutade"),
-                              f"Stapeldiagram: deltagare {s.y} {fmt(_v(now, 'participants_total'))}, nya "
-                              f"{fmt(_v(now, 'new'))}, avslutade {fmt(_v(now, 'ended'))}."))
-    return b
+    return _charted(s, b, True, lambda: (
+        charts.flow(flow, LANG, s.subtitle), "Deltagare, nya och avslutade",
+        f"Stapeldiagram: deltagare {s.y} {fmt(_v(now, 'participants_total'))}, nya {fmt(_v(now, 'new'))}, "
+        f"avslutade {fmt(_v(now, 'ended'))}."))
 
 
 def _municipalities(s: Context) -> Section:
@@ -80,11 +90,10 @@ def _municipalities(s: Context) -> Section:
                      SOURCE + "; befolkningsandelar: SCB", total,
                      {f"Andel {s.y} (%)": 1, "Andel av befolkningen (%)": 1})],
               notes=["Anonymt registrerade deltagare har ingen kommun och räknas inte här."])
-    if s.with_charts and not known.empty:
-        b.charts.append(Chart(charts.municipalities(df, LANG, s.subtitle), s.caption("Andel deltagare och andel av befolkningen per kommun"),
-                              f"Diagram: varje kommuns andel av deltagarna {s.y} bredvid dess andel av befolkningen; "
-                              f"flest från {top.municipality_name}."))
-    return b
+    return _charted(s, b, not known.empty, lambda: (
+        charts.municipalities(df, LANG, s.subtitle), "Andel deltagare och andel av befolkningen per kommun",
+        f"Diagram: varje kommuns andel av deltagarna {s.y} bredvid dess andel av befolkningen; "
+        f"flest från {top.municipality_name}."))
 
 
 def _gender(s: Context) -> Section:
@@ -107,25 +116,19 @@ def _gender(s: Context) -> Section:
     b = Section("Könsfördelning", s.level, [sentence],
               [Table(data, s.caption("Deltagare efter kön"), SOURCE, df[df.year == s.y].participants.sum(min_count=1),
                      {f"Andel {y} (%)": 1 for y in s.sel.years})], notes=[t("anonymous_note", LANG)])
-    if s.with_charts:
-        # where the registered/anonymous split is hidden (few anonymous), the bars show the participants shown
-        hidden = df.registered.isna() & df.participants.notna()
-        drawn = df.assign(registered=df.registered.where(~hidden, df.participants),
-                          anonymous=df.anonymous.where(~hidden, 0)).dropna(subset=["registered"])
-        b.charts.append(Chart(charts.gender(drawn, labels, LANG, s.subtitle),
-                              s.caption("Könsfördelning"),
-                              f"Stapeldiagram: kvinnor {pct(_v(w, 'share_pct'))} och män {pct(_v(m, 'share_pct'))} "
-                              f"av deltagarna {s.y}."))
-    return b
+    # where the registered/anonymous split is hidden (few anonymous), the bars show the participants shown
+    hidden = df.registered.isna() & df.participants.notna()
+    drawn = df.assign(registered=df.registered.where(~hidden, df.participants),
+                      anonymous=df.anonymous.where(~hidden, 0)).dropna(subset=["registered"])
+    return _charted(s, b, True, lambda: (
+        charts.gender(drawn, labels, LANG, s.subtitle), "Könsfördelning",
+        f"Stapeldiagram: kvinnor {pct(_v(w, 'share_pct'))} och män {pct(_v(m, 'share_pct'))} av deltagarna {s.y}."))
 
 
 def _referrals(s: Context) -> Section:
     labels = s.labels["referral_source"]
-    split = s.run("referral_split")
-    cross = s.run("referral_by_municipality")
-    cross = cross[cross.year == s.y]
-    munis = sorted(cross.municipality_name.unique())
-    now = split[split.year == s.y].set_index("referral_source")
+    ref = referrals(s)
+    split, cross, munis, now, known = ref.split, ref.cross, ref.munis, ref.now, ref.known
     order = sorted(now.index, key=lambda c: (-(now.participations.fillna(0)[c]), labels.get(c, c)))
     rows = []
     for code in order:
@@ -136,22 +139,15 @@ def _referrals(s: Context) -> Section:
         row[f"Totalt {s.y}"], row["Andel (%)"] = now.participations[code], now.share_pct[code]
         rows.append(row)
     data = pd.DataFrame(rows)
-    known = now.dropna(subset=["participations"])
-    if known.empty:
-        sentence = f"{s.name.capitalize()} hade inga remitterade deltagare {s.y}."
-    else:
-        top = known.participations.idxmax()
-        sentence = (f"Flest deltagare {s.y} remitterades från {labels.get(top, top)}: {fmt(known.participations[top])} "
-                    f"({pct(known.share_pct[top])}).")
+    sentence = (f"{s.name.capitalize()} hade inga remitterade deltagare {s.y}." if ref.top is None else
+                f"Flest deltagare {s.y} remitterades från {ref.label}: {ref.count} ({ref.share}).")
     b = Section("Remittenter", s.level, [sentence],
               [Table(data, s.caption(f"Deltagare {s.y} per remittent och kommun"), SOURCE,
                      known.participations.sum(), {"Andel (%)": 1})],
               notes=["Anonymt registrerade deltagare har ingen remittent och räknas inte här."])
-    if s.with_charts and not known.empty:
-        b.charts.append(Chart(charts.referrals(_drawn(split, "participations"), labels, LANG, s.subtitle),
-                              s.caption("Deltagare per remittent"),
-                              f"Stapeldiagram: deltagare per remittent; flest från {labels.get(top, top)}."))
-    return b
+    return _charted(s, b, not known.empty, lambda: (
+        charts.referrals(_drawn(split, "participations"), labels, LANG, s.subtitle), "Deltagare per remittent",
+        f"Stapeldiagram: deltagare per remittent; flest från {ref.label}."))
 
 
 def _time(s: Context) -> Section:
@@ -175,11 +171,10 @@ def _time(s: Context) -> Section:
     b = Section("Tid i insats", s.level, [sentence],
               [Table(data, s.caption("Tid i insats för avslutade deltagare, medel"), SOURCE, _v(now, "ended"),
                      {"Dagar, medel": 0, "Månader, medel": 1})], notes=notes)
-    if s.with_charts and not df.empty:
-        b.charts.append(Chart(charts.time_mean(df, LANG, s.subtitle), s.caption("Tid i insats, medel och median i dagar"),
-                              f"Linjediagram: medel- och mediantid i insats per år i dagar; medeltid {s.y} "
-                              f"{fmt(_v(now, 'mean_days'))} dagar."))
-    return b
+    return _charted(s, b, not df.empty, lambda: (
+        charts.time_mean(df, LANG, s.subtitle), "Tid i insats, medel och median i dagar",
+        f"Linjediagram: medel- och mediantid i insats per år i dagar; medeltid {s.y} "
+        f"{fmt(_v(now, 'mean_days'))} dagar."))
 
 
 def _exits(s: Context) -> Section:
@@ -213,16 +208,13 @@ def _exits(s: Context) -> Section:
     b = Section("Avslut och positiva steg", s.level, [sentence],
               [Table(data, s.caption("Avslutade efter avslutsanledning"), SOURCE, _v(now, "ended"),
                      {f"Andel {y} (%)": 1 for y in s.sel.years})])
-    if s.with_charts and not df.empty:
-        b.charts.append(Chart(charts.exits(_drawn(df, "share_pct"), labels, LANG, s.subtitle),
-                              s.caption("Avslutsanledningar"),
-                              f"Stapeldiagram: andel av de avslutade {s.y} per avslutsanledning."))
-    return b
+    return _charted(s, b, not df.empty, lambda: (
+        charts.exits(_drawn(df, "share_pct"), labels, LANG, s.subtitle), "Avslutsanledningar",
+        f"Stapeldiagram: andel av de avslutade {s.y} per avslutsanledning."))
 
 
 def _followup(s: Context) -> Section | None:
-    df = s.run("followup")
-    df = df[df.due.isna() | (df.due > 0)]
+    df = followup(s)
     if df.empty:
         return None
     horizon = {"6m": "Efter 6 månader", "18m": "Efter 18 månader"}
@@ -230,12 +222,9 @@ def _followup(s: Context) -> Section | None:
                           "Inte behållit": r.not_kept, "Inget svar": r.no_answer, "I urvalet": r.due,
                           "Behållit (%)": r.retained_share_pct, "Svarsfrekvens (%)": r.response_rate_pct}
                          for r in df.itertuples()])
-    parts = []
-    for h in ("6m", "18m"):
-        r = _row(df, year=s.y, horizon=h)
-        if r is not None:
-            parts.append(f"{horizon[h].lower()} hade {pct(r.retained_share_pct)} kvar sin sysselsättning "
-                         f"(svarsfrekvens {pct(r.response_rate_pct)} av {fmt(r.due)})")
+    parts = per_horizon(df, s.y, lambda h, r: (f"{horizon[h].lower()} hade {pct(r.retained_share_pct)} kvar sin "
+                                               f"sysselsättning (svarsfrekvens {pct(r.response_rate_pct)} av "
+                                               f"{fmt(r.due)})"))
     sentence = (f"Av dem som avslutade {s.y} med en positiv stegförflyttning " + " och ".join(parts) + "."
                 if parts else f"Inga uppföljningar är registrerade för dem som avslutade {s.y}.")
     return Section("Uppföljning efter 6 och 18 månader", s.level, [sentence],
@@ -245,23 +234,16 @@ def _followup(s: Context) -> Section | None:
 
 
 def _trend(s: Context) -> Section:
-    first = s.y - TREND_YEARS + 1
-    kf = s.query("key_figures", s.filters((first, s.y)))
-    kf = kf[kf.participants_total.isna() | (kf.participants_total > 0)]
-    series = q.key_figure_series(kf)
+    first, kf = key_figures(s)
     data = pd.DataFrame({"År": kf.year.astype(int), "Deltagare": kf.participants_total, "Nya": kf.new,
                          "Avslutade": kf.ended})
     for measure, name in (("women_share_pct", "Kvinnor (%)"), ("mean_months", "Tid i insats (mån)"),
-                          ("positive_step_pct", "Positivt steg (%)"), ("retained_6m_pct", "Kvar efter 6 mån (%)")):
-        data[name] = kf.year.map(series[measure])
-    data = data.reset_index(drop=True)
-    if len(data) < 2:
-        sentence = f"Uppgifter finns bara för {s.y} av åren {first}–{s.y}."
-    else:
-        a, b = data.iloc[0], data.iloc[-1]
-        sentence = (f"Antalet deltagare har gått från {fmt(a['Deltagare'])} år {int(a['År'])} till {fmt(b['Deltagare'])} "
-                    f"år {int(b['År'])}, och tiden i insats från {fmt(a['Tid i insats (mån)'], 1)} till "
-                    f"{fmt(b['Tid i insats (mån)'], 1)} månader.")
+                          ("positive_share_pct", "Positivt steg (%)"), ("retained_6m_pct", "Kvar efter 6 mån (%)")):
+        data[name] = kf[measure].astype(float)  # no figure (None) shown as a hidden one, as the chapter always has
+    sentence = over_years(data, first, s.y, lambda a, b: (
+        f"Antalet deltagare har gått från {fmt(a['Deltagare'])} år {int(a['År'])} till {fmt(b['Deltagare'])} "
+        f"år {int(b['År'])}, och tiden i insats från {fmt(a['Tid i insats (mån)'], 1)} till "
+        f"{fmt(b['Tid i insats (mån)'], 1)} månader."))
     return Section(f"Utvecklingen de senaste fem åren ({first}–{s.y})", s.level, [sentence],
                  [Table(data, s.caption(f"Nyckeltal {first}–{s.y}"), SOURCE, None,
                         {"Kvinnor (%)": 1, "Tid i insats (mån)": 1, "Positivt steg (%)": 1,

@@ -21,8 +21,8 @@ import pandas as pd
 from finsam import colors
 from finsam.access import ADMIN, Access
 from finsam.exports.pack_sections import PARTICIPANTS, section, text_table
-from finsam.exports.sections import (COUNTED_NOTE, DEMO_NOTE, LANG, SUPPRESSED_NOTE, TREND_YEARS, Context, Section,
-                                     context, full_name, render)
+from finsam.exports.sections import (COUNTED_NOTE, DEMO_NOTE, LANG, SUPPRESSED_NOTE, Context, Section, context,
+                                     full_name, key_figures, over_years, render)
 from finsam.exports.selection import Selection
 from finsam.labels import MISSING, col, fmt, pct, t
 from finsam.present import charts
@@ -71,34 +71,16 @@ TREND_MEASURES = (("participants_total", "short_participants", 0), ("women_share
                   ("retained_6m_pct", "short_retained", 0))
 
 
-def _key_figures(ctx: Context, f: q.Filters) -> pd.DataFrame:
-    """Per year: participants_total, new, ended, women_share_pct, mean_months, positive_share_pct and
-    retained_6m_pct (queries.key_figures); None where a year has no such figure (nobody ended, nobody
-    due for follow-up), NaN where it is suppressed."""
-    kf = ctx.query("key_figures", f)
-    series = q.key_figure_series(kf)
-    out = kf[["year", "participants_total", "new", "ended"]].copy()
-    for measure in ("women_share_pct", "mean_months", "positive_step_pct", "retained_6m_pct"):
-        shown = series[measure]
-        out[measure] = out.year.map(shown).astype(object).where(out.year.isin(shown.index), None)
-    return out.rename(columns={"positive_step_pct": "positive_share_pct"})
-
-
 def _trend(ctx: Context) -> Section:
-    first = ctx.y - TREND_YEARS + 1
-    kf = _key_figures(ctx, ctx.filters((first, ctx.y)))
-    kf = kf[kf.participants_total.isna() | (kf.participants_total > 0)].reset_index(drop=True)
+    first, kf = key_figures(ctx)
     columns = [col("year", LANG), col("participants_total", LANG), col("new", LANG), col("ended", LANG)] + [
         t(short, LANG) for _m, short, _d in TREND_MEASURES[1:]]
     rows = [[str(int(r["year"])), fmt(r["participants_total"]), fmt(r["new"]), fmt(r["ended"])]
             + [fmt(r[m], d) for m, _s, d in TREND_MEASURES[1:]] for r in kf.to_dict("records")]
-    if len(kf) < 2:
-        sentence = f"Uppgifter finns bara för {ctx.y} av åren {first}–{ctx.y}."
-    else:
-        a, b = kf.iloc[0], kf.iloc[-1]
-        sentence = (f"Antalet deltagare har gått från {fmt(a.participants_total)} år {int(a.year)} till "
-                    f"{fmt(b.participants_total)} år {int(b.year)}; andelen med positivt steg från "
-                    f"{pct(a.positive_share_pct)} till {pct(b.positive_share_pct)}.")
+    sentence = over_years(kf, first, ctx.y, lambda a, b: (
+        f"Antalet deltagare har gått från {fmt(a.participants_total)} år {int(a.year)} till "
+        f"{fmt(b.participants_total)} år {int(b.year)}; andelen med positivt steg från "
+        f"{pct(a.positive_share_pct)} till {pct(b.positive_share_pct)}."))
     period = f"{first}–{ctx.y}"
     figure = charts.compare(kf, "year", [(m, t(s, LANG)) for m, s, _d in TREND_MEASURES], LANG,
                             "Nyckeltal de senaste fem åren", ctx.subtitle.rsplit(" · ", 1)[0] + f" · {period}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from finsam.exports.sections import LANG, Chart, Context, Section, Table
+from finsam.exports.sections import LANG, Chart, Context, Section, Table, followup, per_horizon, referrals
 from finsam.exports.sections import drawn as _drawn, row as _row, value as _get
 from finsam.labels import col, fmt, pct, t
 from finsam.present import charts
@@ -102,12 +102,9 @@ def _gender(ctx: Context) -> Section:
 
 def _referrals(ctx: Context) -> Section:
     labels = ctx.labels["referral_source"]
-    split = ctx.run("referral_split")
-    cross = ctx.run("referral_by_municipality")
-    cross = cross[cross.year == ctx.y]
-    munis = sorted(cross.municipality_name.unique())
+    ref = referrals(ctx)
+    split, cross, munis, now = ref.split, ref.cross, ref.munis, ref.now
     cells = {(r.referral_source, r.municipality_name): r.participations for r in cross.itertuples()}
-    now = split[split.year == ctx.y].set_index("referral_source")
     before = split[split.year == ctx.c].set_index("referral_source")
 
     def count(source: str) -> float:
@@ -123,14 +120,11 @@ def _referrals(ctx: Context) -> Section:
         row += [fmt(now.participations.get(s, 0)), fmt(now.share_pct.get(s, 0))]
         row += [fmt(before.participations.get(s, 0))] if ctx.c else []
         rows.append(row)
-    known = now.dropna(subset=["participations"])
-    if known.empty:
+    if ref.top is None:
         sentence = f"Inga remitterade deltagare {ctx.y}."
     else:
-        top = known.participations.idxmax()
-        sentence = (f"{labels.get(top, top)} remitterade flest deltagare {ctx.y}: {fmt(known.participations[top])} "
-                    f"({pct(known.share_pct[top])})")
-        sentence += (f", mot {fmt(before.participations[top])} år {ctx.c}." if top in before.index else ".")
+        sentence = f"{ref.label} remitterade flest deltagare {ctx.y}: {ref.count} ({ref.share})"
+        sentence += (f", mot {fmt(before.participations[ref.top])} år {ctx.c}." if ref.top in before.index else ".")
     figure = charts.referrals(_drawn(split, "participations"), labels, LANG, ctx.subtitle)
     return section("referrals", "Remittenter", sentence, figure,
                    text_table(rows, columns),
@@ -199,20 +193,15 @@ def _exits(ctx: Context) -> Section:
 
 
 def _followup(ctx: Context) -> Section:
-    df = ctx.run("followup")
-    df = df[df.due.isna() | (df.due > 0)]
+    df = followup(ctx)
     horizon = {"6m": t("six_months", LANG), "18m": t("eighteen_months", LANG)}
     columns = [col("horizon", LANG), "Avslutade år"] + [col(c, LANG) for c in ("kept", "not_kept", "no_answer", "due")]
     columns += ["Behållit (%)", col("response_rate_pct", LANG)]
     ordered = df.assign(h=df.horizon.map({"6m": 0, "18m": 1})).sort_values(["h", "year"])
     rows = [[horizon[r.horizon], str(r.year), fmt(r.kept), fmt(r.not_kept), fmt(r.no_answer), fmt(r.due),
              fmt(r.retained_share_pct), fmt(r.response_rate_pct)] for r in ordered.itertuples()]
-    parts = []
-    for h in ("6m", "18m"):
-        r = _row(df, year=ctx.y, horizon=h)
-        if r is not None:
-            parts.append(f"{pct(r.retained_share_pct)} kvar den efter {horizon[h].lower()} "
-                         f"(svarsfrekvens {pct(r.response_rate_pct)} av {fmt(r.due)})")
+    parts = per_horizon(df, ctx.y, lambda h, r: f"{pct(r.retained_share_pct)} kvar den efter {horizon[h].lower()} "
+                                                f"(svarsfrekvens {pct(r.response_rate_pct)} av {fmt(r.due)})")
     if parts:
         sentence = (f"Av de svarande som avslutade {ctx.y} med en positiv stegförflyttning hade "
                     + " och ".join(parts) + ".")

@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 from finsam import config
 from finsam.access import Access
 from finsam.exports.selection import ReportError, Selection
+from finsam.labels import fmt, pct
 from finsam.present import images
 from finsam.privacy import Protection
 from finsam.query import queries as q
@@ -167,3 +168,71 @@ def drawn(df: pd.DataFrame, column: str) -> pd.DataFrame:
     """The rows a stacked bar chart can draw: a suppressed (NaN) segment is left out, not drawn (plotly
     would start the next segment of that bar from zero)."""
     return df.dropna(subset=[column])
+
+
+def largest(df: pd.DataFrame, column: str) -> tuple[pd.DataFrame, object]:
+    """The rows whose column is shown (not suppressed) and the index of the largest of them, None when none is."""
+    known = df.dropna(subset=[column])
+    return known, None if known.empty else known[column].idxmax()
+
+
+def key_figures(ctx: Context) -> tuple[int, pd.DataFrame]:
+    """The first of the five years up to the selection's year, and per year with participants (or hidden ones):
+    participants_total, new, ended, women_share_pct, mean_months, positive_share_pct and retained_6m_pct
+    (queries.key_figures); None where a year has no such figure (nobody ended, nobody due for follow-up), NaN
+    where it is suppressed."""
+    first = ctx.y - TREND_YEARS + 1
+    kf = ctx.query("key_figures", ctx.filters((first, ctx.y)))
+    series = q.key_figure_series(kf)
+    out = kf[["year", "participants_total", "new", "ended"]].copy()
+    for measure in ("women_share_pct", "mean_months", "positive_step_pct", "retained_6m_pct"):
+        shown = series[measure]
+        out[measure] = out.year.map(shown).astype(object).where(out.year.isin(shown.index), None)
+    out = out.rename(columns={"positive_step_pct": "positive_share_pct"})
+    return first, out[out.participants_total.isna() | (out.participants_total > 0)].reset_index(drop=True)
+
+
+def over_years(kf: pd.DataFrame, first: int, year: int, says: Callable[[pd.Series, pd.Series], str]) -> str:
+    """What a trend says of its first and last year, says(first row, last row), or that it has only the one."""
+    if len(kf) < 2:
+        return f"Uppgifter finns bara för {year} av åren {first}–{year}."
+    return says(kf.iloc[0], kf.iloc[-1])
+
+
+@dataclass
+class Referrals:
+    """The year's referral figures of a selection, read once for the pack's and the chapter's rendering."""
+    split: pd.DataFrame  # participants per referral source, the selection's years
+    cross: pd.DataFrame  # the year's per source and municipality
+    munis: list[str]  # the municipalities among them
+    now: pd.DataFrame  # the year's per source, indexed by the source
+    known: pd.DataFrame  # the year's sources whose count is shown (not suppressed)
+    top: object  # the source with the most participants, None when none is shown
+    label: str = ""  # the top source's label, and its count and share as printed
+    count: str = ""
+    share: str = ""
+
+
+def referrals(ctx: Context) -> Referrals:
+    split = ctx.run("referral_split")
+    cross = ctx.run("referral_by_municipality")
+    cross = cross[cross.year == ctx.y]
+    now = split[split.year == ctx.y].set_index("referral_source")
+    known, top = largest(now, "participations")
+    out = Referrals(split, cross, sorted(cross.municipality_name.unique()), now, known, top)
+    if top is not None:
+        labels = ctx.labels["referral_source"]
+        out.label, out.count = labels.get(top, top), fmt(known.participations[top])
+        out.share = pct(known.share_pct[top])
+    return out
+
+
+def followup(ctx: Context) -> pd.DataFrame:
+    """The follow-up after 6 and 18 months of those who ended with a positive step, the years with anyone due."""
+    df = ctx.run("followup")
+    return df[df.due.isna() | (df.due > 0)]
+
+
+def per_horizon(df: pd.DataFrame, year: int, says: Callable[[str, pd.Series], str]) -> list[str]:
+    """says(horizon, its row) for each horizon (6m, then 18m) with a follow-up of those who ended in the year."""
+    return [says(h, r) for h in ("6m", "18m") for r in [row(df, year=year, horizon=h)] if r is not None]
