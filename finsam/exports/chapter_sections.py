@@ -85,11 +85,11 @@ def _municipalities(s: Context) -> Section:
                     f"{pct(top.share_pct)} av deltagarna mot {pct(top.population_share_pct)} av befolkningen. "
                     f"Nya deltagare per hemkommun {s.y}" + (f" (inom parentes {s.c})" if s.c else "")
                     + ": " + ", ".join(parts) + ".")
-    b = Section("Kommuner och andel av befolkningen", s.level, [sentence],
-              [Table(data, s.caption(f"Deltagare per hemkommun {s.y}" + (f", nya deltagare {s.y} och {s.c}" if s.c else "")),
-                     SOURCE + "; befolkningsandelar: SCB", total,
-                     {f"Andel {s.y} (%)": 1, "Andel av befolkningen (%)": 1})],
-              notes=["Anonymt registrerade deltagare har ingen kommun och räknas inte här."])
+    caption = f"Deltagare per hemkommun {s.y}" + (f", nya deltagare {s.y} och {s.c}" if s.c else "")
+    table = Table(data, s.caption(caption), SOURCE + "; befolkningsandelar: SCB", total,
+                  {f"Andel {s.y} (%)": 1, "Andel av befolkningen (%)": 1})
+    b = Section("Kommuner och andel av befolkningen", s.level, [sentence], [table],
+                notes=["Anonymt registrerade deltagare har ingen kommun och räknas inte här."])
     return _charted(s, b, not known.empty, lambda: (
         charts.municipalities(df, LANG, s.subtitle), "Andel deltagare och andel av befolkningen per kommun",
         f"Diagram: varje kommuns andel av deltagarna {s.y} bredvid dess andel av befolkningen; "
@@ -173,8 +173,8 @@ def _time(s: Context) -> Section:
                      {"Dagar, medel": 0, "Månader, medel": 1})], notes=notes)
     return _charted(s, b, not df.empty, lambda: (
         charts.time_mean(df, LANG, s.subtitle), "Tid i insats, medel och median i dagar",
-        f"Linjediagram: medel- och mediantid i insats per år i dagar; medeltid {s.y} "
-        f"{fmt(_v(now, 'mean_days'))} dagar."))
+        f"Linjediagram: medel- och mediantid i insats per år i dagar; medeltid {s.y} {fmt(_v(now, 'mean_days'))} "
+        "dagar."))
 
 
 def _exits(s: Context) -> Section:
