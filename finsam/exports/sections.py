@@ -4,7 +4,9 @@ report's chapter (finsam.exports.chapter, written by chapter_files): a Section w
 finsam.query.queries.run, the door the dashboard uses, with the user's access and the small-count protection.
 
 A Section of the pack has one sentence, at most one table (its cells already printed as text) and at most one
-chart; a Section of the chapter keeps numbers as numbers (NaN = suppressed, printed "..").
+chart; a Section of the chapter keeps numbers as numbers (NaN = suppressed, printed ".."). Where both print the
+same figures in their own words, they read them here once: referrals(), followup() and per_horizon(), key_figures()
+and over_years() for the five-year trend, largest() for the leading row.
 """
 from __future__ import annotations
 
