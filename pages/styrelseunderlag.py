@@ -1,4 +1,4 @@
-"""Styrelseunderlag: the board pack (finsam.exports.report) for an association, a year, an optional comparison
+"""Styrelseunderlag: the board pack (finsam.exports.pack) for an association, a year, an optional comparison
 year and optional municipalities, made on a thread of its own while a progress bar runs, then offered as
 PDF and PowerPoint. The choices start from the shared selection and can be changed here."""
 import logging
@@ -7,7 +7,10 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
-from finsam.exports import chapter, chapter_files, report
+from finsam.exports import chapter, chapter_files, pack as board_pack
+from finsam.exports.pdf import to_pdf
+from finsam.exports.selection import USER_ERRORS, Selection
+from finsam.exports.slides import to_pptx
 from finsam.web import app, ui
 from finsam.labels import t
 
@@ -46,7 +49,7 @@ def say(key: str, lang: str) -> str:
 @dataclass
 class Job:
     """One pack being made on a thread of its own; the page reads its progress."""
-    selection: report.Selection
+    selection: Selection
     title: str = ""
     fraction: float = 0.0
     text: str = ""
@@ -62,16 +65,16 @@ class Job:
 
     def run(self, cursor, access) -> None:
         try:
-            pack = report.build(cursor, self.selection, access, progress=self.progress)
+            pack = board_pack.build(cursor, self.selection, access, progress=self.progress)
             self.title, self.file_stem = f"{pack.name} {pack.period}", pack.file_stem
             self.progress(0.93, "Skriver PDF …")
-            self.pdf = report.to_pdf(pack)
+            self.pdf = to_pdf(pack)
             self.progress(0.97, "Skriver PowerPoint …")
-            self.pptx = report.to_pptx(pack)
+            self.pptx = to_pptx(pack)
             self.progress(0.98, "Skriver årsrapportens statistikkapitel (Word) …")
             self.docx = chapter_files.to_docx(chapter.build(cursor, self.selection, access))
             self.progress(1.0, "Klart")
-        except report.USER_ERRORS as e:
+        except USER_ERRORS as e:
             self.error = str(e)
         except Exception:  # logged in full; the page says it in a sentence
             log.exception("board pack for %s failed", self.selection)
@@ -81,7 +84,7 @@ class Job:
             self.done.set()
 
 
-def start(selection: report.Selection) -> None:
+def start(selection: Selection) -> None:
     job = Job(selection)
     st.session_state["pack_job"] = job
     threading.Thread(target=job.run, args=(ui.reader().cursor(), ui.access()), name="board-pack",
@@ -135,7 +138,7 @@ municipalities = st.multiselect(say("municipalities", lang), list(names), key="p
 job: Job | None = st.session_state.get("pack_job")
 running = job is not None and not job.done.is_set()
 if st.button(say("make", lang), type="primary", icon=":material/description:", key="pack_make", disabled=running):
-    start(report.Selection(association, year, compare, tuple(municipalities)))
+    start(Selection(association, year, compare, tuple(municipalities)))
     job, running = st.session_state["pack_job"], True
 
 if running:

@@ -301,11 +301,12 @@ def test_the_series_of_a_real_chart_differ_by_more_than_colour_where_colour_is_t
 @pytest.fixture(scope="module")
 def pack(demo_db):
     from finsam.data import db
-    from finsam.exports import report
+    from finsam.exports.pack import build
+    from finsam.exports.selection import selection
 
     con = db.connect(demo_db, read_only=True)
     try:
-        built = report.build(con, report.selection(con, "Sydnärke", 2024, 2023))
+        built = build(con, selection(con, "Sydnärke", 2024, 2023))
     finally:
         con.close()
     return built
@@ -314,9 +315,9 @@ def pack(demo_db):
 def test_the_powerpoint_images_have_alt_text_and_tables_a_header_row(pack):
     from pptx import Presentation
 
-    from finsam.exports import report
+    from finsam.exports.slides import to_pptx
 
-    prs = Presentation(io.BytesIO(report.to_pptx(pack)))
+    prs = Presentation(io.BytesIO(to_pptx(pack)))
     pictures = tables = 0
     for slide in prs.slides:
         for shape in slide.shapes:
@@ -343,9 +344,9 @@ def test_the_pdf_has_a_title_the_language_and_a_bookmark_per_section(pack, tmp_p
     import re
     import subprocess
 
-    from finsam.exports import report
+    from finsam.exports.pdf import to_pdf
 
-    data = report.to_pdf(pack)
+    data = to_pdf(pack)
     path = tmp_path / "pack.pdf"
     path.write_bytes(data)
     info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout

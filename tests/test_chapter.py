@@ -19,7 +19,8 @@ from docx.shared import Cm, Pt
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
-from finsam.exports import chapter, report
+from finsam.exports import chapter
+from finsam.exports.selection import selection
 from finsam.query import queries as q
 from finsam.__main__ import main
 from finsam.exports.chapter_files import cell_text, column_widths
@@ -133,7 +134,7 @@ def test_the_chapter_for_a_reports_year_prints_that_reports_tables(demo_con, mon
     Västmanland 2022's new participants by home municipality with 2021 in parentheses (report 003, 4), and
     Sydnärke's series of mean months over all participants, Ciceron included (report 002, 6.2: 9,2 for 2024)."""
     monkeypatch.setenv("FINSAM_SMALL_COUNT", "1")
-    nv = chapter.build(demo_con, report.selection(demo_con, NV, 2022, 2021), render=False)
+    nv = chapter.build(demo_con, selection(demo_con, NV, 2022, 2021), render=False)
     table = next(t for t in nv.tables if "Deltagare per hemkommun 2022, nya deltagare 2022 och 2021" in t.caption)
     new = table.data.set_index("Kommun")[["Nya 2022", "Nya 2021"]].astype(int)
     assert new.to_dict("index") == {"Fagersta": {"Nya 2022": 21, "Nya 2021": 14},
@@ -145,7 +146,7 @@ def test_the_chapter_for_a_reports_year_prints_that_reports_tables(demo_con, mon
     text = " ".join(s for b in nv.blocks for s in b.sentences)
     assert ("Nya deltagare per hemkommun 2022 (inom parentes 2021): Fagersta 21 (14), Hallstahammar 12 (15), "
             "Norberg 8 (3), Sala 12 (18), Skinnskatteberg 3 (5), Surahammar 8 (13).") in text
-    sn = chapter.build(demo_con, report.selection(demo_con, SN, 2025, 2024), render=False)
+    sn = chapter.build(demo_con, selection(demo_con, SN, 2025, 2024), render=False)
     assert "Antalet deltagare har gått från 184 år 2021 till 206 år 2025" in " ".join(s for b in sn.blocks
                                                                                   for s in b.sentences)
     series = next(t for t in sn.tables if "Nyckeltal 2021–2025" in t.caption).data.set_index("År")
@@ -270,13 +271,13 @@ def test_the_board_pack_page_offers_the_annual_report_in_word(demo_db, demo_con,
 def test_goal_attainment_is_a_section_with_the_goals_measured_as_on_the_mal_page(demo_con):
     """Sydnärke 2025: the goals the board set, measured by finsam.query.goals as on the Mål page and in the pack;
     the table's outcomes are attainment's, the sentence counts its statuses."""
-    from finsam.exports import chapter, chapter_files, report
+    from finsam.exports import chapter, chapter_files
     from finsam.query import goals
     from finsam.privacy import Protection
 
-    sel = report.selection(demo_con, SN, 2025)
+    sel = selection(demo_con, SN, 2025)
     ch = chapter.build(demo_con, sel, render=False)
-    blocks = [b for b in ch.blocks if b.heading == "Måluppfyllelse"]
+    blocks = [b for b in ch.blocks if b.title == "Måluppfyllelse"]
     att = goals.attainment(demo_con, q.Filters(years=(2025, 2025), associations=(SN,)), 2025, Protection())
     assert len(att) >= 2 and blocks
     table = blocks[0].tables[0].data

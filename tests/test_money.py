@@ -60,13 +60,14 @@ def test_survey_shares_over_fewer_than_five_respondents_are_hidden(demo_con):
 
 
 def test_the_board_pack_has_the_economy_and_survey_sections(demo_con):
-    from finsam.exports import report
+    from finsam.exports.pack import build
+    from finsam.exports.selection import selection
 
-    pack = report.build(demo_con, report.selection(demo_con, "Sydnärke", 2016))
+    pack = build(demo_con, selection(demo_con, "Sydnärke", 2016))
     economy = next(s for s in pack.sections if s.key == "economy")
     row = economy.table[economy.table.Insats == "Mottagningsteamet"].iloc[0]
     assert row.iloc[5].replace("\u202f", " ") == "10 242"  # Tabell 8's cost per participant
     assert economy.image[:8] == b"\x89PNG\r\n\x1a\n"
-    pack = report.build(demo_con, report.selection(demo_con, "Sydnärke", 2025, 2024))
+    pack = build(demo_con, selection(demo_con, "Sydnärke", 2025, 2024))
     surveys = next(s for s in pack.sections if s.key == "surveys")
     assert "58" in surveys.sentence and (surveys.table["År"] == "2025").any()

@@ -19,7 +19,9 @@ from streamlit.testing.v1 import AppTest
 from conftest import ROOT
 from finsam.present import charts, images
 from finsam.query import queries as q
-from finsam.exports import report
+from finsam.exports.pack import build as build_pack
+from finsam.exports.selection import ReportError, Selection, selection
+from finsam.labels import fmt
 from finsam.__main__ import main
 from finsam.access import Access
 from finsam.present.tables import xlsx
@@ -37,10 +39,10 @@ def files(demo_db, tmp_path_factory):
     """The pack for Sydnärke 2024 against 2023, as PDF and as PowerPoint, made by `python -m finsam report`."""
     out = tmp_path_factory.mktemp("pack")
     made = {}
-    for fmt in ("pdf", "pptx"):
-        made[fmt] = out / f"styrelseunderlag.{fmt}"
+    for kind in ("pdf", "pptx"):
+        made[kind] = out / f"styrelseunderlag.{kind}"
         assert main(["report", "--db", str(demo_db), "--association", SN, "--year", "2024", "--compare-year", "2023",
-                     "--format", fmt, "--out", str(made[fmt])]) == 0
+                     "--format", kind, "--out", str(made[kind])]) == 0
     return made
 
 
@@ -67,7 +69,7 @@ def test_the_pdf_holds_the_sections_and_the_key_figures(files, demo_con):
     assert re.search(rf"Alla insatser\s+2024\s+{flow.participants_total:.0f}\s+{flow.new:.0f}\s+{flow.ended:.0f}", text)
     assert re.search(rf"Samordningsteamet\s+2024\s+{by.participants_total['Samordningsteamet']:.0f}\b", text)
     time = q.run(demo_con, "time_in_intervention", YEAR).iloc[0]
-    assert f"i genomsnitt varit {report.fmt(time.mean_months, 1)} månader" in text
+    assert f"i genomsnitt varit {fmt(time.mean_months, 1)} månader" in text
     pages = int(re.search(r"Pages:\s+(\d+)", poppler("pdfinfo", files["pdf"])).group(1))
     assert pages >= 1 + len(TITLES)  # a long table may take a page more
     assert f"Sida 2 av {pages}" in text and "Samordningsförbundet Sydnärke" in text
@@ -97,20 +99,20 @@ def test_the_powerpoint_has_a_slide_per_section_with_the_query_layers_numbers(fi
     expected = q.run(demo_con, "participant_flow", BOTH).set_index("year")
     by = q.run(demo_con, "participant_flow", BOTH, by=("intervention_id",)).set_index(["intervention_id", "year"])
     for year in (2023, 2024):
-        assert flow.loc[("Alla insatser", str(year)), "Deltagare totalt"] == report.fmt(expected.participants_total[year])
-        assert flow.loc[("Alla insatser", str(year)), "Nya"] == report.fmt(expected.new[year])
-    assert flow.loc[("Samordningsteamet", "2024"), "Deltagare totalt"] == report.fmt(
+        assert flow.loc[("Alla insatser", str(year)), "Deltagare totalt"] == fmt(expected.participants_total[year])
+        assert flow.loc[("Alla insatser", str(year)), "Nya"] == fmt(expected.new[year])
+    assert flow.loc[("Samordningsteamet", "2024"), "Deltagare totalt"] == fmt(
         by.participants_total[("Samordningsteamet", 2024)]) == "145"
 
     gender = tables(slides[3])[0].set_index(["År", "Kön"])
     split = q.run(demo_con, "gender_split", BOTH).set_index(["year", "gender"])
-    assert gender.loc[("2024", "Kvinna"), "Deltagare"] == report.fmt(split.participants[(2024, "kvinna")])
+    assert gender.loc[("2024", "Kvinna"), "Deltagare"] == fmt(split.participants[(2024, "kvinna")])
 
     cross = tables(slides[4])[0].set_index("Remittent")
     cells = q.run(demo_con, "referral_by_municipality", YEAR).set_index(["referral_source", "municipality_name"])
-    assert cross.loc["Försäkringskassan", "Kumla"] == report.fmt(cells.participations[("FK", "Kumla")]) == "42"
+    assert cross.loc["Försäkringskassan", "Kumla"] == fmt(cells.participations[("FK", "Kumla")]) == "42"
     totals = q.run(demo_con, "referral_split", YEAR).set_index("referral_source")
-    assert cross.loc["Försäkringskassan", "Totalt 2024"] == report.fmt(totals.participations["FK"])
+    assert cross.loc["Försäkringskassan", "Totalt 2024"] == fmt(totals.participations["FK"])
     labels = dict(q.code_list(demo_con, "referral_source")[["code", "label_sv"]].values)
     hidden = cells[cells.participations.isna()]
     assert len(hidden), "the demo data has small counts in the cross-table"
@@ -139,26 +141,26 @@ def test_an_xlsx_table_keeps_numbers_as_numbers():
 
 
 def test_the_selection_takes_names_or_codes_and_refuses_what_it_cannot_make(demo_con, capsys, demo_db, tmp_path):
-    sel = report.selection(demo_con, "sydnärke", 2024, None, ["Kumla", "1860"])
-    assert sel == report.Selection(SN, 2024, None, ("1881", "1860"))
-    with pytest.raises(report.ReportError, match="Okänt förbund"):
-        report.selection(demo_con, "Atlantis", 2024)
-    with pytest.raises(report.ReportError, match="Västerås"):
-        report.selection(demo_con, SN, 2024, None, ["Västerås"])
-    with pytest.raises(report.ReportError, match="2030"):
-        report.selection(demo_con, SN, 2030)
-    with pytest.raises(report.ReportError, match="behörighet"):
-        report.build(demo_con, sel, Access("board", ("Västerås",)))
+    sel = selection(demo_con, "sydnärke", 2024, None, ["Kumla", "1860"])
+    assert sel == Selection(SN, 2024, None, ("1881", "1860"))
+    with pytest.raises(ReportError, match="Okänt förbund"):
+        selection(demo_con, "Atlantis", 2024)
+    with pytest.raises(ReportError, match="Västerås"):
+        selection(demo_con, SN, 2024, None, ["Västerås"])
+    with pytest.raises(ReportError, match="2030"):
+        selection(demo_con, SN, 2030)
+    with pytest.raises(ReportError, match="behörighet"):
+        build_pack(demo_con, sel, Access("board", ("Västerås",)))
     assert main(["report", "--db", str(demo_db), "--association", "Atlantis", "--year", "2024", "--format", "pdf",
                  "--out", str(tmp_path / "x.pdf")]) == 1
     assert "Okänt förbund" in capsys.readouterr().err and not (tmp_path / "x.pdf").exists()
 
 
 def test_a_pack_for_one_municipality_counts_only_its_participants(demo_con):
-    pack = report.build(demo_con, report.selection(demo_con, SN, 2024, municipalities=["Laxå"]))
+    pack = build_pack(demo_con, selection(demo_con, SN, 2024, municipalities=["Laxå"]))
     expected = q.run(demo_con, "participant_flow", q.Filters(years=(2024, 2024), associations=(SN,),
                                                             municipalities=("1860",))).participants_total.iloc[0]
-    assert pack.sections[0].sentence.startswith(f"{report.fmt(expected)} deltagare 2024")
+    assert pack.sections[0].sentence.startswith(f"{fmt(expected)} deltagare 2024")
     assert "Laxå" in pack.scope and "Kumla" not in pack.scope
     assert all(s.image is None or s.image[:4] == b"\x89PNG" for s in pack.sections)
 
@@ -182,7 +184,7 @@ def app(demo_db, monkeypatch):
 def test_presentation_turns_its_screens_with_the_buttons(app, demo_con):
     at = app("pages/presentation.py", forbund=[SN], ar=(2023, 2024))
     assert at.title[0].value == "Nyckeltal 2024"
-    assert at.metric[0].value == report.fmt(q.run(demo_con, "participant_flow", YEAR).participants_total.iloc[0])
+    assert at.metric[0].value == fmt(q.run(demo_con, "participant_flow", YEAR).participants_total.iloc[0])
     at.button(key="presentation_next").click().run()
     assert at.title[0].value == "Deltagare per år: nya, avslutade och pågående"
     at.button(key="presentation_previous").click().run()

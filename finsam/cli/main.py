@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="pdf/pptx: the board pack; docx/xlsx: the annual report's statistics chapter")
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--template", type=Path, help="docx: the association's Word template (styles, page setup)")
-    p.set_defaults(func=lambda args: _delegate(*(("finsam.exports.chapter_files", "cmd_chapter")
+    p.set_defaults(func=lambda args: _delegate(*(("finsam.exports.report", "cmd_chapter")
                                                  if args.format in ("docx", "xlsx")
                                                  else ("finsam.exports.report", "cmd_report")))(args))
     p = sub.add_parser("generate", help="a synthetic national database for scale tests")

@@ -8,7 +8,6 @@ table with a repeating header row and Swedish number format, captions numbered w
 from __future__ import annotations
 
 import io
-import sys
 from pathlib import Path
 
 import openpyxl
@@ -23,7 +22,8 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from openpyxl.styles import Font
 
-from finsam.exports.chapter import Chapter, Table
+from finsam.exports.chapter import Chapter
+from finsam.exports.sections import Table
 from finsam.present.tables import text_not_formulas
 from finsam.labels import SUPPRESSED
 
@@ -191,7 +191,7 @@ def to_docx(chapter: Chapter, template: Path | None = None) -> bytes:
     doc = _start(template)
     tables = charts = 0
     for b in chapter.blocks:
-        doc.add_heading(b.heading, b.level)
+        doc.add_heading(b.title, b.level)
         for s in b.sentences:
             doc.add_paragraph(s)
         for tb in b.tables:
@@ -249,33 +249,3 @@ def to_xlsx(chapter: Chapter) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
-
-
-def cmd_chapter(args) -> int:
-    """python -m finsam report ... --format docx|xlsx [--template FILE.docx]"""
-    from finsam.exports import chapter, report
-    from finsam import config
-    from finsam.data import db
-
-    path = args.db or config.load().db_path
-    if not path.exists():
-        print(f"Databasen {path} finns inte. Skapa den med: python -m finsam build --db {path}", file=sys.stderr)
-        return 1
-    if getattr(args, "template", None) is not None and not Path(args.template).exists():
-        print(f"Mallen {args.template} finns inte.", file=sys.stderr)
-        return 1
-    con = db.connect(path, read_only=True)
-    try:
-        sel = report.selection(con, args.association, args.year, args.compare_year, args.municipality or ())
-        ch = chapter.build(con, sel, render=args.format == "docx")
-    except report.USER_ERRORS as e:
-        print(e, file=sys.stderr)
-        return 1
-    finally:
-        con.close()
-    data = to_docx(ch, args.template) if args.format == "docx" else to_xlsx(ch)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_bytes(data)
-    print(f"wrote {args.out}: statistikkapitel {ch.name} {ch.title}, {len(ch.tables)} tabeller, "
-          f"{len(data) // 1024} KiB")
-    return 0
