@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from finsam.write import filereader, importer
+from finsam.write import columns, filereader, importer
 from finsam.web import app, ui
 from finsam.present.tables import excel_csv
 from finsam.labels import t
@@ -18,9 +18,9 @@ kind = st.radio(t("imp_kind", lang), ["deltagare", "anonyma", "budget", "enkät"
                 format_func=lambda k: t(f"imp_kind_{k}", lang))
 with st.expander(t("imp_templates", lang)):
     c1, c2 = st.columns(2)
-    c1.download_button("Mall (.xlsx)", importer.template(kind, "xlsx"), file_name=f"finsam_mall_{kind}.xlsx",
+    c1.download_button("Mall (.xlsx)", columns.template(kind, "xlsx"), file_name=f"finsam_mall_{kind}.xlsx",
                        key="template_xlsx")
-    c2.download_button("Mall (.csv)", importer.template(kind, "csv"), file_name=f"finsam_mall_{kind}.csv",
+    c2.download_button("Mall (.csv)", columns.template(kind, "csv"), file_name=f"finsam_mall_{kind}.csv",
                        key="template_csv")
 
 associations = ui.lookup("associations").association_id.tolist()

@@ -372,7 +372,7 @@ def test_rejected_rows_are_held_in_memory_not_written_to_a_shared_folder(live, t
 
 def test_the_command_line_writes_the_rejected_rows_beside_the_file_for_its_owner_only(live, tmp_path, monkeypatch,
                                                                                        capsys):
-    from finsam.write.importer import cmd_import
+    from finsam.cli.admin import cmd_import
 
     shared = tmp_path / "tmp"
     shared.mkdir()

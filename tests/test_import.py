@@ -21,7 +21,8 @@ from openpyxl import Workbook
 from conftest import DATA, ROOT
 from finsam.data import db
 from finsam.query import figures, queries as q
-from finsam.write.importer import ImportRejected, import_file, remove_demo_records, template
+from finsam.write.columns import template
+from finsam.write.importer import ImportRejected, import_file, remove_demo_records
 from finsam.privacy import OFF
 
 TODAY = dt.date(2026, 6, 30)
@@ -391,7 +392,7 @@ def test_only_a_signed_in_administrator_or_its_coordinator_may_write(live):
 def test_a_municipality_is_read_as_written_and_without_the_dots_only_when_unambiguous(live):
     """Håbo (Uppsala län) and Habo (Jönköpings län) both read "habo" without their dots: each is found by
     its own name, and the undotted spelling of any other municipality still works."""
-    from finsam.write.importer import Codes
+    from finsam.write.rules import Codes
 
     con = db.connect(live, read_only=True)
     try:

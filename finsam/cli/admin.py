@@ -1,4 +1,5 @@
-"""Commands for the administrator: local accounts, versions and restore, backup, the audit log, doctor."""
+"""Commands for the administrator: local accounts, versions and restore, backup, the audit log, doctor,
+import and an empty database."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,7 +11,7 @@ from finsam.data import audit
 from finsam.ops import backup, doctor
 from finsam.present.tables import safe_frame
 from finsam.web import auth
-from finsam.write import versions
+from finsam.write import importer, records, versions
 
 
 def cmd_user(args) -> int:
@@ -133,4 +134,39 @@ def cmd_doctor(args) -> int:
         print(f"{len(problems)} problem hittades.", file=sys.stderr)
         return 1
     print(f"Allt ser bra ut: {path}, inloggning {config.setting('FINSAM_AUTH')}.")
+    return 0
+
+
+def cmd_import(args) -> int:
+    path = db_path(args)
+    if not path.exists():
+        print(f"Databasen {path} finns inte. Skapa en tom med: python -m finsam init --db {path}", file=sys.stderr)
+        return 2
+    try:
+        report = importer.import_file(path, args.file.name, args.file.read_bytes(), association=args.association,
+                             sheet=args.sheet, valid_only=args.valid_only, dayfirst=True)
+    except importer.ImportRejected as e:
+        print(f"Filen avvisades: {e}", file=sys.stderr)
+        return 1
+    if report.rejected:
+        records.write_rejected(report, args.file)
+    print(report.text())
+    return 0 if report.ok else 1
+
+
+def cmd_init(args) -> int:
+    from finsam.data import db
+    from finsam.query import queries
+
+    cfg = config.load()
+    path = db_path(args)
+    if path.exists():
+        print(f"{path} finns redan; välj en annan sökväg.", file=sys.stderr)
+        return 1
+    con = db.init_database(path, cfg.data_dir)
+    queries.refresh_aggregates(con)
+    con.execute("INSERT INTO build_info VALUES ('kind', 'empty'), ('built_at', ?)",
+                [dt.datetime.now().isoformat(timespec="seconds")])
+    con.close()
+    print(f"created {path}: reference data only, no records")
     return 0

@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--valid-only", action="store_true", dest="valid_only",
                    help="import the valid rows and write the rejected ones to a file to fix")
     p.add_argument("--dayfirst", action="store_true", help="read 1/3/2024 as 1 March (default: as 1 March)")
-    p.set_defaults(func=_delegate("finsam.write.importer", "cmd_import"))
+    p.set_defaults(func=_delegate("finsam.cli.admin", "cmd_import"))
     p = sub.add_parser("user", help="local accounts: add, remove, list (FINSAM_USERS)")
     p.add_argument("action", choices=["add", "remove", "list"])
     p.add_argument("name", nargs="?")
@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=_delegate("finsam.cli.figures", "cmd_goals"))
     p = sub.add_parser("init", help="an empty database holding only the reference data")
     db_arg(p)
-    p.set_defaults(func=_delegate("finsam.write.importer", "cmd_init"))
+    p.set_defaults(func=_delegate("finsam.cli.admin", "cmd_init"))
     p = sub.add_parser("load", help="simulated people browsing the running dashboard (loopback only)")
     p.add_argument("--url", required=True, help="the dashboard, e.g. http://127.0.0.1:8501 (loopback only)")
     p.add_argument("--sessions", type=int, default=10, help="simulated people (at most 100)")

@@ -1,4 +1,4 @@
-"""The version store: every version of the database: each change through importer._rewrite keeps the file it replaced in
+"""The version store: every version of the database: each change through finsam.write.writes.rewrite keeps the file it replaced in
 `<db>.versions/` (a hard link: the live file is only ever replaced by a rename, never written in place, so a
 link is a faithful copy at no cost; a copy where links are impossible) and appends one line to
 `<db>.versions/history.jsonl` saying when, who, what, and the checksum of the figures before and after.

@@ -1,5 +1,5 @@
 """Backups while people browse and imports run: the live file is only ever replaced by an atomic rename
-(finsam.write.importer._rewrite), never written in place, so copying from a descriptor opened once gives one
+(finsam.write.writes.rewrite), never written in place, so copying from a descriptor opened once gives one
 whole version, whatever swaps happen during the copy, and imports are never held up. The copy is written
 under a temporary name, synced, checked (it opens read-only and has its tables) and renamed to
 `finsam-YYYY-MM-DDTHHMMSS.duckdb`; the audit log is copied beside it with SQLite's online backup.
