@@ -1,5 +1,5 @@
 """Every command of `python -m finsam`, in one parser: each command's arguments here, its body in
-finsam.cli.figures (build, figures, reconcile, goals, report), finsam.cli.admin (users, versions, backup,
+finsam.cli.figures (build, figures, reconcile, goals), finsam.cli.report (the board pack, the chapter), finsam.cli.admin (users, versions, backup,
 audit, doctor, import) or finsam.cli.tools (bench, generate, load), imported only when it runs."""
 from __future__ import annotations
 
@@ -48,9 +48,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="pdf/pptx: the board pack; docx/xlsx: the annual report's statistics chapter")
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--template", type=Path, help="docx: the association's Word template (styles, page setup)")
-    p.set_defaults(func=lambda args: _delegate(*(("finsam.exports.report", "cmd_chapter")
+    p.set_defaults(func=lambda args: _delegate(*(("finsam.cli.report", "cmd_chapter")
                                                  if args.format in ("docx", "xlsx")
-                                                 else ("finsam.exports.report", "cmd_report")))(args))
+                                                 else ("finsam.cli.report", "cmd_report")))(args))
     p = sub.add_parser("generate", help="a synthetic national database for scale tests")
     p.add_argument("--participations", type=int, required=True)
     p.add_argument("--out", type=Path, required=True)

@@ -1,4 +1,4 @@
-"""The exports' command: python -m finsam report ... --format pdf|pptx writes the board pack (finsam.exports.pack)
+"""The report command: python -m finsam report ... --format pdf|pptx writes the board pack (finsam.exports.pack)
 as a PDF (finsam.exports.pdf) or PowerPoint file (finsam.exports.slides); --format docx|xlsx writes the annual
 report's statistics chapter (finsam.exports.chapter) as Word or Excel (finsam.exports.chapter_files)."""
 from __future__ import annotations
@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from finsam import config
+from finsam.cli.args import db_path
 from finsam.exports import chapter, pack as board_pack
 from finsam.exports.chapter_files import to_docx, to_xlsx
 from finsam.exports.pdf import to_pdf
@@ -23,7 +23,7 @@ def _made(args, make: Callable[[object, Selection], Made], template: bool = Fals
     (the reason said on stderr): no database, no such template, or a selection it cannot be made for."""
     from finsam.data import db
 
-    path = args.db or config.load().db_path
+    path = db_path(args)
     if not path.exists():
         print(f"Databasen {path} finns inte. Skapa den med: python -m finsam build --db {path}", file=sys.stderr)
         return None
