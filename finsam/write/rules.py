@@ -171,33 +171,18 @@ def prepare_participations(raw: pd.DataFrame, codes: Codes, association: str | N
 
 
 def prepare_anonymous(raw: pd.DataFrame, codes: Codes, association: str | None, today: dt.date):
-    d = raw.copy()
-    if association:
-        d["förbund"] = d["förbund"].where(d.get("förbund", "") != "", association) if "förbund" in d else association
-    for c in ANONYMOUS_COLUMNS:
-        if c.name not in d:
-            d[c.name] = ""
-    given = {c: d[c] != "" for c in d.columns}
-    p = pd.DataFrame(index=d.index)
-    p["association_id"] = map_unique(d["förbund"], lambda v: codes.associations.get(fold(v)) if v else None)
-    p["intervention_id"] = [codes.interventions.get((a, fold(i)), i) for a, i in zip(p["association_id"], d["insats"])]
-    p["year"] = pd.to_numeric(d["år"], errors="coerce")
+    d, p, given, rules = _common(raw, codes, association, ANONYMOUS_COLUMNS, today)
     p["gender"] = map_unique(d["kön"], lambda v: codes.code("gender", v))
     p["participant_count"] = pd.to_numeric(d["antal"], errors="coerce")
     duplicated = pd.concat([p["association_id"], map_unique(d["insats"], fold), p["year"], p["gender"]], axis=1) \
         .duplicated(keep=False)
-    rules = [_check(c.name, "värde saknas (kolumnen är obligatorisk)", lambda f, c=c: given[c.name])
-             for c in ANONYMOUS_COLUMNS if c.required]
     rules += [
-        _check("förbund", "värde saknas: ange förbund i filen eller vid importen", lambda f: d["förbund"] != ""),
-        _check("förbund", "okänt förbund", lambda f: ~given["förbund"] | p["association_id"].notna()),
-        _check("år", f"ogiltigt år (2000–{today.year})", lambda f: ~given["år"] | p["year"].between(2000, today.year)),
         _check("kön", "okänt värde för kön (kvinna/man)", lambda f: ~given["kön"] | p["gender"].notna()),
         _check("antal", "antal måste vara ett heltal större än 0",
                lambda f: ~given["antal"] | ((p["participant_count"] > 0) & (p["participant_count"] % 1 == 0))),
         _check("år", "dubblett: samma förbund, insats, år och kön förekommer flera gånger", lambda f: ~duplicated),
     ]
-    return p, rules + _text_checks(d, ("insats",))
+    return p, rules
 
 
 def _amount(value: str) -> float:
