@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from openpyxl import Workbook
 
 from conftest import DATA, ROOT
-from finsam.data import db
-from finsam.query import figures, queries as q
+from finsam.data import aggregates, db
+from finsam.query import figures, lookups, queries as q
 from finsam.write.importer import ImportRejected, import_file, remove_demo_records, template
 from finsam.privacy import OFF
 
@@ -244,11 +244,11 @@ def test_demo_records_give_way_to_imported_ones(demo_db, tmp_path):
     path = tmp_path / "copy.duckdb"
     path.write_bytes(demo_db.read_bytes())
     con = db.connect(path, read_only=True)
-    assert q.is_demo(con, ("Sydnärke",))
+    assert lookups.is_demo(con, ("Sydnärke",))
     con.close()
     import_file(path, "a.csv", csv_bytes(ROWS), today=TODAY)
     con = db.connect(path, read_only=True)
-    assert not q.is_demo(con, ("Sydnärke",)) and q.is_demo(con, ("Västerås",))
+    assert not lookups.is_demo(con, ("Sydnärke",)) and lookups.is_demo(con, ("Västerås",))
     con.close()
     removed = remove_demo_records(path, "Sydnärke")
     assert removed > 600
@@ -322,7 +322,7 @@ def test_readers_see_the_data_before_or_after_an_import_never_half(live, tmp_pat
 def test_random_malformed_rows_never_change_the_database_on_rejection(tmp_path_factory, cells, fmt):
     path = tmp_path_factory.mktemp("h") / "finsam.duckdb"
     con = db.init_database(path, DATA)
-    q.refresh_aggregates(con)
+    aggregates.refresh_aggregates(con)
     con.close()
     before = sha(path)
     rows = [r[:] for r in ROWS]

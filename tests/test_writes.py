@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from finsam.data import audit, db
+from finsam.data import aggregates, audit, db
 from finsam.write import versions
 from finsam.access import Access, AccessDenied
 from finsam.write.importer import import_file
@@ -204,11 +204,10 @@ def test_two_goal_saves_at_once_cannot_both_take_the_same_goal_id(small, monkeyp
 
 def test_two_upgrades_at_once_upgrade_once(live, monkeypatch):
     """Two app processes starting on a file from an earlier finsam: the second decides again under the lock."""
-    from finsam.query import queries
     from finsam.write.importer import upgrade
 
     con = db.connect(live)
-    con.execute(f"DROP TABLE {sorted(queries.aggregate_tables())[0]}")
+    con.execute(f"DROP TABLE {sorted(aggregates.aggregate_tables())[0]}")
     con.close()
     first, second = Interleaving(live, monkeypatch).run(lambda: upgrade(live), lambda: upgrade(Path(str(live))))
     assert (first, second) == (True, False)

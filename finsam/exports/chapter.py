@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 
 from finsam.present import charts, images
 from finsam import config
-from finsam.query import queries as q
+from finsam.query import lookups, queries as q
 from finsam.access import ADMIN, Access
 from finsam.labels import col, t
 from finsam.privacy import Protection
@@ -460,7 +460,7 @@ def build(con, sel: Selection, access: Access = ADMIN, render: bool = True) -> C
         raise ReportError(f"Ingen behörighet till deltagaruppgifterna för {sel.association}.")
     protection = Protection(threshold=int(config.setting("FINSAM_SMALL_COUNT")))
     labels = {name: dict(zip(df.code, df.label_sv)) for name in ("gender", "referral_source", "exit_reason")
-              for df in [q.code_list(con, name)]}
+              for df in [lookups.code_list(con, name)]}
     full_name = con.execute("SELECT full_name_sv FROM association WHERE association_id = ?",
                             [sel.association]).fetchone()[0]
     whole = Scope(con, sel, access, protection, labels, None, "förbundet", 3, True)
@@ -472,7 +472,7 @@ def build(con, sel: Selection, access: Access = ADMIN, render: bool = True) -> C
                                                 f"helhet, sedan varje insats för sig."]),
               Block("Förbundet som helhet", 2)]
     blocks += [b for make in SECTIONS for b in [make(whole)] if b is not None]
-    ivs = q.interventions(con, (sel.association,))
+    ivs = lookups.interventions(con, (sel.association,))
     ivs = ivs[(ivs.first_year <= sel.year) & (ivs.last_year >= sel.year)]
     for iv in ivs.itertuples():
         scope = Scope(con, sel, access, protection, labels, iv.intervention_id, iv.name_sv, 3, False)
@@ -480,7 +480,7 @@ def build(con, sel: Selection, access: Access = ADMIN, render: bool = True) -> C
             continue
         blocks.append(Block(iv.name_sv, 2))
         blocks += [b for make in INTERVENTION_SECTIONS for b in [make(scope)] if b is not None]
-    blocks.append(_data_note(sel, q.is_demo(con, (sel.association,)), protection.threshold))
+    blocks.append(_data_note(sel, lookups.is_demo(con, (sel.association,)), protection.threshold))
     chapter = Chapter(sel, full_name, f"Statistik {period}", blocks)
     if render:
         figs = chapter.charts

@@ -27,7 +27,8 @@ from pptx.util import Emu, Inches, Pt
 
 from finsam.present import charts, images
 from finsam import colors, config
-from finsam.query import queries as q
+from finsam.data import aggregates
+from finsam.query import lookups, queries as q
 from finsam.access import ADMIN, Access
 from finsam.labels import MISSING, SUPPRESSED, col, fmt, pct, t
 from finsam.privacy import Protection
@@ -122,21 +123,21 @@ class Pack:
 def selection(con, association: str, year: int, compare_year: int | None = None,
               municipalities=()) -> Selection:
     """A Selection from what a user types: an association by id or name, municipalities by name or code."""
-    assoc = q.associations(con)
+    assoc = lookups.associations(con)
     wanted = association.strip().lower()
     match = assoc[(assoc.association_id.str.lower() == wanted) | (assoc.name_sv.str.lower() == wanted)
                   | (assoc.name_en.str.lower() == wanted)]
     if match.empty:
         raise ReportError(f"Okänt förbund: {association}. Välj bland: {', '.join(assoc.association_id)}.")
     assoc_id = match.association_id.iloc[0]
-    span = q.year_range(con, (assoc_id,))
+    span = lookups.year_range(con, (assoc_id,))
     for y in (year, compare_year):
         if y is not None and (span is None or not span[0] <= y <= span[1]):
             raise ReportError(f"{assoc_id} har inga uppgifter för {y}"
                               + (f" (uppgifterna gäller {span[0]}–{span[1]})." if span else "."))
     if compare_year == year:
         compare_year = None
-    munis = q.municipalities(con, (assoc_id,))
+    munis = lookups.municipalities(con, (assoc_id,))
     codes = []
     for m in municipalities:
         hit = munis[(munis.municipality_code == str(m).strip())
@@ -323,7 +324,7 @@ def _time(ctx: _Context) -> Section:
     rows = []
     for measure, decimals in (("ended", 0), ("mean_days", 0), ("median_days", 0), ("mean_months", 1)):
         rows.append([col(measure, LANG)] + [fmt(_get(_row(summary, year=y), measure), decimals) for y in years])
-    for _lo, _hi, band in q.DAY_BANDS:
+    for _lo, _hi, band in aggregates.DAY_BANDS:
         cells = [_row(dist, year=y, band=band) for y in years]
         rows.append([f"{col('band', LANG)}: {band}"] + [fmt(0 if r is None else r.ended) for r in cells])
     now, before = _row(summary, year=ctx.y), _row(summary, year=ctx.c)
@@ -493,7 +494,7 @@ def _data_note(ctx: _Context, demo: bool, scope: str) -> Section:
     if demo:
         lines.append(f"{DEMO_NOTE} Demodatabasen byggdes {built}.")
     else:
-        log = q.import_log(ctx.con)
+        log = lookups.import_log(ctx.con)
         log = log[log.associations.str.split(", ").apply(lambda ids: ctx.sel.association in ids)]
         last = f" Senaste import: {str(log.imported_at.iloc[0])[:10]} ({log.file_name.iloc[0]})." if len(log) else ""
         lines.append(f"Deltagarposterna är importerade av förbundet.{last} Databasen skapades {built}.")
@@ -552,20 +553,20 @@ def build(con, sel: Selection, access: Access = ADMIN, progress: Progress | None
         raise ReportError(f"Urvalet har inga deltagare {sel.year}.")
     full_name = con.execute("SELECT full_name_sv FROM association WHERE association_id = ?",
                             [sel.association]).fetchone()[0]
-    munis = q.municipalities(con, (sel.association,))
+    munis = lookups.municipalities(con, (sel.association,))
     names = dict(zip(munis.municipality_code, munis.municipality_name))
     years = " och ".join(str(y) for y in sel.years)
     subtitle = " · ".join([sel.association] + ([", ".join(names[m] for m in sel.municipalities)]
                                                 if sel.municipalities else []) + [years])
-    interventions = q.interventions(con, (sel.association,))
+    interventions = lookups.interventions(con, (sel.association,))
     covered = interventions[(interventions.first_year <= sel.year) & (interventions.last_year >= sel.year)]
     scope = (f"{sel.association}, alla insatser ({', '.join(covered.name_sv)}), "
              + (f"kommunerna {', '.join(names[m] for m in sel.municipalities)}" if sel.municipalities
                 else "alla kommuner"))
     labels = {name: dict(zip(df.code, df.label_sv)) for name in ("gender", "referral_source", "exit_reason")
-              for df in [q.code_list(con, name)]}
+              for df in [lookups.code_list(con, name)]}
     ctx = _Context(con, sel, access, protection, subtitle, labels)
-    demo = q.is_demo(con, (sel.association,))
+    demo = lookups.is_demo(con, (sel.association,))
     sections = []
     for i, make in enumerate(SECTIONS):
         progress(0.3 * i / len(SECTIONS), "Räknar fram siffrorna …")

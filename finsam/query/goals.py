@@ -20,7 +20,8 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from finsam.query import queries as q
+from finsam.query import lookups, queries as q
+from finsam.query.sql import Sql
 from finsam.access import ADMIN, Access
 from finsam.privacy import Protection
 from finsam.labels import fmt, pct
@@ -80,7 +81,7 @@ def goals(con, associations: tuple[str, ...] = (), year: int | None = None) -> p
     """The goals (GOAL_COLUMNS) of the associations (all when empty) whose period covers year (all when None)."""
     if not has_goals_table(con):
         return pd.DataFrame(columns=GOAL_COLUMNS)
-    s = q._Sql()
+    s = Sql()
     s.add_in("association_id", associations)
     if year is not None:
         s.clauses.append("? BETWEEN first_year AND last_year")
@@ -309,7 +310,7 @@ def cmd_goals(args) -> int:
     con = db.connect(path, read_only=True)
     try:
         associations = tuple(args.association or ())
-        known = set(q.associations(con).association_id)
+        known = set(lookups.associations(con).association_id)
         unknown = [a for a in associations if a not in known]
         if unknown:
             print(f"okänt förbund: {', '.join(unknown)} (finns: {', '.join(sorted(known))})", file=sys.stderr)

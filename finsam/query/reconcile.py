@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from finsam.query import figures, queries as q
+from finsam.query import figures, lookups, queries as q
 from finsam.access import ADMIN, Access
 from finsam.query.figures import COMPUTED_MEASURES, MONEY_AND_SURVEY_MEASURES, SUPPRESSED
 from finsam.privacy import OFF, Protection
@@ -84,8 +84,8 @@ def reconciliation(con, data_dir: Path, access: Access = ADMIN, protection: Prot
 
     For a role (access) only its associations; with protection on, a computed figure the protection hides
     is blanked with the status `protected`; a role that sees no records gets status `not_shown`."""
-    allowed = {a for a in q.associations(con).association_id if access.allows(a)}
-    published = q.published_figures(con)
+    allowed = {a for a in lookups.associations(con).association_id if access.allows(a)}
+    published = lookups.published_figures(con)
     published = published[published.association.isin(allowed)].reset_index(drop=True)
     scope = published_scope(published, allowed)
     if scope is None:
@@ -93,7 +93,7 @@ def reconciliation(con, data_dir: Path, access: Access = ADMIN, protection: Prot
     if not access.sees_records:
         return published.assign(computed_value=None, status="not_shown", reason="")[COLUMNS]
     computed = figures.compute(con, scope, OFF)
-    result = reconcile(published, computed, read_conflicts(data_dir), q.interventions_with_records(con))
+    result = reconcile(published, computed, read_conflicts(data_dir), lookups.interventions_with_records(con))
     if protection.enabled or not access.may_unprotect:
         result = _blank_protected(result, figures.compute(con, scope, replace(protection, enabled=True)))
     return result

@@ -20,8 +20,7 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
-from finsam.data import db
-from finsam.query import queries
+from finsam.data import aggregates, db
 from finsam.write import writes
 from finsam.access import ADMIN, Access, AccessDenied
 
@@ -655,7 +654,7 @@ def import_file(db_path: Path, name: str, content: bytes, *, association: str | 
             report.added, report.updated, report.unchanged = _upsert_anonymous(con, good)
         else:
             report.added, report.updated, report.unchanged = _upsert_keyed(con, good, kind)
-        queries.refresh_aggregates(con)
+        aggregates.refresh_aggregates(con)
         con.execute("INSERT INTO import_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
             import_id, dt.datetime.now().replace(microsecond=0), user, Path(name).name,
             hashlib.sha256(content).hexdigest(), kind, ", ".join(sorted(good["association_id"].unique())),
@@ -781,7 +780,7 @@ def remove_demo_records(db_path: Path, association: str, access: Access = ADMIN)
         con.execute("BEGIN TRANSACTION")
         n = con.execute("DELETE FROM participation WHERE association_id = ? AND is_demo", [association]).fetchone()[0]
         con.execute("DELETE FROM anonymous_participants WHERE association_id = ? AND is_demo", [association])
-        queries.refresh_aggregates(con)
+        aggregates.refresh_aggregates(con)
         con.execute("COMMIT")
         detail["removed"] = n
     return n
@@ -797,7 +796,7 @@ def upgrade(db_path: Path) -> bool:
         if not _lacks_aggregates(db_path):
             return False
         with _rewrite(db_path, user="finsam", role="admin", action="upgrade") as con:
-            queries.refresh_aggregates(con)
+            aggregates.refresh_aggregates(con)
     return True
 
 
@@ -808,7 +807,7 @@ def _lacks_aggregates(db_path: Path) -> bool:
                       .df().table_name)
     finally:
         con.close()
-    return not queries.aggregate_tables() <= present
+    return not aggregates.aggregate_tables() <= present
 
 
 def template(kind: str, fmt: str) -> bytes:
@@ -844,7 +843,6 @@ def cmd_import(args) -> int:
 
 def cmd_init(args) -> int:
     from finsam import config
-    from finsam.query import queries
 
     cfg = config.load()
     path = args.db or cfg.db_path
@@ -852,7 +850,7 @@ def cmd_init(args) -> int:
         print(f"{path} finns redan; välj en annan sökväg.", file=sys.stderr)
         return 1
     con = db.init_database(path, cfg.data_dir)
-    queries.refresh_aggregates(con)
+    aggregates.refresh_aggregates(con)
     con.execute("INSERT INTO build_info VALUES ('kind', 'empty'), ('built_at', ?)",
                 [dt.datetime.now().isoformat(timespec="seconds")])
     con.close()
