@@ -27,7 +27,6 @@ from pptx.util import Emu, Inches, Pt
 
 from finsam.present import charts, images
 from finsam import colors, config
-from finsam.data import aggregates
 from finsam.query import lookups, queries as q
 from finsam.access import ADMIN, Access
 from finsam.labels import MISSING, SUPPRESSED, col, fmt, pct, t
@@ -324,7 +323,7 @@ def _time(ctx: _Context) -> Section:
     rows = []
     for measure, decimals in (("ended", 0), ("mean_days", 0), ("median_days", 0), ("mean_months", 1)):
         rows.append([col(measure, LANG)] + [fmt(_get(_row(summary, year=y), measure), decimals) for y in years])
-    for _lo, _hi, band in aggregates.DAY_BANDS:
+    for _lo, _hi, band in q.DAY_BANDS:
         cells = [_row(dist, year=y, band=band) for y in years]
         rows.append([f"{col('band', LANG)}: {band}"] + [fmt(0 if r is None else r.ended) for r in cells])
     now, before = _row(summary, year=ctx.y), _row(summary, year=ctx.c)

@@ -25,7 +25,7 @@ import pandas as pd
 
 from finsam import privacy
 from finsam.access import ADMIN, Access
-from finsam.data.aggregates import DAY_BANDS
+from finsam.data.aggregates import DAY_BANDS  # re-exported: the bands time_distribution reports
 from finsam.privacy import Protection
 from finsam.query.filters import Filters  # re-exported: callers everywhere write queries.Filters
 from finsam.query.sql import (Sql, anonymous_cte, base_ctes, by_columns, cells_cte, cube_cte, fetch, scope,

@@ -28,9 +28,8 @@ import numpy as np
 import pandas as pd
 
 from finsam import config
-from finsam.data import aggregates, db
-from finsam.query import lookups, queries as q, reconcile
-from finsam.query.filters import chart_years, group_chart
+from finsam.data import db
+from finsam.query import filters, lookups, queries as q, reconcile
 
 BY_INTERVENTION = ("association_id", "intervention_id")
 KEY_COLUMNS = ("association_id", "intervention_id", "kind", "year", "gender", "municipality_association_id",
@@ -82,7 +81,7 @@ def page_calls(f: q.Filters, database: Database, counts: dict[str, int]) -> dict
     helpers it uses (ui.page, ui.code_labels, ui.municipality_years). counts: how many municipalities,
     interventions and associations the selection has (lookups.selection_counts). A test runs every page and
     fails when it makes a call that is not listed here (tests/test_app.py)."""
-    by_group, recent = group_chart(f, counts["interventions"], counts["associations"])
+    by_group, recent = filters.group_chart(f, counts["interventions"], counts["associations"])
     last = f.years[1]
     both = f.with_years(last - 1, last)
     # app.page(), before every page but Källor and Import: the participant flow, and the subtitle's names
@@ -107,7 +106,7 @@ def page_calls(f: q.Filters, database: Database, counts: dict[str, int]) -> dict
             Call("time_in_intervention", f, (("split", "exit_reason"),)),
             Call("time_in_intervention", f, (("split", "assignment"),))],
         "uppfoljning": start + [Call("followup", f)],
-        "kommuner": start + [counted, Call("municipality_split", chart_years(f, counts["municipalities"]))],
+        "kommuner": start + [counted, Call("municipality_split", filters.chart_years(f, counts["municipalities"]))],
         "avslut": start + labels("exit_reason", "assignment") + [
             Call("exit_reasons", f), Call("positive_steps", f), Call("positive_steps", f, (("by_assignment", True),))],
         "ekonomi": start + [counted, Call("economy", f, (("by", by_group),))] + (
@@ -422,11 +421,11 @@ class PandasBaseline:
 
     def time_distribution(self, f: q.Filters, by=()) -> pd.DataFrame:
         by = list(by)
-        upper = np.array([hi for _lo, hi, _label in aggregates.DAY_BANDS])
+        upper = np.array([hi for _lo, hi, _label in q.DAY_BANDS])
         banded = ((y, p.assign(band_order=np.searchsorted(upper, p.days.to_numpy(), side="left")))
                   for y, p in self.ended(f, by + ["days"]))
         out = self.per_year(banded, by + ["band_order"], lambda g: g.size().rename("ended"))
-        out["band"] = out.band_order.map({i: label for i, (_lo, _hi, label) in enumerate(aggregates.DAY_BANDS)})
+        out["band"] = out.band_order.map({i: label for i, (_lo, _hi, label) in enumerate(q.DAY_BANDS)})
         return out
 
     def exit_reasons(self, f: q.Filters, by=()) -> pd.DataFrame:

@@ -12,8 +12,7 @@ import streamlit as st
 
 from finsam import config
 from finsam.data import db
-from finsam.query import lookups, queries as q
-from finsam.query.filters import chart_years
+from finsam.query import filters, lookups, queries as q
 from finsam.access import DEMO, NOBODY, Access
 from finsam.exports.tables import excel_csv
 from finsam.privacy import Protection
@@ -116,7 +115,7 @@ def lookup(name: str, *args):
 
 def municipality_years(f: q.Filters) -> q.Filters:
     """The selection with the years a per-municipality chart shows (filters.chart_years)."""
-    return chart_years(f, lookup("selection_counts", f)["municipalities"])
+    return filters.chart_years(f, lookup("selection_counts", f)["municipalities"])
 
 
 def code_labels(name: str, lang: str) -> dict[str, str]:
