@@ -101,7 +101,7 @@ PLAIN_LOOKUPS = {"code_list", "needs_sign_in", "associations", "selection_counts
 
 def lookup(con, name: str, args: tuple, access: Access):
     """A filter-less query function for a role, what the pickers and notices of the pages read: the role's
-    associations bound it here, as run() bounds the queries (a cached lookup carries the access)."""
+    associations bound it here, as queries.run bounds the questions (a cached lookup carries the access)."""
     if name not in PLAIN_LOOKUPS:
         raise ValueError(f"unknown lookup {name}")
     if name == "associations":

@@ -117,6 +117,7 @@ def cube_cte(f: Filters, family: str = "flow", dimensions: Sequence[str] = ()) -
     sql, params = cells_cte(f, family, dimensions)
     return f"WITH {sql}", params
 
+
 def anonymous_cte(f: Filters) -> tuple[str, list]:
     """CTE anon: the anonymous counts of the selection (in their interventions' covered years)."""
     s = scope(f, "association_id", "intervention_id", "year")
