@@ -1,18 +1,18 @@
 """Ekonomi: budget against used funds per intervention and year, the deviation, cost per participant and
 per participant with a positive step; individual and structural interventions apart. Per intervention
-within one association, else per association (queries.group_chart), over the last years with budgets
-(queries.recent_rows); then the whole selection year by year."""
+within one association, else per association (filters.group_chart), over the last years with budgets
+(filters.recent_rows); then the whole selection year by year."""
 import streamlit as st
 
 from finsam.present import charts
-from finsam.query import queries as q
+from finsam.query.filters import group_chart, recent_rows
 from finsam.web import app, ui
 from finsam.labels import t
 
 p = app.page("page_economy")
 lang, f = p.lang, p.filters
 counts = ui.lookup("selection_counts", f)
-by, _recent = q.group_chart(f, counts["interventions"], counts["associations"])
+by, _recent = group_chart(f, counts["interventions"], counts["associations"])
 df = ui.query("economy", f, by=by)
 if df.empty:
     st.info(t("no_money", lang))
@@ -21,7 +21,7 @@ for kind in ("individual", "structural"):
     part = df[df.kind == kind]
     if part.empty:
         continue
-    part = q.recent_rows(part, part.groupby(list(by)).ngroups)
+    part = recent_rows(part, part.groupby(list(by)).ngroups)
     shown = ui.selection_text(f.with_years(int(part.year.min()), int(part.year.max())), lang)
     st.subheader(t(kind, lang))
     ui.chart(charts.economy(part, lang, shown), part, f"economy_{kind}", lang)

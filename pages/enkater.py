@@ -4,7 +4,7 @@ published. With more than a few associations: each at its latest survey, the NNS
 import streamlit as st
 
 from finsam.present import charts
-from finsam.query import queries as q
+from finsam.query.filters import FEW_GROUPS, latest_rows
 from finsam.web import app, ui
 from finsam.labels import t
 
@@ -15,9 +15,9 @@ violence = ui.query("surveys", f, survey="violence")
 if nns.empty and violence.empty:
     st.info(t("no_survey", lang))
     st.stop()
-if nns.association_id.nunique() > q.FEW_GROUPS:
+if nns.association_id.nunique() > FEW_GROUPS:
     for timepoint, part in nns.groupby("timepoint"):
-        latest = q.latest_rows(part, ("association_id", "intervention_id"))
+        latest = latest_rows(part, ("association_id", "intervention_id"))
         ui.chart(charts.survey_by_association(latest, lang, f"{t('t_nns', lang)} {t('timepoint_' + timepoint, lang)}",
                                               p.subtitle), latest.drop(columns=["question"]), f"nns_{timepoint}", lang,
                  note=t("survey_note", lang))
@@ -28,7 +28,7 @@ else:
         ui.chart(charts.survey(part, lang, title, sub), part.drop(columns=["question"]),
                  f"nns_{assoc}_{interv}_{timepoint}", lang, note=t("survey_note", lang))
 if not violence.empty:
-    if violence.association_id.nunique() > q.FEW_GROUPS:
-        violence = q.latest_rows(violence, ("association_id", "intervention_id"))
+    if violence.association_id.nunique() > FEW_GROUPS:
+        violence = latest_rows(violence, ("association_id", "intervention_id"))
     ui.chart(charts.violence(violence, ui.code_labels("gender", lang), lang, p.subtitle),
              violence.drop(columns=["question", "question_text"]), "violence", lang, note=t("survey_note", lang))

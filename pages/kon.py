@@ -2,7 +2,7 @@
 last three years; counts and shares, anonymous participants apart."""
 
 from finsam.present import charts
-from finsam.query import queries as q
+from finsam.query.filters import group_chart
 from finsam.web import app, ui
 from finsam.labels import t
 
@@ -12,9 +12,9 @@ labels = ui.code_labels("gender", lang)
 df = ui.query("gender_split", f)
 ui.chart(charts.gender(df, labels, lang, p.subtitle), df, "gender", lang, {"gender": labels},
          note=t("anonymous_note", lang))
-# per intervention within one association, else per association, over the last years (queries.group_chart)
+# per intervention within one association, else per association, over the last years (group_chart)
 counts = ui.lookup("selection_counts", f)
-by, recent = q.group_chart(f, counts["interventions"], counts["associations"])
+by, recent = group_chart(f, counts["interventions"], counts["associations"])
 group = by[-1]
 by_group = ui.query("gender_split", recent, by=by)
 ui.chart(charts.gender_by_group(by_group, group, labels, lang, ui.selection_text(recent, lang)), by_group,

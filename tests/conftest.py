@@ -7,8 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from finsam.data import db
-from finsam.query import queries
+from finsam.data import aggregates, db
 from finsam.build.database import build
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,14 +44,14 @@ def insert_records(con, records: list[dict]) -> None:
     df = pd.DataFrame(records)
     df.insert(0, "participation_id", range(1, len(df) + 1))
     db.insert_participations(con, df)
-    queries.refresh_aggregates(con)
+    aggregates.refresh_aggregates(con)
 
 
 @pytest.fixture()
 def tiny(tmp_path):
     """A database with the reference data and no records; returns a writable connection."""
     con = db.init_database(tmp_path / "tiny.duckdb", DATA)
-    queries.refresh_aggregates(con)
+    aggregates.refresh_aggregates(con)
     yield con
     con.close()
 
@@ -90,6 +89,6 @@ def live(tmp_path) -> Path:
     """An empty database (reference data only), as `python -m finsam init` makes it."""
     path = tmp_path / "finsam.duckdb"
     con = db.init_database(path, DATA)
-    queries.refresh_aggregates(con)
+    aggregates.refresh_aggregates(con)
     con.close()
     return path

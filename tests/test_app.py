@@ -13,7 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
-from finsam.query import queries as q
+from finsam.query import lookups, queries as q
 from finsam.privacy import Protection
 
 PAGES = ["pages/oversikt.py", "pages/kon.py", "pages/remittenter.py", "pages/tid.py", "pages/uppfoljning.py",
@@ -153,7 +153,7 @@ def test_years_outside_the_data_are_narrowed_without_a_warning_in_the_log(app, d
         at = app(None, forbund=["Sydnärke"], ar=(2000, 2030))
     finally:
         policies.removeHandler(handler)
-    assert at.sidebar.slider(key="ar").value == tuple(q.year_range(demo_con, ("Sydnärke",)))
+    assert at.sidebar.slider(key="ar").value == tuple(lookups.year_range(demo_con, ("Sydnärke",)))
     assert not [r.getMessage() for r in records if r.levelno >= logging.WARNING]
 
 
@@ -211,7 +211,7 @@ def test_the_bench_lists_every_call_every_page_makes(demo_db, demo_con, monkeypa
         at.switch_page(path).run()
         assert not at.exception, (path, [e.value for e in at.exception])
         stem = Path(path).stem
-        listed = bench.page_calls(f, database, q.selection_counts(demo_con, f))
+        listed = bench.page_calls(f, database, lookups.selection_counts(demo_con, f))
         assert set(listed) == set(stems)
         made[stem] = _calls_computed(caplog.records)
         unlisted[stem] = made[stem] - set(listed[stem]) - set(bench.panel_calls(f, database.association_ids))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 
 from conftest import DATA, SEED
-from finsam.query import figures, queries as q
+from finsam.query import figures, lookups, queries as q
 from finsam.build.database import demo_records
 from finsam.privacy import OFF
 
@@ -71,7 +71,7 @@ def test_record_invariants(demo_con):
 def test_the_build_follows_every_figure_it_should(demo_con):
     from finsam.query import reconcile
     with_records = set(demo_con.execute("SELECT DISTINCT association_id, intervention_id FROM participation").fetchall())
-    result = reconcile.reconcile(q.published_figures(demo_con), figures.compute(demo_con, protection=OFF),
+    result = reconcile.reconcile(lookups.published_figures(demo_con), figures.compute(demo_con, protection=OFF),
                                  reconcile.read_conflicts(DATA), with_records)
     assert (result.status == "mismatch").sum() == 0, result[result.status == "mismatch"]
     assert (result.status == "match").sum() > 450
@@ -79,7 +79,7 @@ def test_the_build_follows_every_figure_it_should(demo_con):
 
 def test_reconcile_catches_a_wrong_figure(demo_con):
     from finsam.query import reconcile
-    published = q.published_figures(demo_con)
+    published = lookups.published_figures(demo_con)
     i = published.index[(published.measure == "municipality_count") & (published.category == "Kumla")
                         & (published.year == 2024) & (published.intervention == "Samordningsteamet")][0]
     published.loc[i, "value"] = 64

@@ -24,6 +24,8 @@ from finsam.query import figures, queries as q
 from finsam.write.columns import template
 from finsam.write.importer import ImportRejected, import_file, remove_demo_records
 from finsam.privacy import OFF
+from finsam.query import lookups
+from finsam.data import aggregates
 
 TODAY = dt.date(2026, 6, 30)
 HEADER = ["deltagare_id", "förbund", "insats", "kommun", "kön", "födelseår", "remittent", "uppdrag", "startdatum",
@@ -244,11 +246,11 @@ def test_demo_records_give_way_to_imported_ones(demo_db, tmp_path):
     path = tmp_path / "copy.duckdb"
     path.write_bytes(demo_db.read_bytes())
     con = db.connect(path, read_only=True)
-    assert q.is_demo(con, ("Sydnärke",))
+    assert lookups.is_demo(con, ("Sydnärke",))
     con.close()
     import_file(path, "a.csv", csv_bytes(ROWS), today=TODAY)
     con = db.connect(path, read_only=True)
-    assert not q.is_demo(con, ("Sydnärke",)) and q.is_demo(con, ("Västerås",))
+    assert not lookups.is_demo(con, ("Sydnärke",)) and lookups.is_demo(con, ("Västerås",))
     con.close()
     removed = remove_demo_records(path, "Sydnärke")
     assert removed > 600
@@ -322,7 +324,7 @@ def test_readers_see_the_data_before_or_after_an_import_never_half(live, tmp_pat
 def test_random_malformed_rows_never_change_the_database_on_rejection(tmp_path_factory, cells, fmt):
     path = tmp_path_factory.mktemp("h") / "finsam.duckdb"
     con = db.init_database(path, DATA)
-    q.refresh_aggregates(con)
+    aggregates.refresh_aggregates(con)
     con.close()
     before = sha(path)
     rows = [r[:] for r in ROWS]

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from conftest import DATA
-from finsam.query import queries as q, reconcile
+from finsam.query import lookups, queries as q, reconcile
 from finsam.access import ADMIN, Access, AccessDenied
 from finsam.privacy import OFF, Protection
 
@@ -43,21 +43,21 @@ def test_the_import_log_lists_only_the_roles_associations(tiny):
     for i, (assoc, who) in enumerate([("Västerås", "vera"), ("Sydnärke", "sam"), ("Sydnärke, Västerås", "admin")]):
         tiny.execute("INSERT INTO import_log VALUES (?, ?, ?, ?, ?, 'deltagare', ?, 1, 1, 0, 0, 0)",
                      [i + 1, dt.datetime(2026, 1, 1 + i), who, f"f{i}.csv", "a" * 64, assoc])
-    assert q.lookup(tiny, "import_log", (), BOARD_SN).imported_by.tolist() == ["sam"]
-    assert q.lookup(tiny, "import_log", (), COORD_VA).imported_by.tolist() == ["vera"]
-    assert q.lookup(tiny, "import_log", (), READER).empty
-    assert len(q.lookup(tiny, "import_log", (), ADMIN)) == 3
+    assert lookups.lookup(tiny, "import_log", (), BOARD_SN).imported_by.tolist() == ["sam"]
+    assert lookups.lookup(tiny, "import_log", (), COORD_VA).imported_by.tolist() == ["vera"]
+    assert lookups.lookup(tiny, "import_log", (), READER).empty
+    assert len(lookups.lookup(tiny, "import_log", (), ADMIN)) == 3
 
 
 def test_the_pickers_list_only_the_roles_associations(demo_con):
-    assert q.lookup(demo_con, "associations", (), BOARD_SN).association_id.tolist() == ["Sydnärke"]
-    assert set(q.lookup(demo_con, "interventions", ((),), BOARD_SN).association_id) == {"Sydnärke"}
-    assert set(q.lookup(demo_con, "municipalities", ((),), COORD_VA).association_id) == {"Västerås"}
+    assert lookups.lookup(demo_con, "associations", (), BOARD_SN).association_id.tolist() == ["Sydnärke"]
+    assert set(lookups.lookup(demo_con, "interventions", ((),), BOARD_SN).association_id) == {"Sydnärke"}
+    assert set(lookups.lookup(demo_con, "municipalities", ((),), COORD_VA).association_id) == {"Västerås"}
     with pytest.raises(AccessDenied, match="Ingen behörighet till Västerås"):
-        q.lookup(demo_con, "interventions", (("Västerås",),), BOARD_SN)
+        lookups.lookup(demo_con, "interventions", (("Västerås",),), BOARD_SN)
     with pytest.raises(AccessDenied, match="Ingen behörighet till Sydnärke"):
-        q.lookup(demo_con, "selection_counts", (q.Filters(associations=("Sydnärke",)),), COORD_VA)
-    assert len(q.lookup(demo_con, "associations", (), ADMIN)) == 3
+        lookups.lookup(demo_con, "selection_counts", (q.Filters(associations=("Sydnärke",)),), COORD_VA)
+    assert len(lookups.lookup(demo_con, "associations", (), ADMIN)) == 3
 
 
 def test_a_share_whose_complement_is_a_small_count_is_hidden_in_the_key_figures(demo_con):

@@ -19,7 +19,7 @@ from conftest import ROOT
 from finsam.web import auth
 from finsam.data import db
 from finsam import labels
-from finsam.query import queries as q
+from finsam.query import lookups, queries as q
 from finsam.__main__ import main
 from finsam.access import DEMO
 from finsam.tools.load import MAX_SECONDS, MAX_SESSIONS, LoadRefused, Tab, check, sign_in, write_import_file
@@ -33,8 +33,8 @@ def participants(con, selection: dict) -> str:
     """Översikt's first key figure by another road than the page's: participant_flow in the selection's
     last year, formatted as the page does."""
     scope = tuple(selection["forbund"] or selection["forbund_options"])
-    last = int(selection["ar"][1]) if selection.get("ar") else q.year_range(con, scope)[1]
-    munis = q.municipalities(con, scope)
+    last = int(selection["ar"][1]) if selection.get("ar") else lookups.year_range(con, scope)[1]
+    munis = lookups.municipalities(con, scope)
     codes = dict(zip(munis.municipality_name, munis.municipality_code))
     f = q.Filters(years=(last, last), associations=tuple(selection["forbund"]),
                   municipalities=tuple(codes[m] for m in selection.get("kommun", [])))

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from finsam.query import queries as q
+from finsam.query import lookups, queries as q
 from finsam.privacy import OFF
 
 
 def published(con, measure: str, section: str | None = None):
-    df = q.published_figures(con)
+    df = lookups.published_figures(con)
     df = df[df.measure == measure]
     return df if section is None else df[df.section == section]
 

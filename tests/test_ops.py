@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT
-from finsam.data import audit, db
+from finsam.data import aggregates, audit, db
 from finsam.ops import backup
-from finsam.query import figures, queries as q
+from finsam.query import figures
 from finsam.write import versions
 from finsam.access import Access, AccessDenied
 from finsam.write.importer import import_file, remove_demo_records
@@ -301,7 +301,7 @@ def test_doctor_passes_a_good_installation_and_names_each_problem_of_a_broken_on
     r = cli("doctor", "--db", tmp_path / "saknas.duckdb", env=good)
     assert r.returncode == 1 and "finns inte" in r.stdout and "python -m finsam init" in r.stdout
     con = db.connect(live)
-    con.execute(f"DROP TABLE {sorted(q.aggregate_tables())[0]}")
+    con.execute(f"DROP TABLE {sorted(aggregates.aggregate_tables())[0]}")
     con.close()
     os.chmod(live, 0o600)
     r = cli("doctor", "--db", live, env=good)

@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT, insert_records, record
 from finsam.web import auth
-from finsam.data import db
+from finsam.data import aggregates, db
 from finsam import privacy
 from finsam.query import queries as q
 from finsam.access import Access, AccessDenied
@@ -119,7 +119,7 @@ def small(tiny, tmp_path):
              for i in range(2)]
     insert_records(tiny, recs)
     tiny.execute("UPDATE intervention SET first_year = 2024, last_year = 2024")
-    q.refresh_aggregates(tiny)
+    aggregates.refresh_aggregates(tiny)
     tiny.execute("CHECKPOINT")
     return tiny
 

@@ -25,6 +25,7 @@ from finsam.labels import fmt
 from finsam.__main__ import main
 from finsam.access import Access
 from finsam.present.tables import xlsx
+from finsam.query import lookups
 
 SN = "Sydnärke"
 TITLES = ["Deltagare och flöde", "Kommuner och andel av befolkningen", "Könsfördelning", "Remittenter",
@@ -113,7 +114,7 @@ def test_the_powerpoint_has_a_slide_per_section_with_the_query_layers_numbers(fi
     assert cross.loc["Försäkringskassan", "Kumla"] == fmt(cells.participations[("FK", "Kumla")]) == "42"
     totals = q.run(demo_con, "referral_split", YEAR).set_index("referral_source")
     assert cross.loc["Försäkringskassan", "Totalt 2024"] == fmt(totals.participations["FK"])
-    labels = dict(q.code_list(demo_con, "referral_source")[["code", "label_sv"]].values)
+    labels = dict(lookups.code_list(demo_con, "referral_source")[["code", "label_sv"]].values)
     hidden = cells[cells.participations.isna()]
     assert len(hidden), "the demo data has small counts in the cross-table"
     for (source, municipality) in hidden.index:  # what the query layer hides is printed as ..

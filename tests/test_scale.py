@@ -15,7 +15,8 @@ from conftest import DATA, ROOT
 from finsam.tools import bench
 from finsam.present import charts
 from finsam.data import db
-from finsam.query import queries as q, reconcile
+from finsam.query import lookups, queries as q, reconcile
+from finsam.query.filters import chart_years, group_chart
 from finsam.web.app import PAGES
 from finsam.tools.scale import ASSOCIATIONS, generate
 
@@ -150,9 +151,9 @@ def test_the_published_figures_stand_beside_synthetic_records_unreconstructable(
     """The generated database holds the published figures, as every database finsam makes. None is about
     its records: the reports' associations are not in it, or (Västerås) not their interventions, so the
     reconciliation computes nothing and calls every figure not reconstructable, none a mismatch."""
-    published = q.published_figures(national)
+    published = lookups.published_figures(national)
     assert len(published) == 1196  # 1175 figures and 21 about goals (data/goals.csv)
-    associations = set(q.associations(national).association_id)
+    associations = set(lookups.associations(national).association_id)
     assert reconcile.published_scope(published, associations) == q.Filters(
         years=(2020, 2020), associations=("Västerås",), interventions=("Samordningsteam Västerås",))
     result = reconcile.reconciliation(national, DATA)
@@ -175,12 +176,12 @@ def test_the_reconciliation_computes_the_published_associations_and_years_only(t
     con.execute("DELETE FROM published_figure")
     empty = reconcile.reconciliation(con, DATA)
     assert empty.empty and list(empty.columns) == reconcile.COLUMNS
-    association = q.associations(con).association_id.iloc[0]
+    association = lookups.associations(con).association_id.iloc[0]
     flow = q.participant_flow(con, q.Filters(years=(2023, 2024), associations=(association,))).set_index("year")
     for i, (year, value) in enumerate(((2023, flow.participants_total[2023]), (2024, flow.participants_total[2024] + 1))):
         con.execute("INSERT INTO published_figure VALUES (?, ?, 'ALL', ?, 'participants_total', '', '', ?, ?, 'count', "
                     "'test', 'test', '')", [i + 1, association, year, float(value), str(value)])
-    published = q.published_figures(con)
+    published = lookups.published_figures(con)
     assert reconcile.published_scope(published, {association}) == q.Filters(years=(2023, 2024),
                                                                             associations=(association,))
     result = reconcile.reconciliation(con, DATA)
@@ -222,7 +223,7 @@ def test_the_pandas_baseline_agrees_with_finsam_on_every_page_call_of_the_demo(d
     sel = bench.selections(demo_con)
     database = bench.Database.read(demo_con, DATA)
     calls = {c for f in sel.values()
-             for page in bench.page_calls(f, database, q.selection_counts(demo_con, f)).values() for c in page
+             for page in bench.page_calls(f, database, lookups.selection_counts(demo_con, f)).values() for c in page
              if hasattr(bench.PandasBaseline, c.name)}
     answers = {c: c.answer(demo_con) for c in calls if c.filters is not None}
     baseline = bench.PandasBaseline.load(str(demo_db))
@@ -283,24 +284,24 @@ def test_a_file_from_an_earlier_version_gets_the_aggregate_tables(tmp_path, nati
 def test_every_page_sends_a_few_hundred_points_at_most_for_the_whole_country(national):
     """Whatever the size, the pages' chart data stay small: per-category charts narrow their years and
     per-group charts group by association when the selection has several."""
-    span = q.year_range(national, ())
+    span = lookups.year_range(national, ())
     f = q.Filters(years=span)
-    counts = q.selection_counts(national, f)
-    assert counts == {"municipalities": 290, "interventions": len(q.interventions(national)), "associations": 75}
+    counts = lookups.selection_counts(national, f)
+    assert counts == {"municipalities": 290, "interventions": len(lookups.interventions(national)), "associations": 75}
     calls = bench.page_calls(f, bench.Database.read(national, DATA), counts)
     # economy and surveys have a row per intervention and year that has a budget or survey (their tables)
     sizes = {c.name + str(dict(c.kwargs)): len(c.run(national)) for page in calls.values() for c in page
              if c.filters is not None and c.name not in ("key_figures", "economy", "surveys")}
     # the municipality x referral-source heatmap is of one year: at most a cell per municipality and source
-    sources = len(q.code_list(national, "referral_source"))
+    sources = len(lookups.code_list(national, "referral_source"))
     assert sizes.pop("referral_by_municipality{}") <= 290 * sources
     assert max(sizes.values()) <= 290, sizes
-    municipalities = q.run(national, "municipality_split", q.chart_years(f, 290))
+    municipalities = q.run(national, "municipality_split", chart_years(f, 290))
     assert municipalities.year.unique().tolist() == [span[1]] and len(municipalities) == 290
     fig = charts.municipalities(municipalities, "sv", "")
     assert [tr.type for tr in fig.data] == ["scatter", "scatter"] and len(fig.data[1].x) == 290
-    by, recent = q.group_chart(f, counts["interventions"], counts["associations"])
+    by, recent = group_chart(f, counts["interventions"], counts["associations"])
     assert by == ("association_id",) and recent.years == (span[1], span[1])
     one_association = q.Filters(years=span, associations=("Stockholm",))
-    by, recent = q.group_chart(one_association, 4, 1)
+    by, recent = group_chart(one_association, 4, 1)
     assert by == ("association_id", "intervention_id") and recent.years == (span[1] - 2, span[1])

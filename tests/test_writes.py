@@ -22,6 +22,7 @@ from finsam.cli import admin
 from finsam.write import versions
 from finsam.access import Access, AccessDenied
 from finsam.write.importer import import_file
+from finsam.data import aggregates
 from test_goals import _goal, small  # noqa: F401 (a fixture)
 from test_import import TODAY, big_file, csv_bytes
 
@@ -205,11 +206,10 @@ def test_two_goal_saves_at_once_cannot_both_take_the_same_goal_id(small, monkeyp
 
 def test_two_upgrades_at_once_upgrade_once(live, monkeypatch):
     """Two app processes starting on a file from an earlier finsam: the second decides again under the lock."""
-    from finsam.query import queries
     from finsam.write.importer import upgrade
 
     con = db.connect(live)
-    con.execute(f"DROP TABLE {sorted(queries.aggregate_tables())[0]}")
+    con.execute(f"DROP TABLE {sorted(aggregates.aggregate_tables())[0]}")
     con.close()
     first, second = Interleaving(live, monkeypatch).run(lambda: upgrade(live), lambda: upgrade(Path(str(live))))
     assert (first, second) == (True, False)

@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 
 from conftest import insert_records, record
+from finsam.data import aggregates
 from finsam.query import queries as q
 
 D = dt.date
@@ -31,7 +32,7 @@ def con(tiny):
         record(person_id="A", start_date=D(2025, 2, 1)),
     ])
     tiny.execute("INSERT INTO anonymous_participants VALUES ('Sydnärke', 'Samordningsteamet', 2024, 'kvinna', 2, false)")
-    q.refresh_aggregates(tiny)
+    aggregates.refresh_aggregates(tiny)
     return tiny
 
 
@@ -51,7 +52,7 @@ def test_years_stop_at_the_interventions_last_year(con):
 
 def test_persons_count_a_person_once(con):
     con.execute("UPDATE intervention SET first_year = 2023, last_year = 2025")
-    q.refresh_aggregates(con)
+    aggregates.refresh_aggregates(con)
     allyears = q.unique_persons(con, q.Filters(associations=("Sydnärke",), years=(2025, 2025)))
     assert allyears.persons.tolist() == [3]
 

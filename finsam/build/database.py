@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from finsam.data import db
-from finsam.query import queries
+from finsam.data import aggregates, db
 from finsam.build.demo import build_stream, fit_joint_mean
 from finsam.build.demo_streams import all_streams, joint_means, money_and_voices
 from finsam.data.published import Published, read
@@ -87,12 +86,12 @@ def build(db_path: Path, data_dir: Path, seed: int, progress: Progress | None = 
     try:
         db.insert_participations(con, participations)
         if len(anonymous):
-            db._insert(con, "anonymous_participants", anonymous)
+            db.insert_frame(con, "anonymous_participants", anonymous)
         budget, surveys = money_and_voices(Published(read(data_dir)))
-        db._insert(con, "budget", pd.DataFrame(budget).assign(is_demo=True))
-        db._insert(con, "survey_result", pd.DataFrame(surveys).astype({"respondents": "Int64"}).assign(is_demo=True))
+        db.insert_frame(con, "budget", pd.DataFrame(budget).assign(is_demo=True))
+        db.insert_frame(con, "survey_result", pd.DataFrame(surveys).astype({"respondents": "Int64"}).assign(is_demo=True))
         goal_edits.load_demo(con, data_dir)
-        queries.refresh_aggregates(con)
+        aggregates.refresh_aggregates(con)
         con.execute("INSERT INTO build_info VALUES ('kind', 'demo'), ('seed', ?), ('built_at', ?)",
                     [str(seed), dt.datetime.now().isoformat(timespec="seconds")])
         con.execute("CHECKPOINT")

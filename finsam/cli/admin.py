@@ -12,6 +12,7 @@ from finsam.ops import backup, doctor
 from finsam.present.tables import safe_frame
 from finsam.web import auth
 from finsam.write import importer, records, versions
+from finsam.data import aggregates
 
 
 def cmd_user(args) -> int:
@@ -156,7 +157,6 @@ def cmd_import(args) -> int:
 
 def cmd_init(args) -> int:
     from finsam.data import db
-    from finsam.query import queries
 
     cfg = config.load()
     path = db_path(args)
@@ -164,7 +164,7 @@ def cmd_init(args) -> int:
         print(f"{path} finns redan; välj en annan sökväg.", file=sys.stderr)
         return 1
     con = db.init_database(path, cfg.data_dir)
-    queries.refresh_aggregates(con)
+    aggregates.refresh_aggregates(con)
     con.execute("INSERT INTO build_info VALUES ('kind', 'empty'), ('built_at', ?)",
                 [dt.datetime.now().isoformat(timespec="seconds")])
     con.close()

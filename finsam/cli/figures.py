@@ -12,6 +12,7 @@ from finsam.cli.args import connect, db_path, municipality_codes
 from finsam.present.tables import safe_frame
 from finsam.privacy import OFF, Protection
 from finsam.query import queries as q
+from finsam.query import lookups
 
 
 def cmd_build(args) -> int:
@@ -66,7 +67,7 @@ def cmd_goals(args) -> int:
     con = connect(args)
     try:
         associations = tuple(args.association or ())
-        known = set(q.associations(con).association_id)
+        known = set(lookups.associations(con).association_id)
         unknown = [a for a in associations if a not in known]
         if unknown:
             print(f"okänt förbund: {', '.join(unknown)} (finns: {', '.join(sorted(known))})", file=sys.stderr)

@@ -68,7 +68,9 @@ def _read_csv(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame) -> None:
+def insert_frame(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame) -> None:
+    """Append the rows of a DataFrame to a table, column by column name (the frame's columns, in any order;
+    the table's others take their defaults)."""
     cols = ", ".join(f'"{c}"' for c in df.columns)
     con.register("_frame", df)
     try:
@@ -87,19 +89,19 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 def load_reference(con: duckdb.DuckDBPyConnection, data_dir: Path) -> None:
     """Load associations, municipalities, memberships, interventions and code lists from data_dir."""
-    _insert(con, "municipality", _read_csv(data_dir / "municipalities.csv"))
+    insert_frame(con, "municipality", _read_csv(data_dir / "municipalities.csv"))
     assoc = _read_csv(data_dir / "associations.csv")
-    _insert(con, "association", assoc)
-    _insert(con, "association_municipality", _read_csv(data_dir / "association_municipalities.csv"))
+    insert_frame(con, "association", assoc)
+    insert_frame(con, "association_municipality", _read_csv(data_dir / "association_municipalities.csv"))
     shares = _read_csv(data_dir / "population_shares.csv")
     shares["year"] = shares["year"].astype(int)
     shares["population_share_pct"] = shares["population_share_pct"].astype(float)
-    _insert(con, "population_share", shares)
+    insert_frame(con, "population_share", shares)
     interventions = _nullify(_read_csv(data_dir / "interventions.csv"))
     for col in ("first_year", "last_year"):
         interventions[col] = pd.to_numeric(interventions[col]).astype("Int64")
-    _insert(con, "intervention", interventions)
-    _insert(con, "survey_question", _read_csv(data_dir / "survey_questions.csv"))
+    insert_frame(con, "intervention", interventions)
+    insert_frame(con, "survey_question", _read_csv(data_dir / "survey_questions.csv"))
     for name in CODE_LISTS:
         df = _nullify(_read_csv(data_dir / "codes" / f"{name}.csv"))
         df["sort_order"] = df["sort_order"].astype(int)
@@ -107,7 +109,7 @@ def load_reference(con: duckdb.DuckDBPyConnection, data_dir: Path) -> None:
             df["is_positive_default"] = df["is_positive_default"].map({"true": True, "false": False})
         if name == "age_band":
             df[["min_age", "max_age"]] = df[["min_age", "max_age"]].astype(int)
-        _insert(con, name, df)
+        insert_frame(con, name, df)
 
 
 def load_published(con: duckdb.DuckDBPyConnection, data_dir: Path) -> None:
@@ -116,7 +118,7 @@ def load_published(con: duckdb.DuckDBPyConnection, data_dir: Path) -> None:
     df["year"] = df["year"].astype(int)
     df.insert(df.columns.get_loc("value") + 1, "value_text", df["value"])
     df["value"] = df["value"].astype(float)
-    _insert(con, "published_figure", df)
+    insert_frame(con, "published_figure", df)
 
 
 def init_database(path: Path, data_dir: Path) -> duckdb.DuckDBPyConnection:
@@ -136,4 +138,4 @@ def insert_participations(con: duckdb.DuckDBPyConnection, df: pd.DataFrame) -> N
         df[col] = pd.to_datetime(df[col])
     df["birth_year"] = df["birth_year"].astype("Int64")
     df["has_positive_step"] = df["has_positive_step"].astype("boolean")
-    _insert(con, "participation", df)
+    insert_frame(con, "participation", df)

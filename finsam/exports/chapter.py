@@ -17,7 +17,7 @@ from finsam.exports.sections import (COUNTED_NOTE, DEMO_NOTE, LANG, SUPPRESSED_N
                                      full_name, render as render_charts)
 from finsam.exports.selection import Selection
 from finsam.labels import t
-from finsam.query import queries as q
+from finsam.query import lookups
 
 
 @dataclass
@@ -62,7 +62,7 @@ def build(con, sel: Selection, access: Access = ADMIN, render: bool = True) -> C
                                                   f"helhet, sedan varje insats för sig."]),
               Section("Förbundet som helhet", 2)]
     blocks += [b for make in WHOLE for b in [make(whole)] if b is not None]
-    ivs = q.interventions(con, (sel.association,))
+    ivs = lookups.interventions(con, (sel.association,))
     ivs = ivs[(ivs.first_year <= sel.year) & (ivs.last_year >= sel.year)]
     for iv in ivs.itertuples():
         scope = replace(whole, subtitle=_subtitle(sel, iv.intervention_id), intervention=iv.intervention_id,
@@ -71,7 +71,7 @@ def build(con, sel: Selection, access: Access = ADMIN, render: bool = True) -> C
             continue
         blocks.append(Section(iv.name_sv, 2))
         blocks += [b for make in INTERVENTION for b in [make(scope)] if b is not None]
-    blocks.append(_data_note(q.is_demo(con, (sel.association,)), whole.protection.threshold))
+    blocks.append(_data_note(lookups.is_demo(con, (sel.association,)), whole.protection.threshold))
     chapter = Chapter(sel, name, f"Statistik {period}", blocks)
     if render:
         render_charts(chapter.charts)

@@ -27,6 +27,7 @@ from finsam.exports.selection import Selection
 from finsam.labels import MISSING, col, fmt, pct, t
 from finsam.present import charts
 from finsam.query import queries as q
+from finsam.query import lookups
 
 MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
           "november", "december")
@@ -140,7 +141,7 @@ def _data_note(ctx: Context, demo: bool, scope: str) -> Section:
     if demo:
         lines.append(f"{DEMO_NOTE} Demodatabasen byggdes {built}.")
     else:
-        log = q.import_log(ctx.con)
+        log = lookups.import_log(ctx.con)
         log = log[log.associations.str.split(", ").apply(lambda ids: ctx.sel.association in ids)]
         last = f" Senaste import: {str(log.imported_at.iloc[0])[:10]} ({log.file_name.iloc[0]})." if len(log) else ""
         lines.append(f"Deltagarposterna är importerade av förbundet.{last} Databasen skapades {built}.")
@@ -190,18 +191,18 @@ def build(con, sel: Selection, access: Access = ADMIN, progress: Progress | None
     pack leaves the dashboard (meeting papers are often public), so the small-count protection is always
     on, whatever the role may see on screen."""
     progress = progress or (lambda _f, _t: None)
-    munis = q.municipalities(con, (sel.association,))
+    munis = lookups.municipalities(con, (sel.association,))
     names = dict(zip(munis.municipality_code, munis.municipality_name))
     years = " och ".join(str(y) for y in sel.years)
     subtitle = " · ".join([sel.association] + ([", ".join(names[m] for m in sel.municipalities)]
                                                 if sel.municipalities else []) + [years])
     ctx = context(con, sel, access, subtitle)
-    interventions = q.interventions(con, (sel.association,))
+    interventions = lookups.interventions(con, (sel.association,))
     covered = interventions[(interventions.first_year <= sel.year) & (interventions.last_year >= sel.year)]
     scope = (f"{sel.association}, alla insatser ({', '.join(covered.name_sv)}), "
              + (f"kommunerna {', '.join(names[m] for m in sel.municipalities)}" if sel.municipalities
                 else "alla kommuner"))
-    demo = q.is_demo(con, (sel.association,))
+    demo = lookups.is_demo(con, (sel.association,))
     sections = []
     for i, make in enumerate(SECTIONS):
         progress(0.3 * i / len(SECTIONS), "Räknar fram siffrorna …")

@@ -23,6 +23,7 @@ from finsam.labels import fmt, pct
 from finsam.present import images
 from finsam.privacy import Protection
 from finsam.query import queries as q
+from finsam.query import lookups
 
 LANG = "sv"
 TREND_YEARS = 5
@@ -135,7 +136,7 @@ def context(con, sel: Selection, access: Access, subtitle: str) -> Context:
     if not access.sees_records or not access.allows(sel.association):
         raise ReportError(f"Ingen behörighet till deltagaruppgifterna för {sel.association}.")
     protection = Protection(threshold=int(config.setting("FINSAM_SMALL_COUNT")))
-    labels = {name: dict(zip(df.code, df.label_sv)) for name in CODE_LISTS for df in [q.code_list(con, name)]}
+    labels = {name: dict(zip(df.code, df.label_sv)) for name in CODE_LISTS for df in [lookups.code_list(con, name)]}
     whole = Context(con, sel, access, protection, labels, subtitle)
     if not whole.has_participants():
         raise ReportError(f"Urvalet har inga deltagare {sel.year}.")

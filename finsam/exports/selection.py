@@ -9,6 +9,7 @@ import pandas as pd
 
 from finsam.present import images
 from finsam.query import queries as q
+from finsam.query import lookups
 
 
 class ReportError(Exception):
@@ -44,21 +45,21 @@ class Selection:
 def selection(con, association: str, year: int, compare_year: int | None = None,
               municipalities=()) -> Selection:
     """A Selection from what a user types: an association by id or name, municipalities by name or code."""
-    assoc = q.associations(con)
+    assoc = lookups.associations(con)
     wanted = association.strip().lower()
     match = assoc[(assoc.association_id.str.lower() == wanted) | (assoc.name_sv.str.lower() == wanted)
                   | (assoc.name_en.str.lower() == wanted)]
     if match.empty:
         raise ReportError(f"Okänt förbund: {association}. Välj bland: {', '.join(assoc.association_id)}.")
     assoc_id = match.association_id.iloc[0]
-    span = q.year_range(con, (assoc_id,))
+    span = lookups.year_range(con, (assoc_id,))
     for y in (year, compare_year):
         if y is not None and (span is None or not span[0] <= y <= span[1]):
             raise ReportError(f"{assoc_id} har inga uppgifter för {y}"
                               + (f" (uppgifterna gäller {span[0]}–{span[1]})." if span else "."))
     if compare_year == year:
         compare_year = None
-    munis = q.municipalities(con, (assoc_id,))
+    munis = lookups.municipalities(con, (assoc_id,))
     codes = []
     for m in municipalities:
         hit = munis[(munis.municipality_code == str(m).strip())

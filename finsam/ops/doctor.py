@@ -42,7 +42,7 @@ def _mode(path: Path) -> int:
 def check_database(db_path: Path, problems: list[Problem]) -> set[str]:
     """Returns the associations in the database (empty if it cannot be read)."""
     from finsam.data import db
-    from finsam.query import queries
+    from finsam.data import aggregates
 
     if not db_path.exists():
         problems.append(Problem(f"Databasen {db_path} finns inte.",
@@ -62,7 +62,7 @@ def check_database(db_path: Path, problems: list[Problem]) -> set[str]:
     try:
         present = set(con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()")
                       .df().table_name)
-        missing = queries.aggregate_tables() - present
+        missing = aggregates.aggregate_tables() - present
         if "association" not in present:
             problems.append(Problem(f"{db_path} är ingen finsam-databas (tabellen association saknas).",
                                     "Ange rätt fil i FINSAM_DB eller skapa en med python -m finsam init."))

@@ -12,7 +12,7 @@ import plotly.io as pio
 
 from finsam import colors
 from finsam.labels import col, number, percent, plotly_separators, t
-from finsam.query.queries import MANY_CATEGORIES
+from finsam.query.filters import MANY_CATEGORIES
 
 FONT = dict(family="DejaVu Sans, Arial, sans-serif", size=15)
 # every new figure copies and validates the default template: make it the one the charts use, so it is done

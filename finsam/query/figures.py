@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import pandas as pd
 
-from finsam.query import queries as q
+from finsam.query import lookups, queries as q
 from finsam.privacy import Protection
 
 COLUMNS = ["association", "intervention", "year", "measure", "dimension", "category", "value", "unit"]
@@ -75,7 +75,7 @@ def compute(con, f: q.Filters = q.Filters(), protection: Protection = Protection
         return q.run(con, name, filters, protection, by=by, **kwargs)
 
     labels = {name: dict(zip(df.code, df.label_sv)) for name in ("assignment",)
-              for df in [q.code_list(con, name)]}
+              for df in [lookups.code_list(con, name)]}
     for by in GROUPINGS:
         flow = run("participant_flow", f, by)
         for measure, col in (("participants_total", "participants_total"), ("participants_registered", "participations"),

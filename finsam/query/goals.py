@@ -24,6 +24,7 @@ from finsam.query import queries as q
 from finsam.access import ADMIN, Access
 from finsam.privacy import Protection
 from finsam.labels import fmt, pct
+from finsam.query.sql import Sql
 
 PARTIAL = 0.75  # delvis uppnått: at least three quarters of the way (Försteget 2016: 64 % of 80 % = "delvis")
 ALL = "ALL"
@@ -79,7 +80,7 @@ def goals(con, associations: tuple[str, ...] = (), year: int | None = None) -> p
     """The goals (GOAL_COLUMNS) of the associations (all when empty) whose period covers year (all when None)."""
     if not has_goals_table(con):
         return pd.DataFrame(columns=GOAL_COLUMNS)
-    s = q._Sql()
+    s = Sql()
     s.add_in("association_id", associations)
     if year is not None:
         s.clauses.append("? BETWEEN first_year AND last_year")

@@ -29,6 +29,7 @@ from finsam.access import ADMIN, Access
 from finsam.query.figures import COMPUTED_MEASURES, MONEY_AND_SURVEY_MEASURES, SUPPRESSED
 from finsam.privacy import OFF, Protection
 from finsam.data.published import COLUMNS as PUBLISHED_COLUMNS, KEY
+from finsam.query import lookups
 
 CONFLICT_COLUMNS = KEY + ["source_file", "published_value", "status", "followed_value", "explanation"]
 STATUSES = ("match", "conflict", "not_reconstructable", "mismatch", "protected", "not_shown")
@@ -84,16 +85,16 @@ def reconciliation(con, data_dir: Path, access: Access = ADMIN, protection: Prot
 
     For a role (access) only its associations; with protection on, a computed figure the protection hides
     is blanked with the status `protected`; a role that sees no records gets status `not_shown`."""
-    published = q.published_figures(con)
+    published = lookups.published_figures(con)
     if access.associations is not None:
         published = published[published.association.isin(access.associations)].reset_index(drop=True)
-    scope = published_scope(published, {a for a in q.associations(con).association_id if access.allows(a)})
+    scope = published_scope(published, {a for a in lookups.associations(con).association_id if access.allows(a)})
     if not access.sees_records:
         return published.assign(computed_value=None, status="not_shown", reason="")[COLUMNS]
     if scope is None:
         return pd.DataFrame(columns=COLUMNS)
     computed = figures.compute(con, scope, OFF)
-    result = reconcile(published, computed, read_conflicts(data_dir), q.interventions_with_records(con))
+    result = reconcile(published, computed, read_conflicts(data_dir), lookups.interventions_with_records(con))
     if protection.enabled or not access.may_unprotect:
         result = _blank_protected(result, figures.compute(con, scope, replace(protection, enabled=True)))
     return result

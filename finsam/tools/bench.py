@@ -29,7 +29,7 @@ import pandas as pd
 
 from finsam import config
 from finsam.data import db
-from finsam.query import queries as q, reconcile
+from finsam.query import filters, lookups, queries as q, reconcile
 
 BY_INTERVENTION = ("association_id", "intervention_id")
 KEY_COLUMNS = ("association_id", "intervention_id", "kind", "year", "gender", "municipality_association_id",
@@ -43,14 +43,14 @@ PANEL = "(frame)"
 @dataclass(frozen=True)
 class Call:
     """One call a page makes: a query through finsam.query.queries.run, or (filters None) a lookup: a function of
-    finsam.query.queries, or of OTHER (the reconciliation)."""
+    finsam.query.lookups, or of OTHER (the reconciliation)."""
     name: str
     filters: q.Filters | None = None
     kwargs: tuple = ()  # sorted (name, value) pairs; a lookup's positional arguments
 
     def run(self, con):
         if self.filters is None:
-            return OTHER.get(self.name, getattr(q, self.name, None))(con, *self.kwargs)
+            return OTHER.get(self.name, getattr(lookups, self.name, None))(con, *self.kwargs)
         return q.run(con, self.name, self.filters, **dict(self.kwargs))
 
     def answer(self, con) -> pd.DataFrame:
@@ -58,7 +58,7 @@ class Call:
         return getattr(q, self.name)(con, self.filters, **dict(self.kwargs))
 
 
-OTHER = {"reconciliation": reconcile.reconciliation}  # lookups outside finsam.query.queries (ui.reconciliation)
+OTHER = {"reconciliation": reconcile.reconciliation}  # lookups outside finsam.query.lookups (ui.reconciliation)
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ class Database:
 
     @classmethod
     def read(cls, con, data_dir: Path) -> "Database":
-        return cls(q.year_range(con, ()), tuple(q.associations(con).association_id),
+        return cls(lookups.year_range(con, ()), tuple(lookups.associations(con).association_id),
                    con.execute("SELECT count(*) FROM budget").fetchone()[0] > 0, Path(data_dir))
 
 
@@ -79,9 +79,9 @@ def page_calls(f: q.Filters, database: Database, counts: dict[str, int]) -> dict
     """Per page of finsam.web.app.PAGES (by file name), the calls it makes for selection f on opening, each once
     (the app caches repeats): its ui.query, ui.lookup and ui.reconciliation calls, and those of the ui
     helpers it uses (ui.page, ui.code_labels, ui.municipality_years). counts: how many municipalities,
-    interventions and associations the selection has (queries.selection_counts). A test runs every page and
+    interventions and associations the selection has (lookups.selection_counts). A test runs every page and
     fails when it makes a call that is not listed here (tests/test_app.py)."""
-    by_group, recent = q.group_chart(f, counts["interventions"], counts["associations"])
+    by_group, recent = filters.group_chart(f, counts["interventions"], counts["associations"])
     last = f.years[1]
     both = f.with_years(last - 1, last)
     # app.page(), before every page but Källor and Import: the participant flow, and the subtitle's names
@@ -106,7 +106,7 @@ def page_calls(f: q.Filters, database: Database, counts: dict[str, int]) -> dict
             Call("time_in_intervention", f, (("split", "exit_reason"),)),
             Call("time_in_intervention", f, (("split", "assignment"),))],
         "uppfoljning": start + [Call("followup", f)],
-        "kommuner": start + [counted, Call("municipality_split", q.chart_years(f, counts["municipalities"]))],
+        "kommuner": start + [counted, Call("municipality_split", filters.chart_years(f, counts["municipalities"]))],
         "avslut": start + labels("exit_reason", "assignment") + [
             Call("exit_reasons", f), Call("positive_steps", f), Call("positive_steps", f, (("by_assignment", True),))],
         "ekonomi": start + [counted, Call("economy", f, (("by", by_group),))] + (
@@ -143,7 +143,7 @@ def panel_calls(f: q.Filters, association_ids: tuple[str, ...]) -> list[Call]:
 
 def selections(con) -> dict[str, q.Filters]:
     """The typical selections, picked from the database: the largest association(s) and municipality."""
-    first, last = q.year_range(con)
+    first, last = lookups.year_range(con)
     big = [r[0] for r in con.execute("SELECT association_id FROM participation GROUP BY ALL "
                                      "ORDER BY count(*) DESC, association_id LIMIT 2").fetchall()]
     muni = con.execute("SELECT municipality_code FROM participation GROUP BY ALL "
@@ -579,7 +579,7 @@ def bench(path: Path, repeat: int) -> str:
         published = con.execute("SELECT count(*) FROM published_figure").fetchone()[0]
         sel = selections(con)
         database = Database.read(con, config.load().data_dir)
-        counts = {s: q.selection_counts(con, f) for s, f in sel.items()}
+        counts = {s: lookups.selection_counts(con, f) for s, f in sel.items()}
     finally:
         con.close()
     plan = {(s, page): calls for s, f in sel.items()

@@ -26,7 +26,7 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 from finsam import config, labels
 from finsam.data import db
-from finsam.query import queries as q
+from finsam.query import lookups, queries as q
 from finsam.access import ADMIN
 from finsam.privacy import Protection
 
@@ -539,9 +539,9 @@ def overview_participants(con, selection: dict, lang: str = "sv") -> str:
     """Översikt's first key figure (participants in the selection's last year) from the query layer, as
     the page formats it; the selection as the sidebar drew it (association, years, municipality names)."""
     scope = tuple(selection.get("forbund") or selection.get("forbund_options") or ())
-    first, last = q.year_range(con, scope)
+    first, last = lookups.year_range(con, scope)
     years = tuple(int(y) for y in selection["ar"]) if selection.get("ar") else (first, last)
-    munis = q.municipalities(con, scope)
+    munis = lookups.municipalities(con, scope)
     codes = dict(zip(munis.municipality_name, munis.municipality_code))
     f = q.Filters(years=years, associations=tuple(selection.get("forbund") or ()),
                   municipalities=tuple(codes[m] for m in selection.get("kommun") or ()))
@@ -561,12 +561,12 @@ def write_import_file(db_path: Path, out: Path, per_cell: int = 5) -> int:
     header = ["deltagare_id", "förbund", "insats", "kommun", "kön", "remittent", "startdatum", "slutdatum",
               "avslutsanledning", "stegförflyttning"]
     rows = []
-    for assoc in q.associations(con).association_id:
-        span = q.year_range(con, (assoc,))
+    for assoc in lookups.associations(con).association_id:
+        span = lookups.year_range(con, (assoc,))
         if span is None:
             continue
-        intervention = q.interventions(con, (assoc,)).intervention_id.iloc[0]
-        for muni in q.municipalities(con, (assoc,)).municipality_name:
+        intervention = lookups.interventions(con, (assoc,)).intervention_id.iloc[0]
+        for muni in lookups.municipalities(con, (assoc,)).municipality_name:
             for year in range(span[0], span[1] + 1):
                 for i in range(per_cell):
                     rows.append([f"LAST-{len(rows) + 1:06d}", assoc, intervention, muni, "kvinna" if i % 2 else "man",

@@ -28,9 +28,9 @@ import pandas as pd
 import pyarrow as pa
 
 from finsam.data import db
-from finsam.query import queries
 from finsam.build.demo import (AGE_BAND_PRIOR, EDUCATION_PRIOR, INCOME_AFTER_PRIOR, INCOME_BEFORE_PRIOR,
                          SUPPORT_TIME_PRIOR, apportion)
+from finsam.data import aggregates
 
 FIRST_YEAR, LAST_YEAR = 2006, 2025
 AS_OF = dt.date(LAST_YEAR, 12, 31)  # a participation whose drawn end falls after this is ongoing
@@ -360,26 +360,26 @@ def _load_reference(con: duckdb.DuckDBPyConnection, data_dir: Path) -> None:
         db.create_schema(ref)
         db.load_reference(ref, data_dir)
         for table in ["municipality", *db.CODE_LISTS]:
-            db._insert(con, table, ref.table(table).df())
+            db.insert_frame(con, table, ref.table(table).df())
     finally:
         ref.close()
 
 
 def _insert_country(con: duckdb.DuckDBPyConnection, country: Country, seed: int) -> None:
     assocs, munis = country.associations, country.municipalities
-    db._insert(con, "association", pd.DataFrame({
+    db.insert_frame(con, "association", pd.DataFrame({
         "association_id": assocs.association_id, "name_sv": assocs.association_id, "name_en": assocs.association_id,
         "full_name_sv": "Samordningsförbundet " + assocs.association_id
                         + np.where(assocs.members > 1, " m.fl.", "") + " (syntetiskt)"}))
     members = munis.assign(association_id=assocs.association_id.to_numpy()[munis.association])
-    db._insert(con, "association_municipality", members[["association_id", "municipality_code"]])
+    db.insert_frame(con, "association_municipality", members[["association_id", "municipality_code"]])
     total = members.groupby("association").population.transform("sum")
-    db._insert(con, "population_share", members.assign(
+    db.insert_frame(con, "population_share", members.assign(
         year=FIRST_YEAR, population_share_pct=np.maximum(0.01, (100 * members.population / total).round(2)),
         source=f"synthetic: drawn population (finsam generate, seed {seed})")[
         ["association_id", "municipality_code", "year", "population_share_pct", "source"]])
     iv = country.interventions
-    db._insert(con, "intervention", pd.DataFrame({
+    db.insert_frame(con, "intervention", pd.DataFrame({
         "association_id": assocs.association_id.to_numpy()[iv.association], "intervention_id": iv.intervention_id,
         "name_sv": iv.intervention_id, "kind": iv.kind, "first_year": iv.first_year, "last_year": iv.last_year,
         "description_sv": "Syntetisk insats (finsam generate)"}))
@@ -426,14 +426,14 @@ def generate(out: Path, participations: int, seed: int, data_dir: Path,
             next_id += table.num_rows
         anonymous = anonymous_counts(country, cells, rng)
         if len(anonymous):
-            db._insert(con, "anonymous_participants", anonymous)
+            db.insert_frame(con, "anonymous_participants", anonymous)
         questions = pd.read_csv(data_dir / "survey_questions.csv", dtype=str, keep_default_na=False)
         money = money_and_voices(country, cells, questions, np.random.default_rng([seed, 1]))
         for table, rows in money.items():
             if len(rows):
-                db._insert(con, table, rows)
+                db.insert_frame(con, table, rows)
         db.load_published(con, data_dir)
-        queries.refresh_aggregates(con)
+        aggregates.refresh_aggregates(con)
         con.execute("INSERT INTO build_info VALUES ('kind', 'synthetic'), ('seed', ?), ('participations', ?), "
                     "('built_at', ?)", [str(seed), str(participations), dt.datetime.now().isoformat(timespec="seconds")])
         con.execute("CHECKPOINT")

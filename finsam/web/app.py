@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from finsam.query.queries import Filters
+from finsam.query.filters import Filters
 from finsam.web import ui
 from finsam.labels import t
 

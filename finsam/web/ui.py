@@ -12,7 +12,7 @@ import streamlit as st
 
 from finsam import config
 from finsam.data import db
-from finsam.query import queries as q
+from finsam.query import filters, lookups, queries as q
 from finsam.access import DEMO, NOBODY, Access
 from finsam.present.tables import excel_csv
 from finsam.privacy import Protection
@@ -104,18 +104,18 @@ def protection() -> Protection:
 def _cached_plain(name: str, version: str, args: tuple, access: Access):
     log.debug("computing lookup %s %s", name, args)
     with _reader(str(db_path()), version).reading() as cursor:
-        return q.lookup(cursor, name, args, access)
+        return lookups.lookup(cursor, name, args, access)
 
 
 def lookup(name: str, *args):
     """A filter-less query function (code lists, associations ...) for the signed-in role
-    (finsam.query.queries.lookup bounds it by the role's associations), cached by role and database version."""
+    (finsam.query.lookups.lookup bounds it by the role's associations), cached by role and database version."""
     return _cached_plain(name, db_version(), args, access())
 
 
 def municipality_years(f: q.Filters) -> q.Filters:
-    """The selection with the years a per-municipality chart shows (queries.chart_years)."""
-    return q.chart_years(f, lookup("selection_counts", f)["municipalities"])
+    """The selection with the years a per-municipality chart shows (filters.chart_years)."""
+    return filters.chart_years(f, lookup("selection_counts", f)["municipalities"])
 
 
 def code_labels(name: str, lang: str) -> dict[str, str]:

@@ -13,7 +13,6 @@ from pathlib import Path
 import pandas as pd
 
 from finsam.data import db
-from finsam.query import queries
 from finsam.write import writes
 from finsam.access import ADMIN, Access, AccessDenied
 from finsam.write.filereader import ImportRejected, read_file
@@ -22,6 +21,7 @@ from finsam.write.rules import (Codes, prepare_anonymous, prepare_budget, prepar
 from finsam.write.columns import KINDS, Report, fold, find_personal_numbers, map_headers
 from finsam.write.records import (ensure_interventions, finish, rejected_csv, upsert_anonymous, upsert_keyed,
                                   upsert_participations)
+from finsam.data import aggregates
 
 
 def import_file(db_path: Path, name: str, content: bytes, *, association: str | None = None,
@@ -94,7 +94,7 @@ def import_file(db_path: Path, name: str, content: bytes, *, association: str | 
             report.added, report.updated, report.unchanged = upsert_anonymous(con, good)
         else:
             report.added, report.updated, report.unchanged = upsert_keyed(con, good, kind)
-        queries.refresh_aggregates(con)
+        aggregates.refresh_aggregates(con)
         con.execute("INSERT INTO import_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
             import_id, dt.datetime.now().replace(microsecond=0), user, Path(name).name,
             hashlib.sha256(content).hexdigest(), kind, ", ".join(sorted(good["association_id"].unique())),
@@ -124,7 +124,7 @@ def remove_demo_records(db_path: Path, association: str, access: Access = ADMIN)
         con.execute("BEGIN TRANSACTION")
         n = con.execute("DELETE FROM participation WHERE association_id = ? AND is_demo", [association]).fetchone()[0]
         con.execute("DELETE FROM anonymous_participants WHERE association_id = ? AND is_demo", [association])
-        queries.refresh_aggregates(con)
+        aggregates.refresh_aggregates(con)
         con.execute("COMMIT")
         detail["removed"] = n
     return n
@@ -140,7 +140,7 @@ def upgrade(db_path: Path) -> bool:
         if not _lacks_aggregates(db_path):
             return False
         with writes.rewrite(db_path, user="finsam", role="admin", action="upgrade") as con:
-            queries.refresh_aggregates(con)
+            aggregates.refresh_aggregates(con)
     return True
 
 
@@ -151,4 +151,4 @@ def _lacks_aggregates(db_path: Path) -> bool:
                       .df().table_name)
     finally:
         con.close()
-    return not queries.aggregate_tables() <= present
+    return not aggregates.aggregate_tables() <= present
