@@ -2,9 +2,9 @@
 the participant flow per year."""
 import streamlit as st
 
-from finsam.present import charts
+from finsam.present import goal_charts, participant_charts
 from finsam.query import goals, queries as q
-from finsam.web import app, ui
+from finsam.web import app, blocks, context, reads
 from finsam.labels import number, percent, t
 
 p = app.page("page_overview")
@@ -12,7 +12,7 @@ lang, f = p.lang, p.filters
 
 last = f.years[1]
 prev = f.with_years(last - 1, last)
-kf = q.key_figure_series(ui.query("key_figures", prev))
+kf = q.key_figure_series(reads.query("key_figures", prev))
 
 
 def value(series, year):
@@ -37,7 +37,7 @@ figures = [
     ("kf_positive", kf["positive_step_pct"], lambda v: percent(v, 0, lang), lambda d: f"{d:+.0f} %-enh." if lang == "sv" else f"{d:+.0f} pp"),
     ("kf_retained", kf["retained_6m_pct"], lambda v: percent(v, 0, lang), lambda d: f"{d:+.0f} %-enh." if lang == "sv" else f"{d:+.0f} pp"),
 ]
-marks = goals.marks_for_key_figures(ui.goal_query("attainment", f, last), f, ui.access().associations or ())
+marks = goals.marks_for_key_figures(reads.goal_query("attainment", f, last), f, context.access().associations or ())
 columns = ["participants_total", "new", "ended", "women_share_pct", "mean_months", "positive_step_pct", "retained_6m_pct"]
 cols = st.columns(4) + st.columns(4)
 for c, column, (key, series, fmt, dfmt) in zip(cols, columns, figures):
@@ -46,7 +46,7 @@ for c, column, (key, series, fmt, dfmt) in zip(cols, columns, figures):
     c.metric(t(key, lang) + mark, fmt(v) if v is not None and v == v else "–", delta(series, dfmt), delta_color="off",
              border=True)
 
-all_flow = ui.query("participant_flow", f)
-flow_chart = charts.flow(all_flow, lang, p.subtitle)
-charts.add_goal_lines(flow_chart, ui.goal_query("goal_lines", f, "participants"), lang)
-ui.chart(flow_chart, all_flow, "flow", lang)
+all_flow = reads.query("participant_flow", f)
+flow_chart = participant_charts.flow(all_flow, lang, p.subtitle)
+goal_charts.add_goal_lines(flow_chart, reads.goal_query("goal_lines", f, "participants"), lang)
+blocks.chart(flow_chart, all_flow, "flow", lang)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 import plotly.graph_objects as go
 
-from finsam.present import charts, images
+from finsam.present import outcome_charts, participant_charts, referral_charts, images
 from finsam import config
 from finsam.query import queries as q
 from finsam.access import ADMIN, Access
@@ -146,7 +146,7 @@ def _flow(s: Scope) -> Block:
               [Table(data, s.caption(f"Deltagare och flöde {' och '.join(map(str, years))}"), SOURCE,
                      _v(now, "participants_total"))])
     if s.with_charts:
-        b.charts.append(Chart(charts.flow(flow, LANG, s.subtitle), s.caption("Deltagare, nya och avslutade"),
+        b.charts.append(Chart(participant_charts.flow(flow, LANG, s.subtitle), s.caption("Deltagare, nya och avslutade"),
                               f"Stapeldiagram: deltagare {s.y} {fmt(_v(now, 'participants_total'))}, nya "
                               f"{fmt(_v(now, 'new'))}, avslutade {fmt(_v(now, 'ended'))}."))
     return b
@@ -187,7 +187,7 @@ def _municipalities(s: Scope) -> Block:
                      {f"Andel {s.y} (%)": 1, "Andel av befolkningen (%)": 1})],
               notes=["Anonymt registrerade deltagare har ingen kommun och räknas inte här."])
     if s.with_charts and not known.empty:
-        b.charts.append(Chart(charts.municipalities(df, LANG, s.subtitle), s.caption("Andel deltagare och andel av befolkningen per kommun"),
+        b.charts.append(Chart(participant_charts.municipalities(df, LANG, s.subtitle), s.caption("Andel deltagare och andel av befolkningen per kommun"),
                               f"Diagram: varje kommuns andel av deltagarna {s.y} bredvid dess andel av befolkningen; "
                               f"flest från {top.municipality_name}."))
     return b
@@ -218,7 +218,7 @@ def _gender(s: Scope) -> Block:
         hidden = df.registered.isna() & df.participants.notna()
         drawn = df.assign(registered=df.registered.where(~hidden, df.participants),
                           anonymous=df.anonymous.where(~hidden, 0)).dropna(subset=["registered"])
-        b.charts.append(Chart(charts.gender(drawn, labels, LANG, s.subtitle),
+        b.charts.append(Chart(participant_charts.gender(drawn, labels, LANG, s.subtitle),
                               s.caption("Könsfördelning"),
                               f"Stapeldiagram: kvinnor {pct(_v(w, 'share_pct'))} och män {pct(_v(m, 'share_pct'))} "
                               f"av deltagarna {s.y}."))
@@ -254,7 +254,7 @@ def _referrals(s: Scope) -> Block:
                      known.participations.sum(), {"Andel (%)": 1})],
               notes=["Anonymt registrerade deltagare har ingen remittent och räknas inte här."])
     if s.with_charts and not known.empty:
-        b.charts.append(Chart(charts.referrals(split.dropna(subset=["participations"]), labels, LANG, s.subtitle),
+        b.charts.append(Chart(referral_charts.referrals(split.dropna(subset=["participations"]), labels, LANG, s.subtitle),
                               s.caption("Deltagare per remittent"),
                               f"Stapeldiagram: deltagare per remittent; flest från {labels.get(top, top)}."))
     return b
@@ -283,7 +283,7 @@ def _time(s: Scope) -> Block:
               [Table(data, s.caption("Tid i insats för avslutade deltagare, medel"), SOURCE, _v(now, "ended"),
                      {"Dagar, medel": 0, "Månader, medel": 1})], notes=notes)
     if s.with_charts and not df.empty:
-        b.charts.append(Chart(charts.time_mean(df, LANG, s.subtitle), s.caption("Tid i insats, medel och median i dagar"),
+        b.charts.append(Chart(outcome_charts.time_mean(df, LANG, s.subtitle), s.caption("Tid i insats, medel och median i dagar"),
                               f"Linjediagram: medel- och mediantid i insats per år i dagar; medeltid {s.y} "
                               f"{fmt(_v(now, 'mean_days'))} dagar."))
     return b
@@ -321,7 +321,7 @@ def _exits(s: Scope) -> Block:
               [Table(data, s.caption("Avslutade efter avslutsanledning"), SOURCE, _v(now, "ended"),
                      {f"Andel {y} (%)": 1 for y in s.sel.years})])
     if s.with_charts and not df.empty:
-        b.charts.append(Chart(charts.exits(df.dropna(subset=["share_pct"]), labels, LANG, s.subtitle),
+        b.charts.append(Chart(outcome_charts.exits(df.dropna(subset=["share_pct"]), labels, LANG, s.subtitle),
                               s.caption("Avslutsanledningar"),
                               f"Stapeldiagram: andel av de avslutade {s.y} per avslutsanledning."))
     return b

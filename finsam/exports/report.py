@@ -25,7 +25,7 @@ from pptx.dml.color import RGBColor
 from pptx.enum.text import PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
-from finsam.present import charts, images
+from finsam.present import economy_charts, goal_charts, outcome_charts, participant_charts, referral_charts, survey_charts, images
 from finsam import colors, config
 from finsam.query import queries as q
 from finsam.access import ADMIN, Access
@@ -221,7 +221,7 @@ def _flow(ctx: _Context) -> Section:
         sentence += f" ({fmt(before.participants_total)} år {ctx.c})"
     sentence += (f", {pct(_get(_row(women, year=ctx.y), 'share_pct'))} kvinnor; {fmt(_get(now, 'new'))} började "
                  f"och {fmt(_get(now, 'ended'))} avslutade under året.")
-    return Section("flow", "Deltagare och flöde", sentence, charts.flow(flow, LANG, ctx.subtitle),
+    return Section("flow", "Deltagare och flöde", sentence, participant_charts.flow(flow, LANG, ctx.subtitle),
                    _table(rows, columns),
                    ["Deltagare totalt: alla som deltog någon gång under året, även anonymt registrerade. "
                     "Pågående: deltar fortfarande vid årets slut."], text_columns=2)
@@ -254,7 +254,7 @@ def _municipalities(ctx: _Context) -> Section:
     if ctx.sel.municipalities:
         notes.append("Andelarna av deltagarna gäller de valda kommunerna.")
     return Section("municipalities", "Kommuner och andel av befolkningen", sentence,
-                   charts.municipalities(df, LANG, ctx.subtitle), _table(rows, columns), notes)
+                   participant_charts.municipalities(df, LANG, ctx.subtitle), _table(rows, columns), notes)
 
 
 def _gender(ctx: _Context) -> Section:
@@ -272,7 +272,7 @@ def _gender(ctx: _Context) -> Section:
                 f"({fmt(_get(now, 'participants'))} av {fmt(total)})")
     before = _row(women, year=ctx.c)
     sentence += f", mot {pct(before.share_pct)} år {ctx.c}." if before is not None else "."
-    figure = charts.gender(_drawn(df, "registered"), labels, LANG, ctx.subtitle)
+    figure = participant_charts.gender(_drawn(df, "registered"), labels, LANG, ctx.subtitle)
     return Section("gender", "Könsfördelning", sentence, figure,
                    _table(rows, columns), [t("anonymous_note", LANG)], text_columns=2)
 
@@ -308,7 +308,7 @@ def _referrals(ctx: _Context) -> Section:
         sentence = (f"{labels.get(top, top)} remitterade flest deltagare {ctx.y}: {fmt(known.participations[top])} "
                     f"({pct(known.share_pct[top])})")
         sentence += (f", mot {fmt(before.participations[top])} år {ctx.c}." if top in before.index else ".")
-    figure = charts.referrals(_drawn(split, "participations"), labels, LANG, ctx.subtitle)
+    figure = referral_charts.referrals(_drawn(split, "participations"), labels, LANG, ctx.subtitle)
     return Section("referrals", "Remittenter", sentence, figure,
                    _table(rows, columns),
                    [f"Tabellen: deltagare {ctx.y} per remittent och kommun. Anonymt registrerade deltagare har "
@@ -334,7 +334,7 @@ def _time(ctx: _Context) -> Section:
                     f"månader i insatsen (median {fmt(now.median_days)} dagar)")
         sentence += f", mot {fmt(before.mean_months, 1)} månader {ctx.c}." if before is not None else "."
     return Section("time", "Tid i insats", sentence,
-                   charts.time_distribution(dist, LANG, ctx.subtitle) if not dist.empty else None,
+                   outcome_charts.time_distribution(dist, LANG, ctx.subtitle) if not dist.empty else None,
                    _table(rows, columns), ["Gäller dem som avslutade under året; en månad räknas som 30 dagar, "
                                            "som i årsrapporterna."])
 
@@ -370,7 +370,7 @@ def _exits(ctx: _Context) -> Section:
         sentence = (f"{pct(now.share_pct)} av de {fmt(now.ended)} som avslutade {ctx.y} hade tagit ett positivt steg; "
                     f"vanligaste avslutsanledning var {labels.get(top.exit_reason, top.exit_reason).lower()} "
                     f"({pct(top.share_pct)}).")
-    figure = charts.exits(_drawn(df, "share_pct"), labels, LANG, ctx.subtitle) if not df.empty else None
+    figure = outcome_charts.exits(_drawn(df, "share_pct"), labels, LANG, ctx.subtitle) if not df.empty else None
     return Section("exits", "Avslut och positiva steg", sentence, figure, _table(rows, columns),
                    ["Positiv stegförflyttning: andel av de avslutade med uppgiften registrerad."])
 
@@ -396,7 +396,7 @@ def _followup(ctx: _Context) -> Section:
     else:
         sentence = f"Inga uppföljningar är registrerade för dem som avslutade {ctx.y}."
     return Section("followup", "Uppföljning efter 6 och 18 månader", sentence,
-                   charts.followup(df, LANG, ctx.subtitle) if rows else None, _table(rows, columns),
+                   outcome_charts.followup(df, LANG, ctx.subtitle) if rows else None, _table(rows, columns),
                    ["Uppföljningen gäller dem som avslutade under året med en positiv stegförflyttning. Behållit: "
                     "andel av de svarande; svarsfrekvens: svarande av alla i urvalet."], text_columns=2)
 
@@ -435,7 +435,7 @@ def _trend(ctx: _Context) -> Section:
                     f"{fmt(b.participants_total)} år {int(b.year)}; andelen med positivt steg från "
                     f"{pct(a.positive_share_pct)} till {pct(b.positive_share_pct)}.")
     period = f"{first}–{ctx.y}"
-    figure = charts.compare(kf, "year", [(m, t(s, LANG)) for m, s, _d in TREND_MEASURES], LANG,
+    figure = participant_charts.compare(kf, "year", [(m, t(s, LANG)) for m, s, _d in TREND_MEASURES], LANG,
                             "Nyckeltal de senaste fem åren", ctx.subtitle.rsplit(" · ", 1)[0] + f" · {period}")
     for trace in figure.data:  # one colour for the years, the pack's year picked out
         trace.marker.color = [ACCENT if str(x) == str(ctx.y) else LIGHT_ACCENT for x in trace.x]
@@ -459,7 +459,7 @@ def _economy(ctx: _Context) -> Section | None:
     sentence = (f"{fmt(used)} kr användes {ctx.y} av beviljade {fmt(now.granted_sek.sum())} kr"
                 + (f", {fmt(used / participants)} kr per deltagare." if participants == participants and participants
                    else "."))
-    return Section("economy", "Ekonomi", sentence, charts.economy(df, LANG, ctx.subtitle), _table(rows, columns),
+    return Section("economy", "Ekonomi", sentence, economy_charts.economy(df, LANG, ctx.subtitle), _table(rows, columns),
                    ["Kostnad per deltagare = använda medel / alla som deltog i insatsen under året."], text_columns=2)
 
 
@@ -476,8 +476,8 @@ def _surveys(ctx: _Context) -> Section | None:
     latest = violence[(violence.year == ctx.y) & (violence.answer_group == "all")]
     sentence = (f"{pct(latest.positive_share_pct.iloc[0])} av de nya deltagarna {ctx.y} hade varit utsatta för våld."
                 if not latest.empty else f"Enkätsvaren för {', '.join(str(y) for y in ctx.sel.years)}.")
-    figure = charts.survey(nns, LANG, t("t_nns", LANG), ctx.subtitle) if not nns.empty else \
-        charts.violence(violence, ctx.labels.get("gender", {}), LANG, ctx.subtitle)
+    figure = survey_charts.survey(nns, LANG, t("t_nns", LANG), ctx.subtitle) if not nns.empty else \
+        survey_charts.violence(violence, ctx.labels.get("gender", {}), LANG, ctx.subtitle)
     return Section("surveys", "Enkäter", sentence, figure, _table(rows, columns),
                    ["Andelar över färre än 5 svarande visas inte."], text_columns=2)
 
@@ -531,7 +531,7 @@ def _goals(ctx: _Context) -> Section | None:
                 + ".")
     notes.append("Uppnått: utfallet når målvärdet; delvis uppnått: minst tre fjärdedelar av vägen; (bedömt): ett mål "
                  "utan indikator har samordnarens status. Utfallet räknas över urvalet som alla siffror.")
-    return Section("goals", "Mål och måluppfyllelse", sentence, charts.goal_status(att, LANG, ctx.subtitle),
+    return Section("goals", "Mål och måluppfyllelse", sentence, goal_charts.goal_status(att, LANG, ctx.subtitle),
                    _table(rows, ["Insats", "Mål-id", "Status", "Målvärde", "Utfall", "n"]), notes, text_columns=3)
 
 
