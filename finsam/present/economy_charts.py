@@ -26,11 +26,7 @@ def economy(df: pd.DataFrame, lang: str, subtitle: str) -> go.Figure:
                     customdata=as_text(df.deviation_sek, lang),
                     hovertemplate=f"%{{x}}: %{{y:,.0f}} kr ({col('deviation_sek', lang).lower()} %{{customdata}} kr)"
                                   "<extra></extra>")
-    fig.update_layout(barmode="group")
-    fig.update_yaxes(tickformat=",.0f")
-    fig = layout(fig, t("t_economy", lang), subtitle, lang, "", "kr", height=560)
-    fig.update_layout(legend=dict(yanchor="bottom", y=1.0, x=0), margin=dict(t=120, b=170))
-    return fig
+    return _kronor_bars(fig, t("t_economy", lang), subtitle, lang)
 
 
 def cost_per_participant(df: pd.DataFrame, lang: str, subtitle: str) -> go.Figure:
@@ -42,8 +38,13 @@ def cost_per_participant(df: pd.DataFrame, lang: str, subtitle: str) -> go.Figur
         fig.add_bar(x=x, y=df[column], name=col(column, lang), marker_color=color,
                     text=[number(v, 0, lang) for v in df[column]], textposition="outside",
                     customdata=as_text(df[n], lang), hovertemplate="%{x}: %{y:,.0f} kr (n = %{customdata})<extra></extra>")
+    return _kronor_bars(fig, t("t_cost_per_participant", lang), subtitle, lang)
+
+
+def _kronor_bars(fig: go.Figure, title: str, subtitle: str, lang: str) -> go.Figure:
+    """Grouped bars of kronor under long x labels (group and year): the legend above the chart."""
     fig.update_layout(barmode="group")
     fig.update_yaxes(tickformat=",.0f")
-    fig = layout(fig, t("t_cost_per_participant", lang), subtitle, lang, "", "kr", height=560)
+    fig = layout(fig, title, subtitle, lang, "", "kr", height=560)
     fig.update_layout(legend=dict(yanchor="bottom", y=1.0, x=0), margin=dict(t=120, b=170))
     return fig
