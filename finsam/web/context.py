@@ -10,6 +10,7 @@ from finsam.privacy import Protection
 
 
 def language() -> str:
+    """The language chosen in the sidebar (bound to the URL): Swedish until English is chosen."""
     return st.session_state.get("lang", "sv")
 
 
