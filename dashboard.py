@@ -2,7 +2,7 @@
 
 Streamlit first imports this file to find the server (`app`: st.App with finsam's sign-in routes, see
 finsam/web/routes.py), then runs it as the script of every session (`__main__`): the frame in finsam/web/app.py, whose
-pages in pages/ are thin layouts over finsam.query.queries and finsam.present.charts."""
+pages in pages/ are thin layouts over finsam.query.queries and the chart modules of finsam.present."""
 import streamlit as st
 
 if __name__ == "__main__":

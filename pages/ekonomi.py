@@ -4,16 +4,16 @@ within one association, else per association (filters.group_chart), over the las
 (filters.recent_rows); then the whole selection year by year."""
 import streamlit as st
 
-from finsam.present import charts
+from finsam.present import economy_charts
 from finsam.query.filters import group_chart, recent_rows
-from finsam.web import app, ui
+from finsam.web import app, blocks, reads, sidebar
 from finsam.labels import t
 
 p = app.page("page_economy")
 lang, f = p.lang, p.filters
-counts = ui.lookup("selection_counts", f)
+counts = reads.lookup("selection_counts", f)
 by, _recent = group_chart(f, counts["interventions"], counts["associations"])
-df = ui.query("economy", f, by=by)
+df = reads.query("economy", f, by=by)
 if df.empty:
     st.info(t("no_money", lang))
     st.stop()
@@ -22,13 +22,13 @@ for kind in ("individual", "structural"):
     if part.empty:
         continue
     part = recent_rows(part, part.groupby(list(by)).ngroups)
-    shown = ui.selection_text(f.with_years(int(part.year.min()), int(part.year.max())), lang)
+    shown = sidebar.selection_text(f.with_years(int(part.year.min()), int(part.year.max())), lang)
     st.subheader(t(kind, lang))
-    ui.chart(charts.economy(part, lang, shown), part, f"economy_{kind}", lang)
+    blocks.chart(economy_charts.economy(part, lang, shown), part, f"economy_{kind}", lang)
     if kind == "individual":
-        ui.chart(charts.cost_per_participant(part, lang, shown), part, "cost_per_participant", lang,
+        blocks.chart(economy_charts.cost_per_participant(part, lang, shown), part, "cost_per_participant", lang,
                  note=t("economy_note", lang))
-trend = ui.query("economy", f, by=())
+trend = reads.query("economy", f, by=())
 trend = trend[trend.kind == "individual"]
 if trend.year.nunique() > 1:
-    ui.chart(charts.economy(trend, lang, p.subtitle), trend, "economy_trend", lang)
+    blocks.chart(economy_charts.economy(trend, lang, p.subtitle), trend, "economy_trend", lang)

@@ -3,32 +3,32 @@ the change from the year before; the violence survey's share per year with n, wo
 published. With more than a few associations: each at its latest survey, the NNS questions side by side."""
 import streamlit as st
 
-from finsam.present import charts
+from finsam.present import survey_charts
 from finsam.query.filters import FEW_GROUPS, latest_rows
-from finsam.web import app, ui
+from finsam.web import app, blocks, reads
 from finsam.labels import t
 
 p = app.page("page_surveys")
 lang, f = p.lang, p.filters
-nns = ui.query("surveys", f, survey="nns")
-violence = ui.query("surveys", f, survey="violence")
+nns = reads.query("surveys", f, survey="nns")
+violence = reads.query("surveys", f, survey="violence")
 if nns.empty and violence.empty:
     st.info(t("no_survey", lang))
     st.stop()
 if nns.association_id.nunique() > FEW_GROUPS:
     for timepoint, part in nns.groupby("timepoint"):
         latest = latest_rows(part, ("association_id", "intervention_id"))
-        ui.chart(charts.survey_by_association(latest, lang, f"{t('t_nns', lang)} {t('timepoint_' + timepoint, lang)}",
+        blocks.chart(survey_charts.survey_by_association(latest, lang, f"{t('t_nns', lang)} {t('timepoint_' + timepoint, lang)}",
                                               p.subtitle), latest.drop(columns=["question"]), f"nns_{timepoint}", lang,
                  note=t("survey_note", lang))
 else:
     for (assoc, interv, timepoint), part in nns.groupby(["association_id", "intervention_id", "timepoint"]):
         title = f"{t('t_nns', lang)} {t('timepoint_' + timepoint, lang)}"
         sub = f"{assoc} · {interv} · {', '.join(str(y) for y in sorted(part.year.unique()))}"
-        ui.chart(charts.survey(part, lang, title, sub), part.drop(columns=["question"]),
+        blocks.chart(survey_charts.survey(part, lang, title, sub), part.drop(columns=["question"]),
                  f"nns_{assoc}_{interv}_{timepoint}", lang, note=t("survey_note", lang))
 if not violence.empty:
     if violence.association_id.nunique() > FEW_GROUPS:
         violence = latest_rows(violence, ("association_id", "intervention_id"))
-    ui.chart(charts.violence(violence, ui.code_labels("gender", lang), lang, p.subtitle),
+    blocks.chart(survey_charts.violence(violence, reads.code_labels("gender", lang), lang, p.subtitle),
              violence.drop(columns=["question", "question_text"]), "violence", lang, note=t("survey_note", lang))

@@ -5,12 +5,12 @@ from pathlib import Path
 import streamlit as st
 
 from finsam.write import columns, filereader, importer
-from finsam.web import app, ui
+from finsam.web import app, context, reads
 from finsam.present.tables import excel_csv
 from finsam.labels import t
 
 app.ensure_frame()
-lang = ui.language()
+lang = context.language()
 st.title(t("page_import", lang))
 st.caption(t("imp_intro", lang))
 
@@ -23,7 +23,7 @@ with st.expander(t("imp_templates", lang)):
     c2.download_button("Mall (.csv)", columns.template(kind, "csv"), file_name=f"finsam_mall_{kind}.csv",
                        key="template_csv")
 
-associations = ui.lookup("associations").association_id.tolist()
+associations = reads.lookup("associations").association_id.tolist()
 assoc = st.selectbox(t("imp_association", lang), [""] + associations, key="imp_association",
                      format_func=lambda a: a or t("imp_from_file", lang))
 upload = st.file_uploader(t("imp_file", lang), type=["xlsx", "csv"], key="imp_file",
@@ -36,8 +36,8 @@ if upload is not None:
     options = dict(association=assoc or None, sheet=sheet or None, kind=kind)
     try:  # the upload is read once, then kept for every rerun (the check, the preview, the import)
         raw = filereader.read_upload(st.session_state, upload.file_id, upload.name, content, sheet or None)
-        with ui.reader().reading() as cur:
-            check = importer.import_file(ui.db_path(), upload.name, content, dry_run=True, reader=cur, raw=raw,
+        with reads.reader().reading() as cur:
+            check = importer.import_file(reads.db_path(), upload.name, content, dry_run=True, reader=cur, raw=raw,
                                          **options)
     except importer.ImportRejected as e:
         st.error(str(e))
@@ -54,35 +54,35 @@ if upload is not None:
         st.dataframe(problems, hide_index=True, key="imp_problems_table")
         st.download_button(t("download_csv", lang), excel_csv(problems), file_name="finsam_importfel.csv",
                            key="imp_problems_download")
-    if not ui.access().may_import:
+    if not context.access().may_import:
         st.info(t("import_needs_sign_in", lang))
     elif (check.ok or valid_only) and st.button(t("imp_confirm", lang), type="primary", key="imp_confirm"):
         with st.spinner():
-            result = importer.import_file(ui.db_path(), upload.name, content, valid_only=valid_only,
-                                          user=ui.access().user, access=ui.access(), raw=raw, **options)
+            result = importer.import_file(reads.db_path(), upload.name, content, valid_only=valid_only,
+                                          user=context.access().user, access=context.access(), raw=raw, **options)
         st.success(t("imp_done", lang).format(result.added, result.updated, result.unchanged, result.rejected_rows))
         if result.rejected:  # from memory: no file of person ids is written on the server
             st.download_button(t("imp_rejected_file", lang), result.rejected, on_click="ignore",
                                file_name=f"{Path(upload.name).stem}.avvisade.csv", key="imp_rejected_download")
 
-status = ui.lookup("demo_status", ())
+status = reads.lookup("demo_status", ())
 for a in status[status.has_demo & status.has_imported].association_id:
-    if ui.access().may_import and ui.access().allows(a) and st.button(t("imp_remove_demo", lang).format(a),
+    if context.access().may_import and context.access().allows(a) and st.button(t("imp_remove_demo", lang).format(a),
                                                                        key=f"remove_demo_{a}"):
-        st.success(t("imp_removed", lang).format(importer.remove_demo_records(ui.db_path(), a, ui.access())))
+        st.success(t("imp_removed", lang).format(importer.remove_demo_records(reads.db_path(), a, context.access())))
 
 st.subheader(t("imp_log", lang))
-st.dataframe(ui.lookup("import_log"), hide_index=True, key="imp_log_table")
+st.dataframe(reads.lookup("import_log"), hide_index=True, key="imp_log_table")
 
 # --- operations: undo the last change, the audit log (logic in finsam.write.versions and finsam.data.audit) ---
-me = ui.access()
+me = context.access()
 if me.may_import:
     from finsam.write import versions
     from finsam.access import AccessDenied
 
     st.subheader(t("undo_title", lang))
     try:
-        last = versions.may_undo(ui.db_path(), me)
+        last = versions.may_undo(reads.db_path(), me)
     except AccessDenied as e:
         st.caption(str(e))
     else:
@@ -95,7 +95,7 @@ if me.may_import:
             if c1.button(t("undo_confirm", lang), type="primary", key="undo_confirm"):
                 st.session_state.pop("undo_pending", None)
                 try:
-                    done = versions.restore(ui.db_path(), last["version"], newest=last["version"], user=me.user,
+                    done = versions.restore(reads.db_path(), last["version"], newest=last["version"], user=me.user,
                                               role=me.role, access=me)
                 except (AccessDenied, versions.RestoreError) as e:
                     st.error(str(e))
@@ -107,4 +107,4 @@ if me.may_import:
     if me.role == "admin":
         st.subheader(t("audit_title", lang))
         st.caption(t("audit_caption", lang))
-        st.dataframe(ui.audit_entries(limit=500), hide_index=True, key="audit_table")
+        st.dataframe(reads.audit_entries(limit=500), hide_index=True, key="audit_table")

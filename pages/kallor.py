@@ -3,16 +3,16 @@ report and section it came from."""
 import streamlit as st
 
 from finsam.query import reconcile
-from finsam.web import app, ui
+from finsam.web import app, context, reads
 from finsam.present.tables import excel_csv
 from finsam.labels import col, t
 
 app.ensure_frame()
-lang = ui.language()
+lang = context.language()
 f = st.session_state["_filters"]
 st.title(t("page_sources", lang))
 st.caption(t("sources_intro", lang))
-df = ui.reconciliation()
+df = reads.reconciliation()
 if df.empty:
     st.info(t("no_published", lang))
     st.stop()

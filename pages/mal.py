@@ -5,15 +5,15 @@ import streamlit as st
 
 from finsam.query import goals
 from finsam.write import filereader, goal_edits
-from finsam.web import app, ui
+from finsam.web import app, context, reads
 from finsam.access import AccessDenied
 from finsam.labels import number, percent, t
 
 p = app.page("page_goals")
 lang, f = p.lang, p.filters
-access = ui.access()
+access = context.access()
 
-years = ui.goal_query("goal_years", f).year.tolist()
+years = reads.goal_query("goal_years", f).year.tolist()
 with st.container(key="goals_attainment"):
     st.subheader(t("goals_attainment", lang))
     st.caption(t("goals_rule", lang))
@@ -21,7 +21,7 @@ if years:
     last = f.years[1] if f.years else years[-1]
     default = last if last in years else max([y for y in years if y <= last] or years)
     year = st.selectbox(t("goals_year", lang), years, index=years.index(default), key="goals_year")
-    att = ui.goal_query("attainment", f, year)
+    att = reads.goal_query("attainment", f, year)
 else:
     year, att = f.years[1] if f.years else None, pd.DataFrame(columns=goals.ATTAINMENT_COLUMNS)
 
@@ -78,16 +78,16 @@ st.subheader(t("goals_edit", lang))
 if not goal_edits.may_edit(access):
     st.info(t("goals_read_only", lang))
     st.stop()
-editable = [a for a in (f.associations or ui.lookup("associations").association_id.tolist()) if access.allows(a)]
+editable = [a for a in (f.associations or reads.lookup("associations").association_id.tolist()) if access.allows(a)]
 if not editable:
     st.info(t("goals_read_only", lang))
     st.stop()
 assoc = st.selectbox(t("goals_association", lang), editable, key="goals_association")
 st.caption(t("goals_edit_intro", lang))
-current = goal_edits.to_editor(ui.goal_query("goals", f, (assoc,)))
-interventions = [goals.ALL] + ui.lookup("interventions", (assoc,)).intervention_id.tolist()
+current = goal_edits.to_editor(reads.goal_query("goals", f, (assoc,)))
+interventions = [goals.ALL] + reads.lookup("interventions", (assoc,)).intervention_id.tolist()
 edited = st.data_editor(
-    current, num_rows="dynamic", hide_index=True, key=f"goals_editor_{assoc}_{ui.db_version()}",
+    current, num_rows="dynamic", hide_index=True, key=f"goals_editor_{assoc}_{reads.db_version()}",
     column_order=[c for c in goals.GOAL_COLUMNS if c != "association_id"],
     column_config={
         "goal_id": st.column_config.TextColumn(goals.HEADERS["goal_id"], help="Tomt: ett id ges"),
@@ -112,7 +112,7 @@ def save(frame: pd.DataFrame) -> None:
     frame = frame.copy()
     frame["association_id"] = assoc
     try:
-        n = goal_edits.save(ui.db_path(), access, (assoc,), frame)
+        n = goal_edits.save(reads.db_path(), access, (assoc,), frame)
     except goal_edits.GoalError as e:
         st.error(t("goals_problems", lang) + "\n\n" + "\n".join(f"- {p}" for p in e.problems))
         return

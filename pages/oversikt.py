@@ -2,9 +2,9 @@
 the participant flow per year."""
 import streamlit as st
 
-from finsam.present import charts
+from finsam.present import goal_charts, participant_charts
 from finsam.query import goals, queries as q
-from finsam.web import app, ui
+from finsam.web import app, blocks, context, reads
 from finsam.labels import t
 from finsam.present.key_figures import KEY_FIGURES, change, shown
 
@@ -13,7 +13,7 @@ lang, f = p.lang, p.filters
 
 last = f.years[1]
 prev = f.with_years(last - 1, last)
-kf = q.key_figure_series(ui.query("key_figures", prev))
+kf = q.key_figure_series(reads.query("key_figures", prev))
 
 
 def value(series, year):
@@ -21,7 +21,7 @@ def value(series, year):
 
 
 st.subheader(str(last))
-marks = goals.marks_for_key_figures(ui.goal_query("attainment", f, last), f, ui.access().associations or ())
+marks = goals.marks_for_key_figures(reads.goal_query("attainment", f, last), f, context.access().associations or ())
 cols = st.columns(4) + st.columns(4)
 for c, k in zip(cols, KEY_FIGURES):
     series = kf[k.column]
@@ -31,7 +31,7 @@ for c, k in zip(cols, KEY_FIGURES):
              f"{text} {t('vs_prev', lang)} {last - 1}" if text else None, delta_color="off", delta_arrow=arrow,
              border=True)
 
-all_flow = ui.query("participant_flow", f)
-flow_chart = charts.flow(all_flow, lang, p.subtitle)
-charts.add_goal_lines(flow_chart, ui.goal_query("goal_lines", f, "participants"), lang)
-ui.chart(flow_chart, all_flow, "flow", lang)
+all_flow = reads.query("participant_flow", f)
+flow_chart = participant_charts.flow(all_flow, lang, p.subtitle)
+goal_charts.add_goal_lines(flow_chart, reads.goal_query("goal_lines", f, "participants"), lang)
+blocks.chart(flow_chart, all_flow, "flow", lang)

@@ -3,9 +3,9 @@ chart per screen) with the filter panel and controls hidden. Next and previous b
 keys and by a presenter's clicker (Page Down / Page Up); Esc goes back to the dashboard."""
 import streamlit as st
 
-from finsam.present import charts
+from finsam.present import chart_text, economy_charts, outcome_charts, participant_charts, referral_charts, survey_charts
 from finsam.query import goals, queries as q
-from finsam.web import app, ui
+from finsam.web import app, reads, sidebar
 from finsam.labels import number, percent, t
 from finsam.present import key_figures as kfig
 
@@ -59,7 +59,7 @@ def key_figures(lang: str, f) -> None:
     """The board's key figures of the selection's last year in large type, the year before beside each."""
     last = f.years[1]
     both = f.with_years(last - 1, last)
-    kf = q.key_figure_series(ui.query("key_figures", both))
+    kf = q.key_figure_series(reads.query("key_figures", both))
     with st.container(key="presentation_figures"):
         cells = st.columns(4) + st.columns(3)
         for cell, k in zip(cells, kfig.KEY_FIGURES):
@@ -89,40 +89,40 @@ def goal_screen(lang: str, att) -> None:
 def screens(lang: str, f, subtitle: str) -> list[tuple[str, object]]:
     """(heading, draw) per screen: draw() shows the key figures or returns the screen's chart. Only the
     shown screen's chart is built; the queries behind the list are cached."""
-    labels = {name: ui.code_labels(name, lang) for name in ("gender", "referral_source", "exit_reason")}
+    labels = {name: reads.code_labels(name, lang) for name in ("gender", "referral_source", "exit_reason")}
     out = [(say("key_figures", lang).format(f.years[1]), lambda: key_figures(lang, f)),
-           (t("t_flow", lang), lambda: charts.flow(ui.query("participant_flow", f), lang, subtitle)),
-           (t("t_gender", lang), lambda: charts.gender(drawn(ui.query("gender_split", f), "registered"),
+           (t("t_flow", lang), lambda: participant_charts.flow(reads.query("participant_flow", f), lang, subtitle)),
+           (t("t_gender", lang), lambda: participant_charts.gender(drawn(reads.query("gender_split", f), "registered"),
                                                        labels["gender"], lang, subtitle)),
            (t("t_municipalities", lang),
-            lambda: charts.municipalities(ui.query("municipality_split", ui.municipality_years(f)), lang,
-                                          ui.selection_text(ui.municipality_years(f), lang)))]
-    if not ui.query("referral_split", f).empty:
+            lambda: participant_charts.municipalities(reads.query("municipality_split", reads.municipality_years(f)), lang,
+                                          sidebar.selection_text(reads.municipality_years(f), lang)))]
+    if not reads.query("referral_split", f).empty:
         out.append((t("t_referrals", lang),
-                    lambda: charts.referrals(drawn(ui.query("referral_split", f), "participations"),
+                    lambda: referral_charts.referrals(drawn(reads.query("referral_split", f), "participations"),
                                              labels["referral_source"], lang, subtitle)))
-    if not ui.query("exit_reasons", f).empty:
-        out += [(t("t_time_dist", lang), lambda: charts.time_distribution(ui.query("time_distribution", f), lang,
+    if not reads.query("exit_reasons", f).empty:
+        out += [(t("t_time_dist", lang), lambda: outcome_charts.time_distribution(reads.query("time_distribution", f), lang,
                                                                           subtitle)),
-                (t("t_exits", lang), lambda: charts.exits(drawn(ui.query("exit_reasons", f), "share_pct"),
+                (t("t_exits", lang), lambda: outcome_charts.exits(drawn(reads.query("exit_reasons", f), "share_pct"),
                                                           labels["exit_reason"], lang, subtitle)),
-                (t("t_positive", lang), lambda: charts.positive_steps(ui.query("positive_steps", f), {}, lang,
+                (t("t_positive", lang), lambda: outcome_charts.positive_steps(reads.query("positive_steps", f), {}, lang,
                                                                       subtitle))]
-    if (ui.query("followup", f).due.fillna(1) > 0).any():
-        out.append((t("t_followup", lang), lambda: charts.followup(ui.query("followup", f), lang, subtitle)))
-    att = ui.goal_query("attainment", f, f.years[1])
+    if (reads.query("followup", f).due.fillna(1) > 0).any():
+        out.append((t("t_followup", lang), lambda: outcome_charts.followup(reads.query("followup", f), lang, subtitle)))
+    att = reads.goal_query("attainment", f, f.years[1])
     if not att.empty:
         out.append((say("goals", lang).format(f.years[1]), lambda: goal_screen(lang, att)))
-    economy = ui.query("economy", f)
+    economy = reads.query("economy", f)
     if not economy[economy.kind == "individual"].empty:
-        out.append((t("t_economy", lang), lambda: charts.economy(economy[economy.kind == "individual"], lang, subtitle)))
-    nns = ui.query("surveys", f, survey="nns")
+        out.append((t("t_economy", lang), lambda: economy_charts.economy(economy[economy.kind == "individual"], lang, subtitle)))
+    nns = reads.query("surveys", f, survey="nns")
     if not nns.empty:
-        out.append((t("t_nns", lang), lambda: charts.survey(nns, lang, t("t_nns", lang), subtitle)))
-    violence = ui.query("surveys", f, survey="violence")
+        out.append((t("t_nns", lang), lambda: survey_charts.survey(nns, lang, t("t_nns", lang), subtitle)))
+    violence = reads.query("surveys", f, survey="violence")
     if not violence.empty:
         out.append((t("t_violence", lang),
-                    lambda: charts.violence(violence, labels["gender"], lang, subtitle)))
+                    lambda: survey_charts.violence(violence, labels["gender"], lang, subtitle)))
     return out
 
 
@@ -155,7 +155,7 @@ st.button("previous", on_click=turn, args=(-1, count), key="presentation_clicker
 
 figure = body()
 if figure is not None:
-    words = charts.summary(figure, lang)  # the text alternative, read before the chart is styled for the room
+    words = chart_text.summary(figure, lang)  # the text alternative, read before the chart is styled for the room
     st.plotly_chart(for_the_room(figure), key=f"presentation_chart_{index}", theme=None, alt=words,
                     config={"displaylogo": False, "displayModeBar": False})
     st.caption(words)

@@ -11,7 +11,7 @@ from finsam.exports import chapter, chapter_files, pack as board_pack
 from finsam.exports.pdf import to_pdf
 from finsam.exports.selection import USER_ERRORS, Selection
 from finsam.exports.slides import to_pptx
-from finsam.web import app, ui
+from finsam.web import app, context, reads
 from finsam.labels import t
 
 TEXT = {
@@ -87,7 +87,7 @@ class Job:
 def start(selection: Selection) -> None:
     job = Job(selection)
     st.session_state["pack_job"] = job
-    threading.Thread(target=job.run, args=(ui.reader().cursor(), ui.access()), name="board-pack",
+    threading.Thread(target=job.run, args=(reads.reader().cursor(), context.access()), name="board-pack",
                      daemon=True).start()
 
 
@@ -108,18 +108,18 @@ def choose(key: str, options: list, default) -> None:
 
 p = app.page()
 lang, f = p.lang, p.filters
-access = ui.access()
+access = context.access()
 st.title(t("page_board_pack", lang))
 if not access.sees_records:
     st.info(say("no_access", lang))
     st.stop()
-threshold = int(ui.protection().threshold)
+threshold = int(context.protection().threshold)
 st.caption(say("intro", lang).format(threshold))
 
-associations = [a for a in ui.lookup("associations").association_id if access.allows(a)]
+associations = [a for a in reads.lookup("associations").association_id if access.allows(a)]
 choose("pack_association", associations, f.associations[0] if f.associations else associations[0])
 association = st.selectbox(say("association", lang), associations, key="pack_association")
-interventions = ui.lookup("interventions", (association,))
+interventions = reads.lookup("interventions", (association,))
 years = sorted({y for i in interventions.itertuples() for y in range(i.first_year, i.last_year + 1)})
 choose("pack_year", years, f.years[1])
 c1, c2 = st.columns(2)
@@ -128,7 +128,7 @@ earlier = [None] + [y for y in years if y != year]
 choose("pack_compare", earlier, max(f.years[0], year - 1) if f.years[0] < f.years[1] else None)
 compare = c2.selectbox(say("compare_year", lang), earlier, key="pack_compare",
                        format_func=lambda y: say("none", lang) if y is None else str(y))
-munis = ui.lookup("municipalities", (association,))
+munis = reads.lookup("municipalities", (association,))
 names = dict(zip(munis.municipality_code, munis.municipality_name))
 if "pack_municipalities" not in st.session_state or not set(st.session_state["pack_municipalities"]) <= set(names):
     st.session_state["pack_municipalities"] = [m for m in f.municipalities if m in names]

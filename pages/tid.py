@@ -2,24 +2,24 @@
 assignment (over participations ended in each year)."""
 import streamlit as st
 
-from finsam.present import charts
-from finsam.web import app, ui
+from finsam.present import outcome_charts
+from finsam.web import app, blocks, reads
 from finsam.labels import t
 
 p = app.page("page_time")
 lang, f = p.lang, p.filters
-summary = ui.query("time_in_intervention", f)
+summary = reads.query("time_in_intervention", f)
 if summary.empty:
     st.info(t("empty", lang))
     st.stop()
-ui.chart(charts.time_mean(summary, lang, p.subtitle), summary, "time_mean", lang)
-dist = ui.query("time_distribution", f)
-ui.chart(charts.time_distribution(dist, lang, p.subtitle), dist, "time_distribution", lang)
-exits = ui.code_labels("exit_reason", lang)
-by_exit = ui.query("time_in_intervention", f, split="exit_reason")
-ui.chart(charts.time_by(by_exit, "exit_reason", exits, lang, p.subtitle), by_exit, "time_exit", lang,
+blocks.chart(outcome_charts.time_mean(summary, lang, p.subtitle), summary, "time_mean", lang)
+dist = reads.query("time_distribution", f)
+blocks.chart(outcome_charts.time_distribution(dist, lang, p.subtitle), dist, "time_distribution", lang)
+exits = reads.code_labels("exit_reason", lang)
+by_exit = reads.query("time_in_intervention", f, split="exit_reason")
+blocks.chart(outcome_charts.time_by(by_exit, "exit_reason", exits, lang, p.subtitle), by_exit, "time_exit", lang,
          {"exit_reason": exits})
-assignments = ui.code_labels("assignment", lang)
-by_assignment = ui.query("time_in_intervention", f, split="assignment")
-ui.chart(charts.time_by(by_assignment, "assignment", assignments, lang, p.subtitle), by_assignment,
+assignments = reads.code_labels("assignment", lang)
+by_assignment = reads.query("time_in_intervention", f, split="assignment")
+blocks.chart(outcome_charts.time_by(by_assignment, "assignment", assignments, lang, p.subtitle), by_assignment,
          "time_assignment", lang, {"assignment": assignments})

@@ -2,14 +2,14 @@
 and the number behind each share."""
 import streamlit as st
 
-from finsam.present import charts
-from finsam.web import app, ui
+from finsam.present import outcome_charts
+from finsam.web import app, blocks, reads
 from finsam.labels import t
 
 p = app.page("page_followup")
 lang, f = p.lang, p.filters
-df = ui.query("followup", f)
+df = reads.query("followup", f)
 if df.empty or df.due.sum() == 0:
     st.info(t("no_followup", lang))
     st.stop()
-ui.chart(charts.followup(df, lang, p.subtitle), df[df.due > 0], "followup", lang, note=t("n_note", lang))
+blocks.chart(outcome_charts.followup(df, lang, p.subtitle), df[df.due > 0], "followup", lang, note=t("n_note", lang))

@@ -11,7 +11,7 @@ from argon2 import PasswordHasher
 
 from browser import streamlit_server, wait_for_app
 from finsam.web import app, auth
-from finsam.present import charts
+from finsam.present import chart_text, outcome_charts, participant_charts, referral_charts
 from finsam import colors
 from finsam.labels import number, t
 
@@ -252,8 +252,8 @@ def test_a_chart_says_what_it_shows_and_its_n(demo_con):
     f = q.Filters(years=(2023, 2024), associations=("Sydnärke",))
     df = q.run(demo_con, "referral_split", f, Protection(enabled=True, threshold=5))
     labels = {"FK": "Försäkringskassan"}
-    fig = charts.referrals(df, labels, "sv", "Sydnärke · 2023–2024")
-    words = charts.summary(fig, "sv", df)
+    fig = referral_charts.referrals(df, labels, "sv", "Sydnärke · 2023–2024")
+    words = chart_text.summary(fig, "sv", df)
     last = df[df.year == 2024].participations
     n = ".." if last.isna().any() else number(last.sum(), 0, "sv")  # a hidden cell hides the total too
     assert words.startswith(t("t_referrals", "sv")) and "Försäkringskassan" in words
@@ -287,7 +287,9 @@ def test_the_series_of_a_real_chart_differ_by_more_than_colour_where_colour_is_t
                      "exits": ("exit_reasons", {}), "municipalities": ("municipality_split", {}),
                      "gender": ("gender_split", {}), "flow": ("participant_flow", {})}[builder]
     df = q.run(demo_con, query, f if builder != "municipalities" else f.with_years(2023, 2025), **kwargs)
-    make = getattr(charts, builder)
+    module = {"referrals": referral_charts, "referral_trend": referral_charts, "exits": outcome_charts}.get(builder,
+                                                                                                       participant_charts)
+    make = getattr(module, builder)
     fig = make(df, "sv", "x") if builder in ("flow", "municipalities") else make(df, {}, "sv", "x")
     looks = [_look(tr) for tr in fig.data if tr.type in ("bar", "scatter") and tr.showlegend is not False]
     assert len(looks) >= 2

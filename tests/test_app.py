@@ -165,7 +165,7 @@ def test_reset_clears_the_selection(app):
 
 
 def _calls_computed(records) -> set:
-    """The calls the app computed (finsam.web.ui logs each cache miss) as finsam.tools.bench.Call."""
+    """The calls the app computed (finsam.web.reads logs each cache miss) as finsam.tools.bench.Call."""
     from finsam.tools.bench import Call
 
     out = set()

@@ -149,8 +149,8 @@ def test_no_small_count_in_any_figure_or_csv(small):
         values = df[list(counts)].to_numpy().ravel()
         assert not set(v for v in values if v == v) & SMALL, (name, df)
         assert not re.search(r"(^|;)[1-4](;|\r)", excel_csv(df[list(counts)]).decode("utf-8-sig")), name
-    from finsam.present import charts
-    fig = charts.gender(q.run(small, "gender_split", f), {}, "sv", "test")
+    from finsam.present import participant_charts
+    fig = participant_charts.gender(q.run(small, "gender_split", f), {}, "sv", "test")
     data = json.loads(fig.to_json())["data"]
     assert not set(_numbers_in([{k: v for k, v in tr.items() if k in ("y", "text", "customdata")} for tr in data])) & SMALL
 

@@ -17,7 +17,7 @@ from pptx import Presentation
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
-from finsam.present import charts, images
+from finsam.present import participant_charts, images
 from finsam.query import queries as q
 from finsam.exports.pack import build as build_pack
 from finsam.exports.selection import ReportError, Selection, selection
@@ -122,7 +122,7 @@ def test_the_powerpoint_has_a_slide_per_section_with_the_query_layers_numbers(fi
 
 
 def test_a_png_export_is_a_real_image_of_the_slide_size(demo_con):
-    figure = charts.flow(q.run(demo_con, "participant_flow", BOTH), "sv", "Sydnärke · 2023–2024")
+    figure = participant_charts.flow(q.run(demo_con, "participant_flow", BOTH), "sv", "Sydnärke · 2023–2024")
     png = images.png(figure)
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     image = Image.open(io.BytesIO(png))

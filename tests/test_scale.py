@@ -13,7 +13,7 @@ import pytest
 
 from conftest import DATA, ROOT
 from finsam.tools import bench
-from finsam.present import charts
+from finsam.present import participant_charts
 from finsam.data import db
 from finsam.query import lookups, queries as q, reconcile
 from finsam.query.filters import chart_years, group_chart
@@ -298,7 +298,7 @@ def test_every_page_sends_a_few_hundred_points_at_most_for_the_whole_country(nat
     assert max(sizes.values()) <= 290, sizes
     municipalities = q.run(national, "municipality_split", chart_years(f, 290))
     assert municipalities.year.unique().tolist() == [span[1]] and len(municipalities) == 290
-    fig = charts.municipalities(municipalities, "sv", "")
+    fig = participant_charts.municipalities(municipalities, "sv", "")
     assert [tr.type for tr in fig.data] == ["scatter", "scatter"] and len(fig.data[1].x) == 290
     by, recent = group_chart(f, counts["interventions"], counts["associations"])
     assert by == ("association_id",) and recent.years == (span[1], span[1])

@@ -14,7 +14,7 @@ from finsam.exports.sections import (LANG, TREND_YEARS, Chart, Context, Section,
                                      over_years, per_horizon, referrals)
 from finsam.exports.sections import drawn as _drawn, row as _row, value as _v
 from finsam.labels import col, fmt, pct, t
-from finsam.present import charts
+from finsam.present import outcome_charts, participant_charts, referral_charts
 
 SOURCE = "Källa: finsam, deltagarregistrering"
 
@@ -51,7 +51,7 @@ def _flow(s: Context) -> Section:
               [Table(data, s.caption(f"Deltagare och flöde {' och '.join(map(str, years))}"), SOURCE,
                      _v(now, "participants_total"))])
     return _charted(s, b, True, lambda: (
-        charts.flow(flow, LANG, s.subtitle), "Deltagare, nya och avslutade",
+        participant_charts.flow(flow, LANG, s.subtitle), "Deltagare, nya och avslutade",
         f"Stapeldiagram: deltagare {s.y} {fmt(_v(now, 'participants_total'))}, nya {fmt(_v(now, 'new'))}, "
         f"avslutade {fmt(_v(now, 'ended'))}."))
 
@@ -91,7 +91,7 @@ def _municipalities(s: Context) -> Section:
     b = Section("Kommuner och andel av befolkningen", s.level, [sentence], [table],
                 notes=["Anonymt registrerade deltagare har ingen kommun och räknas inte här."])
     return _charted(s, b, not known.empty and total, lambda: (  # "top" is only known then
-        charts.municipalities(df, LANG, s.subtitle), "Andel deltagare och andel av befolkningen per kommun",
+        participant_charts.municipalities(df, LANG, s.subtitle), "Andel deltagare och andel av befolkningen per kommun",
         f"Diagram: varje kommuns andel av deltagarna {s.y} bredvid dess andel av befolkningen; "
         f"flest från {top.municipality_name}."))
 
@@ -121,7 +121,7 @@ def _gender(s: Context) -> Section:
     drawn = df.assign(registered=df.registered.where(~hidden, df.participants),
                       anonymous=df.anonymous.where(~hidden, 0)).dropna(subset=["registered"])
     return _charted(s, b, True, lambda: (
-        charts.gender(drawn, labels, LANG, s.subtitle), "Könsfördelning",
+        participant_charts.gender(drawn, labels, LANG, s.subtitle), "Könsfördelning",
         f"Stapeldiagram: kvinnor {pct(_v(w, 'share_pct'))} och män {pct(_v(m, 'share_pct'))} av deltagarna {s.y}."))
 
 
@@ -146,7 +146,7 @@ def _referrals(s: Context) -> Section:
                      known.participations.sum(), {"Andel (%)": 1})],
               notes=["Anonymt registrerade deltagare har ingen remittent och räknas inte här."])
     return _charted(s, b, not known.empty, lambda: (
-        charts.referrals(_drawn(split, "participations"), labels, LANG, s.subtitle), "Deltagare per remittent",
+        referral_charts.referrals(_drawn(split, "participations"), labels, LANG, s.subtitle), "Deltagare per remittent",
         f"Stapeldiagram: deltagare per remittent; flest från {ref.label}."))
 
 
@@ -172,7 +172,7 @@ def _time(s: Context) -> Section:
               [Table(data, s.caption("Tid i insats för avslutade deltagare, medel"), SOURCE, _v(now, "ended"),
                      {"Dagar, medel": 0, "Månader, medel": 1})], notes=notes)
     return _charted(s, b, not df.empty, lambda: (
-        charts.time_mean(df, LANG, s.subtitle), "Tid i insats, medel och median i dagar",
+        outcome_charts.time_mean(df, LANG, s.subtitle), "Tid i insats, medel och median i dagar",
         f"Linjediagram: medel- och mediantid i insats per år i dagar; medeltid {s.y} {fmt(_v(now, 'mean_days'))} "
         "dagar."))
 
@@ -209,7 +209,7 @@ def _exits(s: Context) -> Section:
               [Table(data, s.caption("Avslutade efter avslutsanledning"), SOURCE, _v(now, "ended"),
                      {f"Andel {y} (%)": 1 for y in s.sel.years})])
     return _charted(s, b, not df.empty, lambda: (
-        charts.exits(_drawn(df, "share_pct"), labels, LANG, s.subtitle), "Avslutsanledningar",
+        outcome_charts.exits(_drawn(df, "share_pct"), labels, LANG, s.subtitle), "Avslutsanledningar",
         f"Stapeldiagram: andel av de avslutade {s.y} per avslutsanledning."))
 
 

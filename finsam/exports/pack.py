@@ -7,7 +7,7 @@ figures, goals, economy and surveys, the note on the data, and build(); the sect
 finsam.exports.pack_sections. Every figure comes through the selection's Context (finsam.exports.sections), so
 the pack shows the dashboard's figures for the same selection with the same small-count protection; every number
 is printed through fmt() or pct(), which print a suppressed value (NaN) as "..". Each section has a chart
-(finsam.present.charts, rendered by finsam.present.images), the table behind it and one sentence with its main
+(the chart modules of finsam.present, rendered by finsam.present.images), the table behind it and one sentence with its main
 figure. The pack is in Swedish, the language of the boards it is made for.
 """
 from __future__ import annotations
@@ -25,7 +25,7 @@ from finsam.exports.sections import (COUNTED_NOTE, DEMO_NOTE, LANG, SUPPRESSED_N
                                      full_name, key_figures, over_years, render)
 from finsam.exports.selection import Selection
 from finsam.labels import MISSING, col, fmt, pct, t
-from finsam.present import charts
+from finsam.present import economy_charts, goal_charts, participant_charts, survey_charts
 from finsam.query import queries as q
 from finsam.query import lookups
 
@@ -83,7 +83,7 @@ def _trend(ctx: Context) -> Section:
         f"{fmt(b.participants_total)} år {int(b.year)}; andelen med positivt steg från "
         f"{pct(a.positive_share_pct)} till {pct(b.positive_share_pct)}."))
     period = f"{first}–{ctx.y}"
-    figure = charts.compare(kf, "year", [(m, t(s, LANG)) for m, s, _d in TREND_MEASURES], LANG,
+    figure = participant_charts.compare(kf, "year", [(m, t(s, LANG)) for m, s, _d in TREND_MEASURES], LANG,
                             "Nyckeltal de senaste fem åren", ctx.subtitle.rsplit(" · ", 1)[0] + f" · {period}")
     for trace in figure.data:  # one colour for the years, the pack's year picked out
         trace.marker.color = [ACCENT if str(x) == str(ctx.y) else LIGHT_ACCENT for x in trace.x]
@@ -107,7 +107,7 @@ def _economy(ctx: Context) -> Section | None:
     sentence = (f"{fmt(used)} kr användes {ctx.y} av beviljade {fmt(now.granted_sek.sum())} kr"
                 + (f", {fmt(used / participants)} kr per deltagare." if participants == participants and participants
                    else "."))
-    return section("economy", "Ekonomi", sentence, charts.economy(df, LANG, ctx.subtitle), text_table(rows, columns),
+    return section("economy", "Ekonomi", sentence, economy_charts.economy(df, LANG, ctx.subtitle), text_table(rows, columns),
                    ["Kostnad per deltagare = använda medel / alla som deltog i insatsen under året."], text_columns=2)
 
 
@@ -124,8 +124,8 @@ def _surveys(ctx: Context) -> Section | None:
     latest = violence[(violence.year == ctx.y) & (violence.answer_group == "all")]
     sentence = (f"{pct(latest.positive_share_pct.iloc[0])} av de nya deltagarna {ctx.y} hade varit utsatta för våld."
                 if not latest.empty else f"Enkätsvaren för {', '.join(str(y) for y in ctx.sel.years)}.")
-    figure = charts.survey(nns, LANG, t("t_nns", LANG), ctx.subtitle) if not nns.empty else \
-        charts.violence(violence, ctx.labels.get("gender", {}), LANG, ctx.subtitle)
+    figure = survey_charts.survey(nns, LANG, t("t_nns", LANG), ctx.subtitle) if not nns.empty else \
+        survey_charts.violence(violence, ctx.labels.get("gender", {}), LANG, ctx.subtitle)
     return section("surveys", "Enkäter", sentence, figure, text_table(rows, columns),
                    ["Andelar över färre än 5 svarande visas inte."], text_columns=2)
 
@@ -178,7 +178,7 @@ def _goals(ctx: Context) -> Section | None:
                 + ".")
     notes.append("Uppnått: utfallet når målvärdet; delvis uppnått: minst tre fjärdedelar av vägen; (bedömt): ett mål "
                  "utan indikator har samordnarens status. Utfallet räknas över urvalet som alla siffror.")
-    return section("goals", "Mål och måluppfyllelse", sentence, charts.goal_status(att, LANG, ctx.subtitle),
+    return section("goals", "Mål och måluppfyllelse", sentence, goal_charts.goal_status(att, LANG, ctx.subtitle),
                    text_table(rows, ["Insats", "Mål-id", "Status", "Målvärde", "Utfall", "n"]), notes, text_columns=3)
 
 

@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 from finsam.exports.sections import LANG, Chart, Context, Section, Table, followup, per_horizon, referrals
 from finsam.exports.sections import drawn as _drawn, row as _row, value as _get
 from finsam.labels import col, fmt, pct, t
-from finsam.present import charts
+from finsam.present import outcome_charts, participant_charts, referral_charts
 from finsam.query import queries as q
 
 
@@ -44,7 +44,7 @@ def _flow(ctx: Context) -> Section:
         sentence += f" ({fmt(before.participants_total)} år {ctx.c})"
     sentence += (f", {pct(_get(_row(women, year=ctx.y), 'share_pct'))} kvinnor; {fmt(_get(now, 'new'))} började "
                  f"och {fmt(_get(now, 'ended'))} avslutade under året.")
-    return section("flow", "Deltagare och flöde", sentence, charts.flow(flow, LANG, ctx.subtitle),
+    return section("flow", "Deltagare och flöde", sentence, participant_charts.flow(flow, LANG, ctx.subtitle),
                    text_table(rows, columns),
                    ["Deltagare totalt: alla som deltog någon gång under året, även anonymt registrerade. "
                     "Pågående: deltar fortfarande vid årets slut."], text_columns=2)
@@ -77,7 +77,7 @@ def _municipalities(ctx: Context) -> Section:
     if ctx.sel.municipalities:
         notes.append("Andelarna av deltagarna gäller de valda kommunerna.")
     return section("municipalities", "Kommuner och andel av befolkningen", sentence,
-                   charts.municipalities(df, LANG, ctx.subtitle), text_table(rows, columns), notes)
+                   participant_charts.municipalities(df, LANG, ctx.subtitle), text_table(rows, columns), notes)
 
 
 def _gender(ctx: Context) -> Section:
@@ -95,7 +95,7 @@ def _gender(ctx: Context) -> Section:
                 f"({fmt(_get(now, 'participants'))} av {fmt(total)})")
     before = _row(women, year=ctx.c)
     sentence += f", mot {pct(before.share_pct)} år {ctx.c}." if before is not None else "."
-    figure = charts.gender(_drawn(df, "registered"), labels, LANG, ctx.subtitle)
+    figure = participant_charts.gender(_drawn(df, "registered"), labels, LANG, ctx.subtitle)
     return section("gender", "Könsfördelning", sentence, figure,
                    text_table(rows, columns), [t("anonymous_note", LANG)], text_columns=2)
 
@@ -125,7 +125,7 @@ def _referrals(ctx: Context) -> Section:
     else:
         sentence = f"{ref.label} remitterade flest deltagare {ctx.y}: {ref.count} ({ref.share})"
         sentence += (f", mot {fmt(before.participations[ref.top])} år {ctx.c}." if ref.top in before.index else ".")
-    figure = charts.referrals(_drawn(split, "participations"), labels, LANG, ctx.subtitle)
+    figure = referral_charts.referrals(_drawn(split, "participations"), labels, LANG, ctx.subtitle)
     return section("referrals", "Remittenter", sentence, figure,
                    text_table(rows, columns),
                    [f"Tabellen: deltagare {ctx.y} per remittent och kommun. Anonymt registrerade deltagare har "
@@ -151,7 +151,7 @@ def _time(ctx: Context) -> Section:
                     f"månader i insatsen (median {fmt(now.median_days)} dagar)")
         sentence += f", mot {fmt(before.mean_months, 1)} månader {ctx.c}." if before is not None else "."
     return section("time", "Tid i insats", sentence,
-                   charts.time_distribution(dist, LANG, ctx.subtitle) if not dist.empty else None,
+                   outcome_charts.time_distribution(dist, LANG, ctx.subtitle) if not dist.empty else None,
                    text_table(rows, columns), ["Gäller dem som avslutade under året; en månad räknas som 30 dagar, "
                                            "som i årsrapporterna."])
 
@@ -187,7 +187,7 @@ def _exits(ctx: Context) -> Section:
         sentence = (f"{pct(now.share_pct)} av de {fmt(now.ended)} som avslutade {ctx.y} hade tagit ett positivt steg; "
                     f"vanligaste avslutsanledning var {labels.get(top.exit_reason, top.exit_reason).lower()} "
                     f"({pct(top.share_pct)}).")
-    figure = charts.exits(_drawn(df, "share_pct"), labels, LANG, ctx.subtitle) if not df.empty else None
+    figure = outcome_charts.exits(_drawn(df, "share_pct"), labels, LANG, ctx.subtitle) if not df.empty else None
     return section("exits", "Avslut och positiva steg", sentence, figure, text_table(rows, columns),
                    ["Positiv stegförflyttning: andel av de avslutade med uppgiften registrerad."])
 
@@ -208,7 +208,7 @@ def _followup(ctx: Context) -> Section:
     else:
         sentence = f"Inga uppföljningar är registrerade för dem som avslutade {ctx.y}."
     return section("followup", "Uppföljning efter 6 och 18 månader", sentence,
-                   charts.followup(df, LANG, ctx.subtitle) if rows else None, text_table(rows, columns),
+                   outcome_charts.followup(df, LANG, ctx.subtitle) if rows else None, text_table(rows, columns),
                    ["Uppföljningen gäller dem som avslutade under året med en positiv stegförflyttning. Behållit: "
                     "andel av de svarande; svarsfrekvens: svarande av alla i urvalet."], text_columns=2)
 

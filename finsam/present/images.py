@@ -2,7 +2,7 @@
 
 One Chromium per process, started on first use and kept for the images after it (starting it takes a few
 seconds, an image half a second). MathJax is off and plotly.js is read from the installed plotly package,
-so rendering makes no network call. The fonts are those of finsam.present.charts.FONT (DejaVu Sans, Debian's
+so rendering makes no network call. The fonts are those of finsam.present.chart_layout.FONT (DejaVu Sans, Debian's
 fonts-dejavu-core), which carry å, ä, ö and the en dash.
 """
 from __future__ import annotations

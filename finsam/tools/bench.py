@@ -58,7 +58,7 @@ class Call:
         return getattr(q, self.name)(con, self.filters, **dict(self.kwargs))
 
 
-OTHER = {"reconciliation": reconcile.reconciliation}  # lookups outside finsam.query.lookups (ui.reconciliation)
+OTHER = {"reconciliation": reconcile.reconciliation}  # lookups outside finsam.query.lookups (reads.reconciliation)
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ class Database:
 
 def page_calls(f: q.Filters, database: Database, counts: dict[str, int]) -> dict[str, list[Call]]:
     """Per page of finsam.web.app.PAGES (by file name), the calls it makes for selection f on opening, each once
-    (the app caches repeats): its ui.query, ui.lookup and ui.reconciliation calls, and those of the ui
+    (the app caches repeats): its reads.query, reads.lookup and reads.reconciliation calls, and those of the web
     helpers it uses (ui.page, ui.code_labels, ui.municipality_years). counts: how many municipalities,
     interventions and associations the selection has (lookups.selection_counts). A test runs every page and
     fails when it makes a call that is not listed here (tests/test_app.py)."""
@@ -117,7 +117,7 @@ def page_calls(f: q.Filters, database: Database, counts: dict[str, int]) -> dict
                                                        years=database.span), (("by", ("association_id",)),)),
                            Call("key_figures", f), published],
         "kallor": [published],
-        # the goals (finsam.query.goals through ui.goal_query) run query-layer functions directly, not ui.query
+        # the goals (finsam.query.goals through reads.goal_query) run query-layer functions directly, not reads.query
         "mal": start,
         "importera": [Call("associations"), Call("demo_status", None, ((),)), Call("import_log")],
         "styrelseunderlag": start + [Call("associations"), Call("interventions", None, ((pack,),)),

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from finsam import config
 from finsam.query.filters import Filters
-from finsam.web import ui
+from finsam.web import context, reads, sidebar, signin, style
 from finsam.labels import t
 
 PAGES = [
@@ -60,11 +61,11 @@ def main() -> None:
     st.set_page_config(page_title="finsam", page_icon="📊", layout="wide")
     lang = st.sidebar.radio("Språk / Language", ["sv", "en"], key="lang", bind="query-params", horizontal=True,
                             format_func=lambda v: {"sv": "Svenska", "en": "English"}[v])
-    ui.accessibility(lang)
-    access = ui.signed_in(lang)
-    refused = "sign_in" if access is None else "needs_sign_in" if ui.needs_sign_in(access) else None
+    style.accessibility(lang)
+    access = signin.signed_in(lang)
+    refused = "sign_in" if access is None else "needs_sign_in" if signin.needs_sign_in(access) else None
     allowed = [p for p in PAGES if access is None or _page_allowed(p[0], access)]
-    pages = [st.Page(ui.ROOT / path, title=t(key, lang), url_path=url, icon=icon, default=(i == 0))
+    pages = [st.Page(config.ROOT / path, title=t(key, lang), url_path=url, icon=icon, default=(i == 0))
              for i, (path, key, url, icon) in enumerate(allowed)]
     # declared in every run before anything can stop it, so the sidebar never falls back to file names
     current = st.navigation(pages, position="hidden" if refused else "sidebar",
@@ -75,16 +76,16 @@ def main() -> None:
         st.markdown(statement.text(lang))
         return
     if refused == "sign_in":
-        ui.sign_in_form(lang)
+        signin.sign_in_form(lang)
         return
     if refused:
         st.error(t("needs_sign_in", lang), icon=":material/lock:")
         return
-    ui.ensure_database(lang)
-    ui.account_box(access, lang)
+    reads.ensure_database(lang)
+    signin.account_box(access, lang)
     st.session_state["_access"] = access
-    st.session_state["_filters"] = ui.filter_panel() if access.sees_records else _published_only()
-    status = ui.lookup("demo_status", st.session_state["_filters"].associations or access.associations or ())
+    st.session_state["_filters"] = sidebar.filter_panel() if access.sees_records else _published_only()
+    status = reads.lookup("demo_status", st.session_state["_filters"].associations or access.associations or ())
     if (status.has_demo & ~status.has_imported).any():
         st.warning(t("demo_notice", lang), icon=":material/science:")
     mixed = status[status.has_demo & status.has_imported].association_id.tolist()
@@ -97,7 +98,7 @@ def main() -> None:
             current.run()
         finally:  # a page that stops early (st.stop: nothing to show) is a page run too
             log.debug("page run %s %.1f ms", current.url_path or "oversikt", (time.perf_counter() - started) * 1000)
-        protection = ui.protection()
+        protection = context.protection()
         if protection.enabled:
             st.caption(t("suppressed_legend", lang).format(protection.threshold, protection.threshold))
         else:
@@ -128,13 +129,13 @@ def page(title_key: str | None = None) -> Page:
     """What every page starts with: the language, the selection, the page's title with the selection
     under it, and a stop with a sentence when the selection is empty."""
     ensure_frame()
-    lang = ui.language()
+    lang = context.language()
     f: Filters = st.session_state["_filters"]
-    subtitle = ui.selection_text(f, lang)
+    subtitle = sidebar.selection_text(f, lang)
     if title_key:
         st.title(t(title_key, lang))
         st.caption(subtitle)
-    flow = ui.query("participant_flow", f)
+    flow = reads.query("participant_flow", f)
     if flow.empty or flow.participants_total.sum() == 0:
         st.info(t("empty", lang))
         st.stop()

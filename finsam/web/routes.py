@@ -55,10 +55,12 @@ def _same_origin(request: Request) -> bool:
     return urlsplit(origin).netloc == host
 
 
-def _audit(event: str, **fields) -> None:
-    from finsam.data import audit
+def audit(event: str, **fields) -> None:
+    """One event in the audit log (finsam.data.audit.record: never raises into the caller's action); the
+    sign-in routes here and the pages' frame (sign-in, unprotected figures and their downloads) write it."""
+    from finsam.data.audit import record
 
-    audit.record(event, **fields)
+    record(event, **fields)
 
 
 async def _read_body(request: Request) -> bytes | None:
@@ -113,19 +115,19 @@ async def login(request: Request) -> Response:
     allowed, retry_after, first_refusal = await run_in_threadpool(clients.reserve, client, time.time())
     if not allowed:
         if first_refusal:  # once per client and minute: refusals themselves do not fill the log
-            await run_in_threadpool(_audit, "sign_in_failed", detail={"reason": "client_limit", "client": client})
+            await run_in_threadpool(audit, "sign_in_failed", detail={"reason": "client_limit", "client": client})
         return Response("För många inloggningsförsök från din adress. Vänta en minut och försök igen.",
                         status_code=429, headers={"Retry-After": str(retry_after)})
     result = await run_in_threadpool(auth.login_local, name, password)  # argon2 and the slow-down wait
     if result.access is None:
         # an unknown name is not written down: it may be a password typed into the wrong field
-        await run_in_threadpool(_audit, "sign_in_failed", user=result.account or UNKNOWN_ACCOUNT,
+        await run_in_threadpool(audit, "sign_in_failed", user=result.account or UNKNOWN_ACCOUNT,
                                 detail={"reason": result.reason})
         return _flash(response, request, "locked" if result.reason == "locked" else "wrong")
     await run_in_threadpool(clients.give_back, client, time.time())
     token = await run_in_threadpool(sessions.create, name)
     access = result.access
-    await run_in_threadpool(_audit, "sign_in", user=name, role=access.role,
+    await run_in_threadpool(audit, "sign_in", user=name, role=access.role,
                             association=", ".join(access.associations or ()), detail={"method": "local"})
     response.set_cookie(sessions.COOKIE, token, path=base_path() or "/", httponly=True, samesite="lax",
                         secure=_secure(request))
@@ -136,7 +138,7 @@ async def login(request: Request) -> Response:
 async def logout(request: Request) -> Response:
     user = await run_in_threadpool(sessions.end, request.cookies.get(sessions.COOKIE))
     if user:
-        await run_in_threadpool(_audit, "sign_out", user=user, detail={"method": "local"})
+        await run_in_threadpool(audit, "sign_out", user=user, detail={"method": "local"})
     response = RedirectResponse(base_path() + "/", status_code=303)
     response.delete_cookie(sessions.COOKIE, path=base_path() or "/")
     return response

@@ -5,7 +5,7 @@ Concurrency design (DuckDB lets one process write a file, and a file opened for 
 other processes): a change never opens the live database for writing. It copies the file, writes the copy
 in one transaction, checkpoints and closes it, and swaps it in with an atomic rename. Everyone browsing
 keeps reading the old file (an open file outlives a rename on POSIX) until their next query sees the new
-version (finsam.web.ui keys its connection and caches by the file's inode and mtime). A crash or kill before
+version (finsam.web.reads keys its connection and caches by the file's inode and mtime). A crash or kill before
 the rename leaves the live file untouched (and a copy `<db>.import-<pid>` that the next change removes and
 `doctor` reports).
 
