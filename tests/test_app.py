@@ -78,6 +78,9 @@ def test_page_runs_on_an_empty_selection(app, page):
 def test_page_runs_on_one_municipality(app, page):
     at = app(page, forbund=["Sydnärke"], kommun=[LAXA])
     assert at.sidebar.multiselect(key="kommun").value == [LAXA]
+    if page not in NO_CHART:  # the page says what it shows: the selection under its title, Laxå's figures
+        assert any(c.value.startswith("Sydnärke · Laxå") for c in at.caption), [c.value for c in at.caption]
+        assert figures(at), "no chart"
 
 
 def test_overview_key_figures_equal_the_query_layer(app, demo_con):

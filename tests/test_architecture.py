@@ -72,3 +72,22 @@ def test_modules_are_small_enough_to_read_in_one_sitting():
     assert not grown, f"over {MAX_LINES} lines (split them): {grown}"
     done = sorted(set(STILL_TO_SPLIT) - set(over))
     assert not done, f"now under {MAX_LINES} lines: remove from STILL_TO_SPLIT: {done}"
+
+
+def test_every_module_imports():
+    """Every module of the package imports (a name moved between layers and left behind fails here, not
+    first on a page a test happens not to open)."""
+    import importlib
+    import pkgutil
+
+    import finsam
+
+    failed = {}
+    for info in pkgutil.walk_packages(finsam.__path__, "finsam."):
+        if info.name == "finsam.__main__":
+            continue
+        try:
+            importlib.import_module(info.name)
+        except Exception as e:  # noqa: BLE001 - the test reports every module that does not import
+            failed[info.name] = repr(e)
+    assert not failed, failed

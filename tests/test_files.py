@@ -77,12 +77,12 @@ def test_imported_formula_text_is_text_in_every_table_download(hostile_names):
 
 
 def test_imported_formula_text_is_text_in_the_chapter_workbook(hostile_names):
-    from finsam.exports import chapter, report
+    from finsam.exports import chapter, selection
     from finsam.exports.chapter_files import to_xlsx
 
     con = db.connect(hostile_names, read_only=True)
     try:
-        ch = chapter.build(con, report.selection(con, "Sydnärke", 2025), render=False)
+        ch = chapter.build(con, selection.selection(con, "Sydnärke", 2025), render=False)
     finally:
         con.close()
     book = to_xlsx(ch)

@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 from finsam import colors
 from finsam.labels import col, number, percent, t
 from finsam.present.chart_layout import as_text, layout, year_totals, years_axis
-from finsam.query.queries import MANY_CATEGORIES
+from finsam.query.filters import MANY_CATEGORIES
 
 
 def flow(df: pd.DataFrame, lang: str, subtitle: str) -> go.Figure:
