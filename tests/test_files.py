@@ -404,3 +404,13 @@ def test_a_goals_file_that_cannot_be_read_is_a_problem_the_goals_page_lists():
         goals.read_template("mål.csv", b"m\xe5l;\x81\x8d\r\n")
     assert e.value.problems == ["Filens teckenkodning går inte att läsa: den är varken UTF-8 eller Windows-1252 "
                                 "(byte 0x81 på rad 1). Spara filen som CSV UTF-8 i Excel och försök igen."]
+
+
+def test_the_server_refuses_uploads_over_the_readers_limit():
+    """Streamlit itself takes no upload larger than finsam reads (its default would hold 200 MB in memory)."""
+    import tomllib
+
+    from finsam.write.filereader import MAX_BYTES
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["server"]["maxUploadSize"] * 1024 * 1024 == MAX_BYTES
