@@ -165,8 +165,8 @@ def test_reset_clears_the_selection(app):
 
 
 def _calls_computed(records) -> set:
-    """The calls the app computed (finsam.web.ui logs each cache miss) as finsam.tools.bench.Call."""
-    from finsam.tools.bench import Call
+    """The calls the app computed (finsam.web.ui logs each cache miss) as finsam.tools.bench_pages.Call."""
+    from finsam.tools.bench_pages import Call
 
     out = set()
     for r in records:
@@ -183,7 +183,7 @@ def _calls_computed(records) -> set:
                          ids=["everything", "one_municipality_women"])
 def test_the_bench_lists_every_call_every_page_makes(demo_db, demo_con, monkeypatch, caplog, state):
     """Every page of the app, run on an empty cache: each query, lookup and reconciliation it makes is among
-    finsam.tools.bench.page_calls for that page (or the frame's, bench.panel_calls), so the benchmark cannot
+    finsam.tools.bench_pages.page_calls for that page (or the frame's, bench_pages.panel_calls), so the benchmark cannot
     miss a page's call; and bench lists exactly the app's pages, which are exactly the files in pages/."""
     import logging
     from pathlib import Path
@@ -192,11 +192,11 @@ def test_the_bench_lists_every_call_every_page_makes(demo_db, demo_con, monkeypa
 
     from conftest import DATA
     from finsam.web import app as frame
-    from finsam.tools import bench
+    from finsam.tools import bench_pages
 
     monkeypatch.setenv("FINSAM_DB", str(demo_db))
     caplog.set_level(logging.DEBUG, logger="finsam")
-    database = bench.Database.read(demo_con, DATA)
+    database = bench_pages.Database.read(demo_con, DATA)
     stems = [Path(path).stem for path, *_ in frame.PAGES]
     assert set(stems) == {p.stem for p in (ROOT / "pages").glob("*.py")}
     unlisted, made = {}, {}
@@ -211,10 +211,10 @@ def test_the_bench_lists_every_call_every_page_makes(demo_db, demo_con, monkeypa
         at.switch_page(path).run()
         assert not at.exception, (path, [e.value for e in at.exception])
         stem = Path(path).stem
-        listed = bench.page_calls(f, database, q.selection_counts(demo_con, f))
+        listed = bench_pages.page_calls(f, database, q.selection_counts(demo_con, f))
         assert set(listed) == set(stems)
         made[stem] = _calls_computed(caplog.records)
-        unlisted[stem] = made[stem] - set(listed[stem]) - set(bench.panel_calls(f, database.association_ids))
+        unlisted[stem] = made[stem] - set(listed[stem]) - set(bench_pages.panel_calls(f, database.association_ids))
     assert {page: calls for page, calls in unlisted.items() if calls} == {}
     assert all(made.values()), [page for page, calls in made.items() if not calls]
-    assert bench.Call("reconciliation", None, (DATA,)) in made["kallor"] & made["jamfor"]
+    assert bench_pages.Call("reconciliation", None, (DATA,)) in made["kallor"] & made["jamfor"]

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from conftest import DATA, ROOT
-from finsam.tools import bench
+from finsam.tools import bench, bench_baseline, bench_import, bench_pages
 from finsam.present import charts
 from finsam.data import db
 from finsam.query import queries as q, reconcile
@@ -219,13 +219,13 @@ def test_generate_from_the_command_line_is_deterministic(tmp_path):
 
 
 def test_the_pandas_baseline_agrees_with_finsam_on_every_page_call_of_the_demo(demo_db, demo_con):
-    sel = bench.selections(demo_con)
-    database = bench.Database.read(demo_con, DATA)
+    sel = bench_pages.selections(demo_con)
+    database = bench_pages.Database.read(demo_con, DATA)
     calls = {c for f in sel.values()
-             for page in bench.page_calls(f, database, q.selection_counts(demo_con, f)).values() for c in page
-             if hasattr(bench.PandasBaseline, c.name)}
+             for page in bench_pages.page_calls(f, database, q.selection_counts(demo_con, f)).values() for c in page
+             if hasattr(bench_baseline.PandasBaseline, c.name)}
     answers = {c: c.answer(demo_con) for c in calls if c.filters is not None}
-    baseline = bench.PandasBaseline.load(str(demo_db))
+    baseline = bench_baseline.PandasBaseline.load(str(demo_db))
     differ = {f"{c.name}{dict(c.kwargs)} {c.filters}": bench.difference(a, baseline.run(c)) for c, a in answers.items()}
     assert {k: v for k, v in differ.items() if v} == {}
     assert len(answers) > 50
@@ -258,7 +258,7 @@ def test_bench_times_the_build_and_an_import_of_a_coordinators_file():
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     assert re.fullmatch(r"build and import: demo database built in [\d.]+ s; a 300-row semicolon CSV "
                         r"\(Windows-1252, [\d.]+ MB\) validated and imported in [\d.]+ s", r.stdout.strip()), r.stdout
-    content = bench.import_file_rows(300)
+    content = bench_import.import_file_rows(300)
     assert content.decode("cp1252").splitlines()[0].startswith("deltagare_id;förbund;insats;kommun;kön")
 
 
@@ -287,7 +287,7 @@ def test_every_page_sends_a_few_hundred_points_at_most_for_the_whole_country(nat
     f = q.Filters(years=span)
     counts = q.selection_counts(national, f)
     assert counts == {"municipalities": 290, "interventions": len(q.interventions(national)), "associations": 75}
-    calls = bench.page_calls(f, bench.Database.read(national, DATA), counts)
+    calls = bench_pages.page_calls(f, bench_pages.Database.read(national, DATA), counts)
     # economy and surveys have a row per intervention and year that has a budget or survey (their tables)
     sizes = {c.name + str(dict(c.kwargs)): len(c.run(national)) for page in calls.values() for c in page
              if c.filters is not None and c.name not in ("key_figures", "economy", "surveys")}

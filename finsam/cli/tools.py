@@ -8,7 +8,7 @@ import time
 
 from finsam import config
 from finsam.cli.args import db_path
-from finsam.tools import bench, load, scale
+from finsam.tools import bench, bench_import, load, scale
 
 
 def cmd_bench(args) -> int:
@@ -16,7 +16,7 @@ def cmd_bench(args) -> int:
         raise SystemExit("Ange --db DATABAS (en eller flera) och/eller --import-rows N.")
     summaries = []
     if args.import_rows:
-        summaries.append(bench.build_and_import(args.import_rows))
+        summaries.append(bench_import.build_and_import(args.import_rows))
     for path in args.db or []:
         if not path.exists():
             raise SystemExit(f"Databasen {path} finns inte. Skapa den med: python -m finsam generate --out {path}")
