@@ -8,7 +8,7 @@ import time
 
 from finsam import config
 from finsam.cli.args import db_path
-from finsam.tools import bench, bench_import, load, scale
+from finsam.tools import bench, bench_import, load, load_report, scale
 
 
 def cmd_bench(args) -> int:
@@ -58,7 +58,7 @@ def cmd_load(args) -> int:
         print(f"Servern {base} svarar inte som väntat: {e}", file=sys.stderr)
         return 2
     result = asyncio.run(run.run())
-    print(load.report(result))
+    print(load_report.report(result))
     if args.json:
         args.json.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     return 1 if result["error_count"] else 0
