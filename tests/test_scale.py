@@ -17,7 +17,8 @@ from finsam.present import charts
 from finsam.data import db
 from finsam.query import queries as q, reconcile
 from finsam.web.app import PAGES
-from finsam.tools.scale import ASSOCIATIONS, generate
+from finsam.tools.scale import generate
+from finsam.tools.scale_country import ASSOCIATIONS
 
 N = 30_000
 
