@@ -1,6 +1,6 @@
 """The bench's calls: what each dashboard page (and the frame's filter panel) asks of the query layer on
-opening, as finsam.tools.bench.Call, for the typical selections the bench picks from a database; and the
-read-only connection the bench runs them in. tests/test_app.py checks the lists against the pages."""
+opening, as Call, for the typical selections the bench picks from a database; and the read-only
+connection the bench runs them in. tests/test_app.py checks the lists against the pages."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
