@@ -22,7 +22,9 @@ from finsam import labels
 from finsam.query import lookups, queries as q
 from finsam.__main__ import main
 from finsam.access import DEMO
-from finsam.tools.load import MAX_SECONDS, MAX_SESSIONS, LoadRefused, Tab, check, sign_in, write_import_file
+from finsam.tools.load import MAX_SECONDS, MAX_SESSIONS, LoadRefused, check, sign_in
+from finsam.tools.load_import import write_import_file
+from finsam.tools.load_protocol import Tab
 from finsam.privacy import Protection
 
 SESSIONS, SECONDS, IMPORT_AT = 10, 50, 20

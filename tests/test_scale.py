@@ -12,13 +12,15 @@ import pandas as pd
 import pytest
 
 from conftest import DATA, ROOT
-from finsam.tools import bench
+from finsam.tools import bench, bench_baseline, bench_import, bench_pages
 from finsam.present import participant_charts
 from finsam.data import db
-from finsam.query import lookups, queries as q, reconcile
-from finsam.query.filters import chart_years, group_chart
+from finsam.query import queries as q, reconcile
 from finsam.web.app import PAGES
-from finsam.tools.scale import ASSOCIATIONS, generate
+from finsam.tools.scale import generate
+from finsam.tools.scale_country import ASSOCIATIONS
+from finsam.query import lookups
+from finsam.query import filters as query_filters
 
 N = 30_000
 
@@ -220,13 +222,13 @@ def test_generate_from_the_command_line_is_deterministic(tmp_path):
 
 
 def test_the_pandas_baseline_agrees_with_finsam_on_every_page_call_of_the_demo(demo_db, demo_con):
-    sel = bench.selections(demo_con)
-    database = bench.Database.read(demo_con, DATA)
+    sel = bench_pages.selections(demo_con)
+    database = bench_pages.Database.read(demo_con, DATA)
     calls = {c for f in sel.values()
-             for page in bench.page_calls(f, database, lookups.selection_counts(demo_con, f)).values() for c in page
-             if hasattr(bench.PandasBaseline, c.name)}
+             for page in bench_pages.page_calls(f, database, lookups.selection_counts(demo_con, f)).values() for c in page
+             if hasattr(bench_baseline.PandasBaseline, c.name)}
     answers = {c: c.answer(demo_con) for c in calls if c.filters is not None}
-    baseline = bench.PandasBaseline.load(str(demo_db))
+    baseline = bench_baseline.PandasBaseline.load(str(demo_db))
     differ = {f"{c.name}{dict(c.kwargs)} {c.filters}": bench.difference(a, baseline.run(c)) for c, a in answers.items()}
     assert {k: v for k, v in differ.items() if v} == {}
     assert len(answers) > 50
@@ -259,7 +261,7 @@ def test_bench_times_the_build_and_an_import_of_a_coordinators_file():
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     assert re.fullmatch(r"build and import: demo database built in [\d.]+ s; a 300-row semicolon CSV "
                         r"\(Windows-1252, [\d.]+ MB\) validated and imported in [\d.]+ s", r.stdout.strip()), r.stdout
-    content = bench.import_file_rows(300)
+    content = bench_import.import_file_rows(300)
     assert content.decode("cp1252").splitlines()[0].startswith("deltagare_id;förbund;insats;kommun;kön")
 
 
@@ -288,7 +290,7 @@ def test_every_page_sends_a_few_hundred_points_at_most_for_the_whole_country(nat
     f = q.Filters(years=span)
     counts = lookups.selection_counts(national, f)
     assert counts == {"municipalities": 290, "interventions": len(lookups.interventions(national)), "associations": 75}
-    calls = bench.page_calls(f, bench.Database.read(national, DATA), counts)
+    calls = bench_pages.page_calls(f, bench_pages.Database.read(national, DATA), counts)
     # economy and surveys have a row per intervention and year that has a budget or survey (their tables)
     sizes = {c.name + str(dict(c.kwargs)): len(c.run(national)) for page in calls.values() for c in page
              if c.filters is not None and c.name not in ("key_figures", "economy", "surveys")}
@@ -296,12 +298,12 @@ def test_every_page_sends_a_few_hundred_points_at_most_for_the_whole_country(nat
     sources = len(lookups.code_list(national, "referral_source"))
     assert sizes.pop("referral_by_municipality{}") <= 290 * sources
     assert max(sizes.values()) <= 290, sizes
-    municipalities = q.run(national, "municipality_split", chart_years(f, 290))
+    municipalities = q.run(national, "municipality_split", query_filters.chart_years(f, 290))
     assert municipalities.year.unique().tolist() == [span[1]] and len(municipalities) == 290
     fig = participant_charts.municipalities(municipalities, "sv", "")
     assert [tr.type for tr in fig.data] == ["scatter", "scatter"] and len(fig.data[1].x) == 290
-    by, recent = group_chart(f, counts["interventions"], counts["associations"])
+    by, recent = query_filters.group_chart(f, counts["interventions"], counts["associations"])
     assert by == ("association_id",) and recent.years == (span[1], span[1])
     one_association = q.Filters(years=span, associations=("Stockholm",))
-    by, recent = group_chart(one_association, 4, 1)
+    by, recent = query_filters.group_chart(one_association, 4, 1)
     assert by == ("association_id", "intervention_id") and recent.years == (span[1] - 2, span[1])

@@ -8,7 +8,7 @@ import time
 
 from finsam import config
 from finsam.cli.args import db_path
-from finsam.tools import bench, load, scale
+from finsam.tools import bench, bench_import, load, load_report, scale
 
 
 def cmd_bench(args) -> int:
@@ -16,7 +16,7 @@ def cmd_bench(args) -> int:
         raise SystemExit("Ange --db DATABAS (en eller flera) och/eller --import-rows N.")
     summaries = []
     if args.import_rows:
-        summaries.append(bench.build_and_import(args.import_rows))
+        summaries.append(bench_import.build_and_import(args.import_rows))
     for path in args.db or []:
         if not path.exists():
             raise SystemExit(f"Databasen {path} finns inte. Skapa den med: python -m finsam generate --out {path}")
@@ -58,7 +58,7 @@ def cmd_load(args) -> int:
         print(f"Servern {base} svarar inte som väntat: {e}", file=sys.stderr)
         return 2
     result = asyncio.run(run.run())
-    print(load.report(result))
+    print(load_report.report(result))
     if args.json:
         args.json.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     return 1 if result["error_count"] else 0
