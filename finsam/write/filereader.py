@@ -258,26 +258,38 @@ WORKSHEET_TAG = re.compile(rb"<(\w+:)?worksheet[\s>]")
 STRINGS_TAG = re.compile(rb"<(\w+:)?sst[\s>]")
 
 
-def _more_strings_than(archive: zipfile.ZipFile, path: str, limit: int) -> bool:
-    """Whether the shared strings part holds more than limit texts, counted a megabyte at a time (a tag cut
-    by a chunk's end is counted in the next)."""
-    n, carry, tags = 0, b"", None
+def _tag_chunks(archive: zipfile.ZipFile, path: str, root: re.Pattern, names: tuple[bytes, ...]):
+    """A part's XML unpacked a megabyte at a time and never parsed: yields (buf, cut, tags), buf cut before
+    its last '<' (a tag cut by a chunk's end comes whole with the next), tags[name] the byte strings that open
+    an element of that name in the part's namespace (read from the root element, found by `root`)."""
+    carry, tags = b"", None
     with archive.open(path) as src:
         while True:
             chunk = src.read(CHUNK)
             buf = carry + chunk
             if tags is None:
-                m = STRINGS_TAG.search(buf)
+                m = root.search(buf)
+                if m is None and chunk and len(buf) < 64 * 1024:
+                    carry = buf
+                    continue
                 ns = (m.group(1) or b"") if m else b""
-                tags = [b"<" + ns + b"si" + end for end in (b" ", b">", b"/")]
+                tags = {name: [b"<" + ns + name + end for end in (b" ", b">", b"/")] for name in names}
             cut = len(buf) if not chunk else buf.rfind(b"<")
             cut = len(buf) if cut <= 0 else cut
-            n += sum(buf.count(t, 0, cut) for t in tags)
-            if n > limit:
-                return True
+            yield buf, cut, tags
             carry = buf[cut:]
             if not chunk:
-                return False
+                return
+
+
+def _more_strings_than(archive: zipfile.ZipFile, path: str, limit: int) -> bool:
+    """Whether the shared strings part holds more than limit texts, counted a megabyte at a time."""
+    n = 0
+    for buf, cut, tags in _tag_chunks(archive, path, STRINGS_TAG, (b"si",)):
+        n += sum(buf.count(t, 0, cut) for t in tags[b"si"])
+        if n > limit:
+            return True
+    return False
 
 
 def _scan_sheet(archive: zipfile.ZipFile, path: str) -> None:
@@ -286,39 +298,22 @@ def _scan_sheet(archive: zipfile.ZipFile, path: str) -> None:
     a row. (Cells between two rows of the same megabyte are bounded together: a megabyte holds at most
     about 250 000 cells, which openpyxl reads in a moment, and the row-by-row read then counts exactly.)"""
     rows, open_cells = 0, 0
-    row_tags = cell_tags = None
-    carry = b""
-    with archive.open(path) as src:
-        while True:
-            chunk = src.read(CHUNK)
-            buf = carry + chunk
-            if row_tags is None:
-                m = WORKSHEET_TAG.search(buf)
-                if m is None and chunk and len(buf) < 64 * 1024:
-                    carry = buf
-                    continue
-                ns = (m.group(1) or b"") if m else b""
-                row_tags = [b"<" + ns + b"row" + end for end in (b" ", b">", b"/")]
-                cell_tags = [b"<" + ns + b"c" + end for end in (b" ", b">", b"/")]
-            cut = len(buf) if not chunk else buf.rfind(b"<")
-            cut = len(buf) if cut <= 0 else cut
-            starts = [i for i in (buf.find(t, 0, cut) for t in row_tags) if i >= 0]
-            n_rows = sum(buf.count(t, 0, cut) for t in row_tags)
-            if n_rows == 0:
-                open_cells += sum(buf.count(t, 0, cut) for t in cell_tags)
-            else:
-                first = min(starts)
-                last = max(buf.rfind(t, 0, cut) for t in row_tags)
-                open_cells += sum(buf.count(t, 0, first) for t in cell_tags)
-                inside = sum(buf.count(t, first, last) for t in cell_tags)
-                if open_cells > XLSX_MAX_COLUMNS or inside > (n_rows - 1) * XLSX_MAX_COLUMNS:
-                    raise _beyond_excel(rows + (1 if open_cells > XLSX_MAX_COLUMNS else 2))
-                rows += n_rows
-                if rows > MAX_ROWS + 1:
-                    raise _too_many_rows()
-                open_cells = sum(buf.count(t, last, cut) for t in cell_tags)
-            if open_cells > XLSX_MAX_COLUMNS:
-                raise _beyond_excel(rows)
-            carry = buf[cut:]
-            if not chunk:
-                return
+    for buf, cut, tags in _tag_chunks(archive, path, WORKSHEET_TAG, (b"row", b"c")):
+        row_tags, cell_tags = tags[b"row"], tags[b"c"]
+        starts = [i for i in (buf.find(t, 0, cut) for t in row_tags) if i >= 0]
+        n_rows = sum(buf.count(t, 0, cut) for t in row_tags)
+        if n_rows == 0:
+            open_cells += sum(buf.count(t, 0, cut) for t in cell_tags)
+        else:
+            first = min(starts)
+            last = max(buf.rfind(t, 0, cut) for t in row_tags)
+            open_cells += sum(buf.count(t, 0, first) for t in cell_tags)
+            inside = sum(buf.count(t, first, last) for t in cell_tags)
+            if open_cells > XLSX_MAX_COLUMNS or inside > (n_rows - 1) * XLSX_MAX_COLUMNS:
+                raise _beyond_excel(rows + (1 if open_cells > XLSX_MAX_COLUMNS else 2))
+            rows += n_rows
+            if rows > MAX_ROWS + 1:
+                raise _too_many_rows()
+            open_cells = sum(buf.count(t, last, cut) for t in cell_tags)
+        if open_cells > XLSX_MAX_COLUMNS:
+            raise _beyond_excel(rows)
