@@ -52,19 +52,22 @@ PARTICIPATION_COLUMNS = [
 ]
 
 
+def _where(year: str) -> list[Column]:
+    """The association, intervention and year every small template starts with (example year given)."""
+    return [Column("förbund", ("forbund", "association"), False, "Sydnärke"),
+            Column("insats", ("intervention",), True, "Samordningsteamet"),
+            Column("år", ("ar", "year"), True, year)]
+
+
 ANONYMOUS_COLUMNS = [
-    Column("förbund", ("forbund", "association"), False, "Sydnärke"),
-    Column("insats", ("intervention",), True, "Samordningsteamet"),
-    Column("år", ("ar", "year"), True, "2024"),
+    *_where("2024"),
     Column("kön", ("kon", "gender"), True, "kvinna"),
     Column("antal", ("count", "participant_count"), True, "2"),
 ]
 
 
 BUDGET_COLUMNS = [
-    Column("förbund", ("forbund", "association"), False, "Sydnärke"),
-    Column("insats", ("intervention",), True, "Samordningsteamet"),
-    Column("år", ("ar", "year"), True, "2024"),
+    *_where("2024"),
     Column("beviljat_sek", ("beviljat", "budget", "tilldelade medel", "granted_sek"), True, "700000"),
     Column("använt_sek", ("anvant sek", "använt", "utfall", "kostnad", "used_sek"), True, "645276"),
     Column("slag", ("kind",), False, "individinriktad"),
@@ -72,9 +75,7 @@ BUDGET_COLUMNS = [
 
 
 SURVEY_COLUMNS = [
-    Column("förbund", ("forbund", "association"), False, "Sydnärke"),
-    Column("insats", ("intervention",), True, "Samordningsteamet"),
-    Column("år", ("ar", "year"), True, "2025"),
+    *_where("2025"),
     Column("enkät", ("enkat", "survey"), True, "nns"),
     Column("fråga", ("fraga", "question"), True, "1"),
     Column("antal_svar", ("antal svarande", "respondents"), False, "32"),
