@@ -14,6 +14,7 @@ from conftest import DATA, ROOT, insert_records, record
 from finsam.data import db
 from finsam.query import figures, goals, queries as q, reconcile
 from finsam.access import ADMIN, Access, AccessDenied
+from finsam.labels import SUPPRESSED
 from finsam.privacy import OFF, Protection
 from finsam.write import goal_edits
 
@@ -72,7 +73,7 @@ def test_figures_emit_target_outcome_and_attained_with_protection(demo_con):
     assert g[("SN-2016-FOR-1", "goal_attained")] == 0.0  # delvis is not attained
     assert g[("SN-2016-IPS-1", "goal_attained")] == ""  # not measurable: empty
     # Framsteget's outcome rests on 2 to studies: hidden with protection on, so not measurable either
-    assert g[("SN-2016-FRA-1", "goal_outcome")] == figures.SUPPRESSED
+    assert g[("SN-2016-FRA-1", "goal_outcome")] == SUPPRESSED
     assert g[("SN-2016-FRA-1", "goal_attained")] == ""
 
 

@@ -102,3 +102,31 @@ def test_a_change_is_computed_from_the_values_as_shown_with_a_minus_sign():
     assert change(months, 6.53, 9.2, "sv") == (f"{MINUS}2,7 mån", "down")
     assert change(women, float("nan"), 58.0, "sv") == (None, "off") and shown(women, float("nan"), "sv") == ".."
     assert shown(women, None, "sv") == "–"
+
+
+def test_a_hidden_or_missing_figure_prints_the_same_everywhere():
+    """One formatter (finsam.labels): a figure the protection hides prints '..', one that does not exist '–',
+    on the pages' key figures, in the charts' text alternatives, in the pack's and the chapter's tables and in
+    the CSV and workbook downloads; thousands with a thin no-break space (U+202F) in all of them."""
+    import io
+
+    import pandas as pd
+    from openpyxl import load_workbook
+
+    from finsam.exports.chapter_files import cell_text
+    from finsam.labels import MISSING, SUPPRESSED, fmt, number, pct
+    from finsam.present import chart_text
+    from finsam.present.key_figures import KEY_FIGURES, shown
+    from finsam.present.tables import excel_csv, xlsx
+
+    nan = float("nan")
+    assert (SUPPRESSED, MISSING) == ("..", "–")
+    count = KEY_FIGURES[0]
+    assert shown(count, nan, "sv") == fmt(nan) == pct(nan) == cell_text(nan) == number(nan) == SUPPRESSED
+    assert chart_text._value(nan, "sv") == SUPPRESSED
+    assert shown(count, None, "sv") == fmt(None) == cell_text(None) == MISSING
+    assert shown(count, 1234, "sv") == fmt(1234) == cell_text(1234) == "1\u202f234"
+    table = pd.DataFrame({"Deltagare": [nan, 12.0]})
+    assert excel_csv(table).decode("utf-8-sig").splitlines()[1] == SUPPRESSED
+    sheet = load_workbook(io.BytesIO(xlsx(table))).active
+    assert sheet["A2"].value is None and sheet["A3"].value == 12  # the workbook keeps numbers; hidden is empty

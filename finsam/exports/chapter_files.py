@@ -25,7 +25,7 @@ from openpyxl.styles import Font
 from finsam.exports.chapter import Chapter
 from finsam.exports.sections import Table
 from finsam.present.tables import text_not_formulas
-from finsam.labels import SUPPRESSED
+from finsam.labels import MISSING, SUPPRESSED, fmt
 
 TABLE_STYLES = ("Table Grid", "Light Grid Accent 1")
 PICTURE_WIDTH = Cm(16)
@@ -35,15 +35,9 @@ YEAR_COLUMNS = ("År", "Avslutade år")  # years print without a thousands space
 
 
 def cell_text(value, decimals: int = 0) -> str:
-    """Swedish format: decimal comma, a space between thousands, '..' for a suppressed value, '–' for none."""
-    if value is None:
-        return "–"
-    if isinstance(value, str):
-        return value
-    if pd.isna(value):
-        return SUPPRESSED
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", "\u00a0").replace(".", ",")
+    """A table cell as the chapter prints it: text as it is, a number through labels.fmt (the one number
+    formatter: decimal comma, thin space between thousands, '..' for a suppressed value, '–' for none)."""
+    return value if isinstance(value, str) else fmt(value, decimals)
 
 
 def _decimals(tb: Table, column: str) -> int:
@@ -230,7 +224,7 @@ def to_xlsx(chapter: Chapter) -> bytes:
             row = []
             for j, v in enumerate(values):
                 if v is None:
-                    row.append("–")
+                    row.append(MISSING)
                 elif not isinstance(v, str) and pd.isna(v):
                     row.append(SUPPRESSED)
                 elif hasattr(v, "item"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from finsam.labels import number
+from finsam.labels import SUPPRESSED, number
 
 N_COLUMNS = ("participants_total", "participants", "participations", "ended", "respondents", "n")
 
@@ -18,7 +18,7 @@ def _plain(text) -> str:
 
 def _value(v, lang: str) -> str:
     if v is None or v != v:
-        return ".."
+        return SUPPRESSED
     return number(v, 0 if float(v).is_integer() else 1, lang)
 
 
@@ -39,7 +39,7 @@ def summary(fig: go.Figure, lang: str, table: pd.DataFrame | None = None) -> str
         last = len(trace.x) - 1
         texts = trace.text if trace.text is not None and not isinstance(trace.text, str) else None
         value = _plain(texts[last]) if texts is not None and len(texts) > last and texts[last] else \
-            _value(trace.y[last], lang) if trace.y is not None else ".."
+            _value(trace.y[last], lang) if trace.y is not None else SUPPRESSED
         series.append((_plain(trace.x[last]), _plain(trace.name), value))
     if series:
         at = series[-1][0]
@@ -56,7 +56,7 @@ def summary(fig: go.Figure, lang: str, table: pd.DataFrame | None = None) -> str
         if column is not None:
             rows = table[table.year == table.year.max()] if "year" in table.columns else table
             values = pd.to_numeric(rows[column], errors="coerce")
-            n = ".." if values.isna().any() else number(values.sum(), 0, lang)
+            n = SUPPRESSED if values.isna().any() else number(values.sum(), 0, lang)
             parts.append(f"n = {n}" + (f" ({rows.year.iloc[0]})" if "year" in rows.columns and len(rows) else "") + ".")
     parts.append("Alla värden finns i tabellen." if lang == "sv" else "Every value is in the table.")
     return " ".join(parts)

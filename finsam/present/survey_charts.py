@@ -39,7 +39,7 @@ def survey_by_association(df: pd.DataFrame, lang: str, title: str, subtitle: str
     text = rows.question_text.unstack().reindex(index=share.index, columns=order)
     fig = go.Figure(go.Heatmap(
         z=share.values, x=list(share.columns), y=list(share.index), colorscale="Blues", zmin=0, zmax=100,
-        text=[[percent(v, 0, lang) if v == v else ".." for v in row] for row in share.values],
+        text=[[percent(v, 0, lang) for v in row] for row in share.values],
         customdata=text.values, texttemplate="%{text}", hovertemplate="%{y} · %{customdata}: %{text}<extra></extra>",
         colorbar=dict(title=col("positive_share_pct_answers", lang))))
     fig.update_yaxes(autorange="reversed")

@@ -11,10 +11,10 @@ from dataclasses import replace
 import pandas as pd
 
 from finsam.query import lookups, queries as q
+from finsam.labels import SUPPRESSED
 from finsam.privacy import Protection
 
 COLUMNS = ["association", "intervention", "year", "measure", "dimension", "category", "value", "unit"]
-SUPPRESSED = ".."  # the Swedish statistics mark for "too few to publish"
 GROUPINGS = (("association_id", "intervention_id"), ("association_id",))
 MERGED_REFERRALS = {"Psyk/Vc/Hab": ("Psyk", "Vc", "Hab")}
 # SUS's exit category "Utskrivning" is work, studies or active job seeking (Västerås 2020)

@@ -26,7 +26,8 @@ import pandas as pd
 
 from finsam.query import figures, queries as q
 from finsam.access import ADMIN, Access
-from finsam.query.figures import COMPUTED_MEASURES, MONEY_AND_SURVEY_MEASURES, SUPPRESSED
+from finsam.labels import SUPPRESSED
+from finsam.query.figures import COMPUTED_MEASURES, MONEY_AND_SURVEY_MEASURES
 from finsam.privacy import OFF, Protection
 from finsam.data.published import COLUMNS as PUBLISHED_COLUMNS, KEY
 from finsam.query import lookups
