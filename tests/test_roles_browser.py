@@ -66,7 +66,7 @@ def test_no_page_shows_another_associations_name(server, browser, name):
     context, pg = signed_in(browser, server, name)
     try:
         for _path, _key, url_path, _icon in PAGES:
-            pg.goto(f"{server}/{url_path}")
+            pg.goto(f"{server}/{'' if url_path == PAGES[0][2] else url_path}")  # the first page is the root
             settle(pg)
             text = pg.inner_text("body")
             assert "Traceback" not in text, url_path
@@ -114,5 +114,38 @@ def test_a_reader_sees_published_figures_and_nothing_computed(server, browser):
         header = lines[0].split(";")
         computed = next(i for i, h in enumerate(header) if "eräkn" in h)
         assert len(lines) > 100 and all(row.split(";")[computed] in ("", "..") for row in lines[1:])
+    finally:
+        context.close()
+
+
+def test_every_table_download_of_a_board_member_holds_only_her_association(server, browser):
+    """The CSV behind every chart of every page (what a board member takes to Excel): nothing of another
+    association, and no count from 1 to 4 in a column of counts."""
+    _role, _assoc, foreign = ACCOUNTS["styrelse_sn"]
+    context, pg = signed_in(browser, server, "styrelse_sn")
+    downloads = 0
+    try:
+        for _path, _key, url_path, _icon in PAGES:
+            if url_path in ("presentation", "tillganglighet", "importera", "styrelseunderlag", "mal"):
+                continue
+            first = url_path == PAGES[0][2]  # the first page is served at the root
+            pg.goto(f"{server}/{'' if first else url_path}?forbund={quote('Sydnärke')}")
+            settle(pg)
+            for summary in pg.locator('[data-testid="stExpander"] summary').all():
+                summary.click()
+            buttons = pg.get_by_role("button", name="Ladda ner tabellen (CSV för Excel)")
+            for i in range(buttons.count()):
+                with pg.expect_download() as dl:
+                    buttons.nth(i).click()
+                lines = open(dl.value.path(), encoding="utf-8-sig").read().splitlines()
+                downloads += 1
+                for other in foreign:
+                    assert not any(other in line for line in lines), (url_path, other)
+                header = lines[0].split(";")
+                counts = [j for j, h in enumerate(header) if h in ("Deltagare", "Nya", "Avslutade", "Antal")]
+                for line in lines[1:]:
+                    cells = line.split(";")
+                    assert not any(cells[j] in ("1", "2", "3", "4") for j in counts if j < len(cells)), (url_path, line)
+        assert downloads >= 10, downloads
     finally:
         context.close()
