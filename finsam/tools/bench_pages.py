@@ -25,7 +25,7 @@ class Call:
 
     def run(self, con):
         if self.filters is None:
-            return OTHER.get(self.name, getattr(q, self.name, None))(con, *self.kwargs)
+            return OTHER.get(self.name, getattr(lookups, self.name, None))(con, *self.kwargs)
         return q.run(con, self.name, self.filters, **dict(self.kwargs))
 
     def answer(self, con) -> pd.DataFrame:
