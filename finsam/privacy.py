@@ -108,12 +108,11 @@ def protect(name: str, df: pd.DataFrame, protection: Protection) -> pd.DataFrame
     counts = list(spec.counts)
     values = {c: df[c].to_numpy(dtype="float64", na_value=np.nan) for c in counts}
     hidden = {c: (v >= 1) & (v < t) for c, v in values.items()}
-    for rate, n in spec.rates.items():
-        parts = spec.rate_parts.get(rate, ())
-        if rate in df and parts and n in values:
-            small = _small_complement(spec, rate, n, values, t)
-            for c in spec.complement_hides.get(rate, parts):  # part and n both shown would give it away
-                hidden[c] |= small
+    # a share whose complement (n minus its parts) is a small count, decided once on the counts as read
+    complement = {rate: _small_complement(spec, rate, n, values, t) for rate, n in spec.rates.items() if rate in df}
+    for rate, small in complement.items():
+        for c in spec.complement_hides.get(rate, spec.rate_parts.get(rate, ())):  # part and n side by side
+            hidden[c] |= small  # would give it away
     if any(h.any() for h in hidden.values()):
         _secondary(df, values, hidden, spec)
     if name == "followup":
@@ -131,7 +130,7 @@ def protect(name: str, df: pd.DataFrame, protection: Protection) -> pd.DataFrame
                 small |= hidden[n]
             for part in spec.rate_parts.get(rate, ()):
                 small |= hidden[part]  # a share of a hidden count would give the count away
-            small |= _small_complement(spec, rate, n, values, t)
+            small |= complement[rate]
             changed[rate] = np.where(small, np.nan, column(rate))
     for rate, n in spec.rates_if_known.items():
         nv = column(n)

@@ -131,6 +131,14 @@ def test_followup_and_time_pages_show_the_published_figures(app, demo_con):
     assert round(mean.y[0]) == 276
 
 
+def test_the_legend_says_a_share_is_hidden_for_the_few_on_its_other_side(app):
+    """Sydnärke's 2024 retention is hidden for the 2 who did not keep their step, not for a small n: the
+    legend under the page says both reasons (it said only "färre än 5 deltagare")."""
+    at = app("pages/uppfoljning.py", forbund=["Sydnärke"], ar=(2024, 2025))
+    legend = next(c.value for c in at.caption if c.value.startswith("`..`"))
+    assert "färre än 5 deltagare" in legend and "färre än 5 står på andra sidan" in legend
+
+
 def test_english(app):
     at = app("pages/kommuner.py", lang="en", forbund=["Sydnärke"])
     assert at.title[0].value == "Municipalities"

@@ -263,7 +263,8 @@ def _leftover(path: Path, what: str) -> Problem:
 def check_leftovers(db_path: Path, problems: list[Problem]) -> None:
     """Files a killed change or build left beside the database: reported only while no change is being
     written (a change in progress has its copy)."""
-    from finsam.write import versions, writes
+    from finsam.data import versions
+    from finsam.write import writes
 
     if writes.busy(db_path):
         return

@@ -8,7 +8,7 @@ from typing import Sequence
 
 import pandas as pd
 
-from finsam.access import ADMIN, Access, AccessDenied
+from finsam.access import ADMIN, Access
 from finsam.query.filters import Filters
 from finsam.query.sql import Sql, fetch
 
@@ -110,18 +110,10 @@ def lookup(con, name: str, args: tuple, access: Access):
     if name == "import_log":
         return import_log(con, access)
     if name in SCOPED_LOOKUPS and access.associations is not None:
-        requested = tuple(args[0]) if args else ()
-        args = (_bounded(requested, access), *args[1:])
+        args = (access.scope(tuple(args[0]) if args else ()), *args[1:])
     if name == "selection_counts" and access.associations is not None:
-        args = (replace(args[0], associations=_bounded(args[0].associations, access)),)
+        args = (replace(args[0], associations=access.scope(args[0].associations)),)
     return globals()[name](con, *args)
-
-
-def _bounded(requested: tuple[str, ...], access: Access) -> tuple[str, ...]:
-    refused = [a for a in requested if not access.allows(a)]
-    if refused:
-        raise AccessDenied(f"Ingen behörighet till {', '.join(refused)}.")
-    return requested or access.associations
 
 
 def import_log(con, access: Access = ADMIN) -> pd.DataFrame:

@@ -89,9 +89,9 @@ def reconciliation(con, data_dir: Path, access: Access = ADMIN, protection: Prot
     published = lookups.published_figures(con)
     if access.associations is not None:
         published = published[published.association.isin(access.associations)].reset_index(drop=True)
-    scope = published_scope(published, {a for a in lookups.associations(con).association_id if access.allows(a)})
     if not access.sees_records:
         return published.assign(computed_value=None, status="not_shown", reason="")[COLUMNS]
+    scope = published_scope(published, {a for a in lookups.associations(con).association_id if access.allows(a)})
     if scope is None:
         return pd.DataFrame(columns=COLUMNS)
     computed = figures.compute(con, scope, OFF)

@@ -93,7 +93,7 @@ def _cached_plain(name: str, version: str, args: tuple, access: Access):
 
 def lookup(name: str, *args):
     """A filter-less query function (code lists, associations ...) for the signed-in role
-    (finsam.query.queries.lookup bounds it by the role's associations), cached by role and database version."""
+    (finsam.query.lookups.lookup bounds it by the role's associations), cached by role and database version."""
     return _cached_plain(name, db_version(), args, access())
 
 

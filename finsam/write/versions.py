@@ -1,14 +1,12 @@
 """Undoing changes: restore a kept version through the one door for writes, deciding under the write lock
-what to restore and whether the person may; the version store itself is finsam.data.versions (its names
-are re-exported here for the commands, the Import page and the tests)."""
+what to restore and whether the person may; the version store itself is finsam.data.versions (the names
+the callers of restore need with it are re-exported here)."""
 from __future__ import annotations
 
 from pathlib import Path
 
-from finsam.data.versions import (  # noqa: F401  (re-exported)
-    versions_dir, history_path, keep_versions, figures_checksum, file_checksum, history,
-    keep, record, prune, last_checksum, find, summary,
-    describe, RestoreError)
+from finsam.data.versions import (RestoreError, describe, file_checksum, find, history,  # noqa: F401
+                                  summary, versions_dir)  # describe, file_checksum: for the callers of restore
 
 
 def restore(db_path: Path, version: int | None = None, *, newest: int | None = None, user: str = "kommandoraden",
