@@ -163,7 +163,6 @@ if figure is not None:
 with st.container(horizontal=True, vertical_alignment="center"):
     if st.button(say("back", lang), key="presentation_back", icon=":material/close:", shortcut="Esc",
                  type="tertiary"):
-        # {}: the default would clear the URL, which Streamlit refuses while the filters are bound to it;
-        # the bound filters write the selection back into the URL on the dashboard
-        st.switch_page("pages/oversikt.py", query_params={})
+        # the selection goes with it: the frame writes the session's selection into the dashboard's URL
+        st.switch_page("pages/oversikt.py", query_params=st.session_state.get("_url_selection", {}))
     st.caption(say("keys", lang))

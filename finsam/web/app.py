@@ -12,7 +12,7 @@ import streamlit as st
 
 from finsam import config
 from finsam.query.filters import Filters
-from finsam.web import context, reads, sidebar, signin, style
+from finsam.web import context, reads, sidebar, signin, style, url_selection
 from finsam.labels import t
 
 PAGES = [
@@ -57,9 +57,15 @@ def frame_is_running() -> bool:
     return getattr(_run, "active", False)
 
 
+def _language_to_url() -> None:
+    url_selection.write("lang", ["English"] if st.session_state.get("lang") == "en" else [])
+
+
 def main() -> None:
     st.set_page_config(page_title="finsam", page_icon="📊", layout="wide")
-    lang = st.sidebar.radio("Språk / Language", ["sv", "en"], key="lang", bind="query-params", horizontal=True,
+    url_selection.adopt()  # before anything: a click while this run loads must not lose a shared link's selection
+    url_selection.seed("lang", url_selection.language())
+    lang = st.sidebar.radio("Språk / Language", ["sv", "en"], key="lang", horizontal=True, on_change=_language_to_url,
                             format_func=lambda v: {"sv": "Svenska", "en": "English"}[v])
     style.accessibility(lang)
     access = signin.signed_in(lang)
