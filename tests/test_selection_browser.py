@@ -59,3 +59,23 @@ def test_esc_from_the_presentation_keeps_the_selection(app_url, context):
     subtitle, params = selection(pg)
     assert subtitle == "Sydnärke · Kumla · 2025"
     assert params.get("forbund") == ["Sydnärke"] and params.get("kommun") == ["Kumla"]
+
+
+def test_the_selection_comes_first_on_a_laptop_and_speaks_swedish(app_url, context):
+    pg = context.new_page()  # 1280 x 720
+    pg.goto(app_url + "/" + LINK)
+    wait_for_app(pg)
+    sidebar = pg.locator('[data-testid="stSidebar"]')
+    boxes = [sidebar.locator('[data-testid="stMultiSelect"]').nth(i).bounding_box() for i in range(5)]
+    assert all(b and b["y"] + b["height"] <= 720 for b in boxes[:3])  # Förbund, År's neighbours, Insatser, Kommuner
+    assert boxes[0]["y"] < pg.locator('[data-testid="stSidebarNav"]').bounding_box()["y"]
+    assert boxes[0]["y"] < sidebar.get_by_text("Språk / Language").bounding_box()["y"]
+    sidebar.locator('[data-testid="stMultiSelect"]').nth(2).click()  # Kommuner: its menu open
+    pg.wait_for_timeout(500)
+    names = pg.evaluate("""() => [...document.querySelectorAll('[aria-label],[title],[placeholder]')]
+        .flatMap(e => ['aria-label', 'title', 'placeholder'].map(a => e.getAttribute(a)).filter(Boolean))""")
+    words = names + pg.locator("body").inner_text().splitlines()
+    english = [w for w in words if w.startswith(("Remove ", "Select all", "Clear all", "Selected values"))]
+    assert not english
+    assert "Ta bort Kumla" in names
+    pg.keyboard.press("Escape")

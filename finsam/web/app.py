@@ -65,6 +65,7 @@ def main() -> None:
     st.set_page_config(page_title="finsam", page_icon="📊", layout="wide")
     url_selection.adopt()  # before anything: a click while this run loads must not lose a shared link's selection
     url_selection.seed("lang", url_selection.language())
+    selection_box = st.sidebar.container()  # the selection first in the sidebar, the language under it
     lang = st.sidebar.radio("Språk / Language", ["sv", "en"], key="lang", horizontal=True, on_change=_language_to_url,
                             format_func=lambda v: {"sv": "Svenska", "en": "English"}[v])
     style.accessibility(lang)
@@ -90,7 +91,7 @@ def main() -> None:
     reads.ensure_database(lang)
     signin.account_box(access, lang)
     st.session_state["_access"] = access
-    st.session_state["_filters"] = sidebar.filter_panel() if access.sees_records else _published_only()
+    st.session_state["_filters"] = sidebar.filter_panel(selection_box) if access.sees_records else _published_only()
     status = reads.lookup("demo_status", st.session_state["_filters"].associations or access.associations or ())
     if (status.has_demo & ~status.has_imported).any():
         st.warning(t("demo_notice", lang), icon=":material/science:")

@@ -49,10 +49,10 @@ def _both_languages(name: str) -> dict[str, list[str]]:
     return {code: code for code in sv} | {sv[c]: c for c in sv} | {en.get(c, c): c for c in sv}
 
 
-def filter_panel() -> q.Filters:
-    """Render the selection in the sidebar (bound to the URL) and return it as Filters."""
+def filter_panel(sb=None) -> q.Filters:
+    """Render the selection in the sidebar (or the container sb in it) from the URL and return it as Filters."""
     lang = language()
-    sb = st.sidebar
+    sb = sb or st.sidebar
     sb.header(t("filters", lang))
     assoc = lookup("associations")
     allowed = access().associations
