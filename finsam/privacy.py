@@ -51,12 +51,17 @@ class Spec:
     # where a rate's complement (n minus its parts) is small, these counts are hidden with it (default: the
     # parts); the choice follows the query that shows the same counts (followup shows kept, hides answered)
     complement_hides: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    across: tuple[str, ...] = ()  # group columns the category groups add up over (interventions of a year)
 
 
 SPECS: dict[str, Spec] = {
     "participant_flow": Spec(
         counts=("participations", "new", "ended", "ongoing", "anonymous", "participants_total"),
         row_sums=(("ended", "ongoing"), ("participations", "anonymous"))),
+    "intervention_flow": Spec(
+        counts=("participations", "new", "ended", "ongoing", "anonymous", "participants_total"),
+        row_sums=(("ended", "ongoing"), ("participations", "anonymous")),
+        category_groups=(("participants_total", ()), ("new", ()), ("ended", ())), across=("intervention_id",)),
     "unique_persons": Spec(counts=("persons",)),
     "mean_time": Spec(counts=("ended",), rates={"mean_days": "ended", "mean_months": "ended"}),
     "gender_split": Spec(counts=("registered", "anonymous", "participants"),
@@ -161,7 +166,7 @@ def _secondary(df: pd.DataFrame, values: dict[str, np.ndarray], hidden: dict[str
     """Hide the next smallest cell of every group (categories of a year, row of a cross-table, parts of a
     row) that has exactly one hidden cell, until none has (ties: the first row). Zeros count as cells: a
     lone 0 beside one hidden cell would give it away against the total. Updates `hidden` in place."""
-    keys = [c for c in GROUP_COLUMNS if c in df.columns]
+    keys = [c for c in GROUP_COLUMNS if c in df.columns and c not in spec.across]
     groups = []
     for col, extra in spec.category_groups:
         group_keys = keys + list(extra)

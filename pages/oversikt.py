@@ -2,8 +2,8 @@
 the participant flow per year."""
 import streamlit as st
 
-from finsam.present import goal_charts, participant_charts
-from finsam.query import goals, queries as q
+from finsam.present import goal_charts, headlines as headline_text, participant_charts
+from finsam.query import goals, headlines, queries as q
 from finsam.web import app, blocks, context, reads
 from finsam.labels import t
 from finsam.present.key_figures import KEY_FIGURES, change, shown
@@ -30,6 +30,13 @@ for c, k in zip(cols, KEY_FIGURES):
     c.metric(t(k.label_key, lang) + mark, shown(k, value(series, last), lang),
              f"{text} {t('vs_prev', lang)} {last - 1}" if text else None, delta_color="off", delta_arrow=arrow,
              border=True)
+
+split = headlines.split(reads.query("intervention_flow", f.with_years(last, last)), reads.published_figures(), last)
+if len(split) > 1:  # several interventions: side by side with the total, and how it relates to the report
+    totals = {k.column: value(kf[k.column], last) for k in KEY_FIGURES[:3]}
+    st.subheader(headline_text.say("heading", lang).format(last))
+    st.dataframe(headline_text.table(split, totals, lang), hide_index=True, key="headline_split")
+    st.caption(headline_text.words(split, totals, last, lang))
 
 all_flow = reads.query("participant_flow", f)
 flow_chart = participant_charts.flow(all_flow, lang, p.subtitle)

@@ -67,6 +67,13 @@ def participant_flow(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
     return fetch(con, sql, params + aparams + kparams)
 
 
+def intervention_flow(con, f: Filters) -> pd.DataFrame:
+    """participant_flow per association and intervention: the headline figures side by side with the total
+    they add up to (protected as categories of the association's year: one hidden intervention hides the
+    next smallest, or the total would give it away)."""
+    return participant_flow(con, f, by=("association_id", "intervention_id"))
+
+
 def unique_persons(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
     """Per year: persons, the unique person ids among the participations taking part (a person with two
     participations in a year counts once). Read from the records."""
@@ -353,6 +360,6 @@ def surveys(con, f: Filters, survey: str = "nns", by: Sequence[str] = ()) -> pd.
                  r.answer_group, r.year""", [survey] + s.params)
 
 
-FILTERED_QUERIES = ("participant_flow", "unique_persons", "mean_time", "gender_split", "municipality_split", "referral_split",
+FILTERED_QUERIES = ("participant_flow", "intervention_flow", "unique_persons", "mean_time", "gender_split", "municipality_split", "referral_split",
                     "referral_by_municipality", "time_in_intervention", "time_distribution", "exit_reasons",
                     "positive_steps", "followup", "background", "key_figures", "economy", "surveys")

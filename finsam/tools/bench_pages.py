@@ -71,7 +71,7 @@ def page_calls(f: q.Filters, database: Database, counts: dict[str, int]) -> dict
     published = Call("reconciliation", None, (database.data_dir,))
     pack = f.associations[0] if f.associations else database.association_ids[0]
     return {
-        "oversikt": start + [Call("key_figures", both)],
+        "oversikt": start + [Call("key_figures", both), Call("intervention_flow", f.with_years(last, last))],
         "kon": start + labels("gender") + [Call("gender_split", f), counted,
                                            Call("gender_split", recent, (("by", by_group),))],
         "remittenter": start + labels("referral_source") + [

@@ -68,6 +68,7 @@ def main() -> None:
     selection_box = st.sidebar.container()  # the selection first in the sidebar, the language under it
     lang = st.sidebar.radio("Språk / Language", ["sv", "en"], key="lang", horizontal=True, on_change=_language_to_url,
                             format_func=lambda v: {"sv": "Svenska", "en": "English"}[v])
+    _language_to_url()  # the URL holds the language shown, however it was chosen
     style.accessibility(lang)
     access = signin.signed_in(lang)
     refused = "sign_in" if access is None else "needs_sign_in" if signin.needs_sign_in(access) else None

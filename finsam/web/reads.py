@@ -129,6 +129,20 @@ def reconciliation() -> pd.DataFrame:
     return _reconciliation(db_version(), access(), protection())
 
 
+@st.cache_data(max_entries=4, show_spinner=False)
+def _published(data_dir: str) -> pd.DataFrame:
+    from finsam.data import published
+
+    return published.read(Path(data_dir))
+
+
+def published_figures() -> pd.DataFrame:
+    """What the annual reports print (data/published_figures.csv), of the associations the role reads."""
+    df = _published(str(config.load().data_dir))
+    allowed = access().associations
+    return df if allowed is None else df[df.association.isin(allowed)]
+
+
 # --- goals and goal attainment (issue 17) ------------------------------------------------------------
 
 @st.cache_data(max_entries=500, show_spinner=False)

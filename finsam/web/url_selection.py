@@ -22,11 +22,20 @@ def adopt() -> dict[str, list[str]]:
     url = {k: st.query_params.get_all(k) for k in KEYS if k in st.query_params}
     if url:
         st.session_state[STORE] = url
-    else:
-        url = st.session_state.get(STORE, {})
+    elif STORE in st.session_state:
+        url = st.session_state[STORE]
         if url:
             st.query_params.update(url)
+    else:  # a session's first run without a URL selection: what code set before it (a script, a test)
+        url = {k: _as_url(st.session_state[k]) for k in KEYS if st.session_state.get(k) not in (None, [], ())}
+        st.session_state[STORE] = url
     return url
+
+
+def _as_url(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value]
 
 
 def requested(key: str) -> list[str]:
