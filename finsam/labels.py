@@ -302,10 +302,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "goals_year": ("År", "Year"),
     "goals_none": ("Inga mål för urvalet {}. Samordnare lägger in mål nedan eller med mallen.",
                    "No goals for the selection in {}. Coordinators add goals below or with the template."),
-    "goals_rule": ("Ett mätbart mål mäts över urvalet som alla siffror. Uppnått: utfallet når målvärdet; delvis "
+    "goals_whole": ("Målen gäller hela förbundet (eller sin insats) och bedöms på alla dess deltagare, inte bara "
+                    "på urvalets kommuner, kön eller remittenter.",
+                    "The goals are the association's (or their intervention's) and are judged on all its "
+                    "participants, not only the selection's municipalities, genders or referral sources."),
+    "goals_rule": ("Ett mätbart mål mäts på hela förbundet (eller sin insats) under året. Uppnått: utfallet når målvärdet; delvis "
                    "uppnått: minst tre fjärdedelar av vägen; ej mätbart: målet saknar indikator eller utfallet är "
                    "för litet för att visas. Under året jämförs antal med målvärdet pro rata (i fas / efter).",
-                   "A measurable goal is measured over the selection like every figure. Achieved: the outcome "
+                   "A measurable goal is measured on the whole association (or its intervention) in the year. Achieved: the outcome "
                    "reaches the target; partly: at least three quarters of the way; not measurable: no indicator, "
                    "or the outcome too small to show. During the year counts are compared with the target pro "
                    "rata (on track / behind)."),

@@ -17,6 +17,8 @@ years = reads.goal_query("goal_years", f).year.tolist()
 with st.container(key="goals_attainment"):
     st.subheader(t("goals_attainment", lang))
     st.caption(t("goals_rule", lang))
+    if goals.narrowed(f):
+        st.info(t("goals_whole", lang), icon=":material/info:")
 if years:
     last = f.years[1] if f.years else years[-1]
     default = last if last in years else max([y for y in years if y <= last] or years)

@@ -157,13 +157,25 @@ def test_the_selection_takes_names_or_codes_and_refuses_what_it_cannot_make(demo
     assert "Okänt förbund" in capsys.readouterr().err and not (tmp_path / "x.pdf").exists()
 
 
-def test_a_pack_for_one_municipality_counts_only_its_participants(demo_con):
-    pack = build_pack(demo_con, selection(demo_con, SN, 2024, municipalities=["Laxå"]))
-    expected = q.run(demo_con, "participant_flow", q.Filters(years=(2024, 2024), associations=(SN,),
-                                                            municipalities=("1860",))).participants_total.iloc[0]
-    assert pack.sections[0].sentence.startswith(f"{fmt(expected)} deltagare 2024")
-    assert "Laxå" in pack.scope and "Kumla" not in pack.scope
+def test_a_pack_for_one_municipality_counts_only_its_participants_and_names_and_judges_it_right(demo_con):
+    pack = build_pack(demo_con, selection(demo_con, SN, 2025, municipalities=["Kumla"]))
+    kumla = q.Filters(years=(2025, 2025), associations=(SN,), municipalities=("1881",))
+    expected = q.run(demo_con, "participant_flow", kumla).participants_total.iloc[0]
+    assert pack.sections[0].sentence.startswith(f"{fmt(expected)} deltagare 2025")
+    assert "Kumla" in pack.scope and "Laxå" not in pack.scope
     assert all(s.image is None or s.image[:4] == b"\x89PNG" for s in pack.sections)
+    # issue 24, finding 8: the file says Kumla, the municipality is not "100 % of the participants", and the
+    # association's goal of at least 150 participants is judged on the association (173), not on Kumla's 73
+    assert pack.file_stem == "styrelseunderlag_Sydnärke_Kumla_2025"
+    sections = {s.key: s for s in pack.sections}
+    assert "100\u00a0%" not in sections["municipalities"].sentence
+    assert "av förbundets deltagare" in sections["municipalities"].sentence
+    goals = sections["goals"].table
+    team = q.run(demo_con, "participant_flow", q.Filters(years=(2025, 2025), associations=(SN,),
+                                                        interventions=("Samordningsteamet",))).participants_total.iloc[0]
+    rows = [list(r) for r in goals.astype(str).itertuples(index=False)]
+    assert any(fmt(team) in row and fmt(expected) not in row for row in rows if "minst 150" in row), rows
+    assert any("inte bara de valda kommunerna" in n for n in sections["goals"].notes)
 
 
 @pytest.fixture()

@@ -54,10 +54,13 @@ class Pack:
     demo: bool
     threshold: int  # counts below it are printed as ".."
     sections: list[Section]
+    municipality_names: tuple[str, ...] = ()  # of a selection of municipalities
 
     @property
     def file_stem(self) -> str:
-        return f"styrelseunderlag_{self.selection.association}_{self.selection.year}".replace(" ", "_")
+        """styrelseunderlag_Sydnärke_2025, or styrelseunderlag_Sydnärke_Kumla_2025 for Kumla alone."""
+        parts = ["styrelseunderlag", self.selection.association, *self.municipality_names, str(self.selection.year)]
+        return "_".join(parts).replace(" ", "_")
 
 
 def widths(table: pd.DataFrame) -> list[int]:
@@ -161,8 +164,7 @@ def _goals(ctx: Context) -> Section | None:
     protected as the whole pack. None when the year has no goals."""
     from finsam.query import goals
 
-    att = goals.attainment(ctx.con, q.Filters(associations=(ctx.sel.association,),
-                                              municipalities=ctx.sel.municipalities), ctx.y, ctx.protection,
+    att = goals.attainment(ctx.con, q.Filters(associations=(ctx.sel.association,)), ctx.y, ctx.protection,
                            access=ctx.access)
     if att.empty:
         return None
@@ -177,7 +179,9 @@ def _goals(ctx: Context) -> Section | None:
     sentence = (f"{len(att)} mål för {ctx.y}: " + ", ".join(f"{counts[s]} {s}" for s in goals.STATUSES if s in counts)
                 + ".")
     notes.append("Uppnått: utfallet når målvärdet; delvis uppnått: minst tre fjärdedelar av vägen; (bedömt): ett mål "
-                 "utan indikator har samordnarens status. Utfallet räknas över urvalet som alla siffror.")
+                 "utan indikator har samordnarens status.")
+    notes.append("Målen gäller hela förbundet (eller sin insats) och bedöms på alla dess deltagare"
+                 + (", inte bara de valda kommunerna." if ctx.sel.municipalities else "."))
     return section("goals", "Mål och måluppfyllelse", sentence, goal_charts.goal_status(att, LANG, ctx.subtitle),
                    text_table(rows, ["Insats", "Mål-id", "Status", "Målvärde", "Utfall", "n"]), notes, text_columns=3)
 
@@ -214,4 +218,4 @@ def build(con, sel: Selection, access: Access = ADMIN, progress: Progress | None
     period = f"{sel.year} jämfört med {sel.compare_year}" if sel.compare_year else str(sel.year)
     progress(0.9, "Sätter ihop underlaget …")
     return Pack(sel, full_name(con, sel.association), period, scope, today or dt.date.today(), demo,
-                ctx.protection.threshold, sections)
+                ctx.protection.threshold, sections, tuple(names[m] for m in sel.municipalities))

@@ -3,6 +3,8 @@ exits and follow-up, each one sentence with its main figure, a chart and the tab
 through fmt() or pct(), a suppressed value as ".."), from the selection's Context (finsam.exports.sections)."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -70,8 +72,16 @@ def _municipalities(ctx: Context) -> Section:
         sentence = f"Inga deltagare med registrerad kommun {ctx.y}."
     else:
         top = now.loc[now.participations.idxmax()]
-        sentence = (f"{top.municipality_name} hade flest deltagare {ctx.y}: {fmt(top.participations)} "
-                    f"({pct(top.share_pct)} av deltagarna) mot {pct(top.population_share_pct)} av befolkningen.")
+        if len(ctx.sel.municipalities) == 1:  # a share of the selection would be 100 %: say the association's
+            everyone = ctx.query("municipality_split", replace(ctx.filters(), municipalities=()))
+            of_all = _row(everyone[everyone.municipality_name == top.municipality_name], year=ctx.y)
+            sentence = (f"{top.municipality_name} hade {fmt(top.participations)} deltagare {ctx.y}, "
+                        f"{pct(_get(of_all, 'share_pct'))} av förbundets deltagare, mot "
+                        f"{pct(top.population_share_pct)} av förbundets befolkning.")
+        else:
+            of = "de valda kommunernas deltagare" if ctx.sel.municipalities else "deltagarna"
+            sentence = (f"{top.municipality_name} hade flest deltagare {ctx.y}: {fmt(top.participations)} "
+                        f"({pct(top.share_pct)} av {of}) mot {pct(top.population_share_pct)} av befolkningen.")
     notes = ["Andel av befolkningen: kommunens andel av förbundets befolkning, som i årsrapporterna. "
              "Anonymt registrerade deltagare har ingen kommun och räknas inte här."]
     if ctx.sel.municipalities:

@@ -181,7 +181,9 @@ def attainment(con, filters: q.Filters, year: int, protection: Protection, *, ac
         g = g[g.intervention_id.isin(filters.interventions) | (g.intervention_id == ALL)]
     if g.empty:
         return pd.DataFrame(columns=ATTAINMENT_COLUMNS + EXTRA_COLUMNS)
-    f = replace(filters, years=(year, year), associations=tuple(sorted(set(g.association_id))), interventions=())
+    # an association's goal is judged on the association (or the goal's intervention), whatever the page's
+    # municipalities, genders or referral sources: Kumla's 73 are not measured against a goal of 150 for all
+    f = replace(whole(filters), years=(year, year), associations=tuple(sorted(set(g.association_id))))
     share = year_share(year, today)
     measured: dict[tuple, tuple[float, float]] = {}
     for indicator in sorted(set(g.indicator.dropna())):
@@ -230,12 +232,23 @@ def attainment(con, filters: q.Filters, year: int, protection: Protection, *, ac
     return pd.DataFrame(rows, columns=ATTAINMENT_COLUMNS + EXTRA_COLUMNS)
 
 
+def whole(filters: q.Filters) -> q.Filters:
+    """The selection as goals are judged on it: whole associations (or interventions), without the
+    municipalities, genders and referral sources a page may narrow to."""
+    return replace(filters, interventions=(), municipalities=(), genders=(), referral_sources=())
+
+
+def narrowed(filters: q.Filters) -> bool:
+    """Whether the selection is a part of its associations that goals are not judged on."""
+    return bool(filters.municipalities or filters.genders or filters.referral_sources)
+
+
 def measures_selection(association: str, intervention: str, filters: q.Filters, associations: tuple[str, ...]) -> bool:
     """Whether a goal measures the figures a page shows for the selection: one association selected (or the
-    only one the role sees) and the goal over all its interventions with none chosen, or over the one
-    intervention chosen."""
+    only one the role sees), no municipalities, genders or referral sources chosen, and the goal over all its
+    interventions with none chosen, or over the one intervention chosen."""
     chosen = filters.associations or associations
-    if tuple(chosen) != (association,):
+    if tuple(chosen) != (association,) or narrowed(filters):
         return False
     return (intervention == ALL and not filters.interventions) or tuple(filters.interventions) == (intervention,)
 
