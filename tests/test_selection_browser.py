@@ -79,3 +79,10 @@ def test_the_selection_comes_first_on_a_laptop_and_speaks_swedish(app_url, conte
     assert not english
     assert "Ta bort Kumla" in names
     pg.keyboard.press("Escape")
+
+
+def test_the_first_page_by_its_name_opens_with_the_selection(app_url, context):
+    pg = context.new_page()
+    pg.goto(app_url + "/oversikt" + LINK)  # not Streamlit's English "Page not found"
+    subtitle, params = selection(pg)
+    assert subtitle == "Sydnärke · Kumla · 2025" and "Page not found" not in pg.inner_text("body")

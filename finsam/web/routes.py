@@ -144,9 +144,18 @@ async def logout(request: Request) -> Response:
     return response
 
 
+FIRST_PAGE = "/oversikt"  # the first page lives at the root; its name in a link is sent there, selection kept
+
+
+async def first_page(request: Request) -> Response:
+    query = request.url.query
+    return RedirectResponse(base_path() + "/" + (f"?{query}" if query else ""), status_code=307)
+
+
 def routes() -> list[Route]:
     base = base_path()
-    return [Route(base + LOGIN_PATH, login, methods=["POST"]), Route(base + LOGOUT_PATH, logout, methods=["POST"])]
+    return [Route(base + LOGIN_PATH, login, methods=["POST"]), Route(base + LOGOUT_PATH, logout, methods=["POST"]),
+            Route(base + FIRST_PAGE, first_page, methods=["GET"])]
 
 
 class OidcErrorGuard:
