@@ -28,10 +28,10 @@ def lines(fig):
 def test_a_year_axis_keeps_the_years_without_data_and_the_total_line_stops_at_them(demo_con):
     f = q.Filters(years=(2016, 2025))  # every association: 2016, then 2020-2025
     flow = participant_charts.flow(run(demo_con, "participant_flow", f), "sv", "x")
-    assert list(flow.layout.xaxis.categoryarray) == list(range(2016, 2026))  # 2017-2019 are there, empty
+    assert list(flow.layout.xaxis.categoryarray) == [str(y) for y in range(2016, 2026)]  # 2017-2019 there, empty
     total = lines(flow)[0]
     at = dict(zip(total.x, total.y))
-    assert all(at[y] is None for y in (2017, 2018, 2019)) and at[2016] == 208 and at[2020] == 85
+    assert all(at[y] is None for y in ("2017", "2018", "2019")) and at["2016"] == 208 and at["2020"] == 85
     assert not total.connectgaps  # ... so the line is broken there, not drawn across
     assert any("2017–2019" in a.text for a in flow.layout.annotations)
     trend = referral_charts.referral_trend(run(demo_con, "referral_split", f), {}, "sv", "x")
@@ -45,15 +45,16 @@ def test_a_stacked_bar_with_hidden_parts_reaches_its_total_and_says_so(demo_con)
     fig = referral_charts.referrals(split, {}, "sv", "x")
     hidden = next(tr for tr in fig.data if tr.name == t("hidden_part", "sv"))
     for year in (2024, 2025):
-        top = sum(tr.y[list(tr.x).index(year)] for tr in fig.data if tr.type == "bar" and year in list(tr.x))
+        x = str(year)
+        top = sum(tr.y[list(tr.x).index(x)] for tr in fig.data if tr.type == "bar" and x in list(tr.x))
         assert top == flow.loc[year, "participations"]  # 2025: 193 drawn + 13 hidden = 206, not 193
     assert all(v >= 5 for v in hidden.y)  # a hidden sum privacy would publish as a count
     assert hidden.marker.pattern.shape == "x" and hidden.marker.pattern.bgcolor == "#FFFFFF"
     # the 100 % bars of exit reasons in the pack, whose hidden rows are left out before the chart is made
     exits = run(demo_con, "exit_reasons", q.Filters(years=(2016, 2025), associations=SYDNARKE))
     fig = outcome_charts.exits(exits.dropna(subset=["share_pct"]), {}, "sv", "x")
-    for year in exits.year.unique():
-        top = sum(tr.y[list(tr.x).index(year)] for tr in fig.data if tr.type == "bar" and year in list(tr.x))
+    for x in exits.year.astype(str).unique():
+        top = sum(tr.y[list(tr.x).index(x)] for tr in fig.data if tr.type == "bar" and x in list(tr.x))
         assert top == pytest.approx(100)
 
 
@@ -65,7 +66,7 @@ def test_a_small_hidden_sum_is_not_drawn_the_bar_carries_a_note_instead(demo_con
     fig = outcome_charts.exits(exits, {}, "sv", "x")
     assert t("hidden_part", "sv") not in [tr.name for tr in fig.data]
     notes = [a for a in fig.layout.annotations if a.text == t("hidden_part_note", "sv")]
-    assert {a.x for a in notes} >= {2025}
+    assert {a.x for a in notes} >= {1}  # the second category: 2025
     data = json.dumps([{k: v for k, v in tr.to_plotly_json().items() if k in ("y", "text", "customdata")}
                        for tr in fig.data], default=str)
     assert "44.4" not in data and not re.search(r"\b4 \(", data)

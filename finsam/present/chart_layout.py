@@ -96,21 +96,30 @@ def years_axis(fig: go.Figure, lang: str = "sv") -> None:
     it); a chart of one year draws its lines as bars (a lone point with its label on a bar's reads as
     neither)."""
     traces = [tr for tr in fig.data if tr.x is not None and len(tr.x) and getattr(tr, "orientation", None) != "h"]
-    years = sorted({y for tr in traces for y in _years(tr) if y is not None})
+    notes = [int(a.x) for a in fig.layout.annotations if str(a.x).isdigit() and int(a.x) > 999]
+    years = sorted({y for tr in traces for y in _years(tr) if y is not None} | set(notes))  # a year all hidden too
     if not years or any(y is None for tr in traces for y in _years(tr)):
         fig.update_xaxes(type="category")
         return
     every = list(range(years[0], years[-1] + 1))
-    fig.update_xaxes(type="category", categoryorder="array", categoryarray=every)
+    # years as text on the axis and in the traces; a note on a category axis is placed by the category's
+    # index (plotly reads "2018" as the number 2018, far to the right of the last category)
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=[str(y) for y in every],
+                     range=[-0.5, len(every) - 0.5])  # every year a slot, one with only a note too
+    for trace in traces:
+        trace.x = [str(y) for y in _years(trace)]
+    for note in fig.layout.annotations:
+        if str(note.x).isdigit() and int(note.x) in every:
+            note.x = every.index(int(note.x))
     if len(years) == 1:
-        _lines_as_bars(fig)
+        _lines_as_bars(fig, lang)
         return
     for trace in traces:
         if trace.type == "scatter" and "lines" in (trace.mode or "lines"):
             _break_lines(trace, every)
     missing = [y for y in every if y not in years]
     for run in _runs(missing):
-        fig.add_annotation(x=run[len(run) // 2], y=0.5, yref="paper", showarrow=False, textangle=-90,
+        fig.add_annotation(x=every.index(run[len(run) // 2]), y=0.5, yref="paper", showarrow=False, textangle=-90,
                            text=t("no_data_years", lang).format(f"{run[0]}–{run[-1]}" if len(run) > 1 else run[0]),
                            font=dict(color=INK, size=12))
 
@@ -132,17 +141,19 @@ def _break_lines(trace, every: list[int]) -> None:
         values = getattr(trace, name)
         if values is not None and not isinstance(values, str) and len(values) == len(at):
             trace[name] = [values[at[y]] if y in at else (None if name != "text" else "") for y in every]
-    trace.x = every
+    trace.x = [str(y) for y in every]
 
 
-def _lines_as_bars(fig: go.Figure) -> None:
-    """One year: each line of the chart a bar beside the others, with its colour, label and hover text;
-    a dashed line's bar striped (colors.marker), as the line was told apart by its dash."""
+def _lines_as_bars(fig: go.Figure, lang: str) -> None:
+    """One year: each line of the chart a bar beside the others, with its colour, label (its value where the
+    line had none; a hidden one `..`) and hover text; a dashed line's bar striped (colors.marker), as the
+    line was told apart by its dash."""
     data = []
     for trace in fig.data:
         if trace.type == "scatter" and "lines" in (trace.mode or "lines"):
             dashed = trace.line.dash not in (None, "solid")
-            bar = go.Bar(x=trace.x, y=trace.y, name=trace.name, text=trace.text, customdata=trace.customdata,
+            text = trace.text if trace.text is not None else as_text(trace.y, lang)
+            bar = go.Bar(x=trace.x, y=trace.y, name=trace.name, text=text, customdata=trace.customdata,
                          hovertemplate=trace.hovertemplate, textposition="outside", showlegend=trace.showlegend,
                          marker=colors.marker(trace.line.color or colors.SERIES[0], "/" if dashed else ""))
             data.append(bar)
