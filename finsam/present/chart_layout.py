@@ -31,7 +31,7 @@ def layout(fig: go.Figure, title: str, subtitle: str, lang: str, x: str = "", y:
     the chosen language's number format, readable ink, room above the tallest bar."""
     fig.update_layout(
         title=dict(text=f"{title}<br><sup>{subtitle}</sup>", x=0.01, xanchor="left", font=dict(size=20)),
-        font=FONT, separators=plotly_separators(lang), height=height,
+        font=FONT, separators=plotly_separators(lang), height=height, showlegend=True,  # one series named too
         legend=dict(orientation="h", yanchor="top", y=-0.2, x=0, traceorder="normal"),
         margin=dict(l=60, r=20, t=90, b=120), hoverlabel=dict(font_size=14),
         uniformtext=dict(minsize=11, mode="hide"),

@@ -17,7 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from finsam import colors, config, privacy
-from finsam.labels import t
+from finsam.labels import percent, t
 from finsam.present.chart_layout import as_text
 
 COLUMNS = ["year", "total", "drawn", "drawn_share", "hidden"]
@@ -55,7 +55,7 @@ def mark(fig: go.Figure, hidden: pd.DataFrame, lang: str, as_share: bool = False
                     marker=dict(color="#FFFFFF", line=dict(color=colors.HIDDEN, width=1.5),
                                 pattern=dict(shape="x", fgcolor=colors.HIDDEN, bgcolor="#FFFFFF",
                                              fillmode="replace", solidity=0.3, size=8)),
-                    text=[t("hidden_part", lang).lower()] * len(shown), textposition="inside",
+                    text=[percent(v, 0, lang) for v in y] if as_share else as_text(y, lang), textposition="inside",
                     insidetextanchor="middle", customdata=as_text(shown.hidden, lang),
                     hovertemplate="%{x} " + t("hidden_part_hover", lang).replace("{}", str(_protection().threshold))
                     + "<extra></extra>")
