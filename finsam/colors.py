@@ -44,6 +44,14 @@ def category(kind: str, code) -> str:
     return KINDS[kind].get(code) or stable(code or "none")
 
 
+def ordered(kind: str, codes) -> list[str]:
+    """The codes of a kind in the order of its colour map (the legend's order on every chart), unknown ones
+    after them by name; a missing code (None) as ""."""
+    known = list(KINDS[kind])
+    codes = {"" if c is None or c != c else str(c) for c in codes}
+    return sorted(codes, key=lambda c: (c not in known, known.index(c) if c in known else 0, c))
+
+
 def category_pattern(kind: str, code) -> str:
     """The fill pattern that goes with a category's colour (referral sources past the seventh, assignments)."""
     if kind == "referral_source":

@@ -352,7 +352,7 @@ def term(kind: str, name: str, lang: str) -> str:
 
 
 def col(name: str, lang: str) -> str:
-    sv, en = COLUMNS.get(name, (name, name))
+    sv, en = COLUMNS.get(name) or _words().get(f"col_{name}", (name, name))
     return en if lang == "en" else sv
 
 

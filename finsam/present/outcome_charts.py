@@ -40,8 +40,7 @@ def time_mean(df: pd.DataFrame, lang: str, subtitle: str) -> go.Figure:
 def time_by(df: pd.DataFrame, split: str, labels: dict[str, str], lang: str, subtitle: str) -> go.Figure:
     """time_in_intervention split by exit_reason or assignment: mean days per category and year."""
     fig = go.Figure()
-    known = list(colors.KINDS[split])
-    for code in sorted(df[split].fillna("").unique(), key=lambda c: (c not in known, known.index(c) if c in known else 0, c)):
+    for code in colors.ordered(split, df[split]):
         d = df[df[split].fillna("") == code]
         name = category_name(split, code, labels, lang)
         fig.add_bar(x=d.year, y=d.mean_days, name=name,
@@ -108,9 +107,7 @@ def positive_steps(df: pd.DataFrame, labels: dict[str, str], lang: str, subtitle
     """positive_steps (optionally by assignment, with its own title): share with a positive step and n ended."""
     fig = go.Figure()
     by = "assignment" in df
-    known = list(colors.ASSIGNMENT)
-    groups = sorted(df.assignment.fillna("").unique(), key=lambda a: (a not in known, known.index(a) if a in known else 0, a)) \
-        if by else [None]
+    groups = colors.ordered("assignment", df.assignment) if by else [None]
     for a in groups:
         d = df if a is None else df[df.assignment.fillna("") == a]
         name = t("kf_positive", lang) if a is None else category_name("assignment", a, labels, lang)

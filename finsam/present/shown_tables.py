@@ -37,6 +37,11 @@ def formatted(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     return out
 
 
+def named(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """formatted(), with the columns named in the language (labels.col): a table as a page shows it."""
+    return formatted(df, lang).rename(columns={c: col(c, lang) for c in df.columns})
+
+
 def _value(value, unit: str, decimals_: int, lang: str, hidden: bool = False) -> str:
     if hidden:
         return SUPPRESSED
