@@ -25,6 +25,58 @@ FLOW = {"new": "#2166AC", "ended": "#E08214", "ongoing": "#92C5DE", "participant
 FOLLOWUP = {"6m": "#E69F00", "18m": "#0072B2"}
 SERIES = OKABE_ITO
 ASSOCIATION = {"Sydnärke": OKABE_ITO[0], "Norra Västmanland": OKABE_ITO[1], "Västerås": OKABE_ITO[2]}
+# assignments share the Tid and Avslut pages with the exit reasons' full colours: dots on white set them apart
+ASSIGNMENT = {"kartlaggning": OKABE_ITO[0], "arbetstraning": OKABE_ITO[1], "studiecoachning": OKABE_ITO[2],
+              "ovrigt": OKABE_ITO[5], "": OKABE_ITO[6]}  # "": no assignment recorded ("Uppdrag saknas")
+ASSIGNMENT_PATTERN = "."
+# years are ordered and have no hue: greys, the newest darkest, so a year never looks like an association,
+# a gender, a referral source or an exit reason on the same page; past four years a pattern as well
+YEARS = ["#262626", "#5C5C5C", "#8A8A8A", "#B4B4B4"]
+HIDDEN = "#6E6E6E"  # the "dolt" part of a stacked bar: grey cross-hatch on white
+KINDS = {"association": ASSOCIATION, "gender": GENDER, "referral_source": REFERRAL, "exit_reason": EXIT,
+         "assignment": ASSIGNMENT}
+
+
+def category(kind: str, code) -> str:
+    """The one colour of a category of a kind (association, gender, referral_source, exit_reason, assignment)
+    on every chart of every page and in the pack; a category the maps do not know gets a stable colour."""
+    code = "" if code is None or code != code else str(code)
+    return KINDS[kind].get(code) or stable(code or "none")
+
+
+def ordered(kind: str, codes) -> list[str]:
+    """The codes of a kind in the order of its colour map (the legend's order on every chart), unknown ones
+    after them by name; a missing code (None) as ""."""
+    known = list(KINDS[kind])
+    codes = {"" if c is None or c != c else str(c) for c in codes}
+    return sorted(codes, key=lambda c: (c not in known, known.index(c) if c in known else 0, c))
+
+
+def category_pattern(kind: str, code) -> str:
+    """The fill pattern that goes with a category's colour (referral sources past the seventh, assignments)."""
+    if kind == "referral_source":
+        return REFERRAL_PATTERN.get(str(code), "")
+    return ASSIGNMENT_PATTERN if kind == "assignment" else ""
+
+
+def year_colors(years) -> dict[int, tuple[str, str]]:
+    """(colour, pattern) per year of a chart: the newest the darkest grey, each year before a lighter one, past
+    four years the greys again with a pattern. The same years get the same look on every chart of a page."""
+    ordered = sorted({int(y) for y in years}, reverse=True)
+    return {y: (YEARS[i % len(YEARS)], PATTERNS[(i // len(YEARS)) % len(PATTERNS)]) for i, y in enumerate(ordered)}
+
+
+def marker(color: str, pattern: str = "", outline: bool = False) -> dict:
+    """A bar's marker: a plain colour, or with a pattern the colour's stripes on white, so a patterned series
+    differs from the plain one of the same colour in lightness too (on a projector a hatch alone reads as
+    the plain colour)."""
+    out: dict = dict(color=color)
+    if pattern:
+        out["pattern"] = dict(shape=pattern, fgcolor=color, bgcolor="#FFFFFF", fillmode="replace", solidity=0.45,
+                              size=8)
+    if pattern or outline:
+        out["line"] = dict(color=color if pattern else "#3D3D3D", width=1.5 if pattern else 1)
+    return out
 
 
 def pattern(i: int) -> str:

@@ -11,6 +11,7 @@ import pandas as pd
 
 SUPPRESSED = ".."  # hidden by the small-count protection
 MISSING = "–"  # no such figure (no row, nothing to divide by): not a suppressed one
+_WORDS: dict[str, tuple[str, str]] = {}
 
 COLUMNS: dict[str, tuple[str, str]] = {
     "year": ("År", "Year"),
@@ -235,25 +236,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "vs_prev": ("mot", "vs"),
     "months": ("mån", "months"),
     "days": ("dagar", "days"),
-    # chart titles
-    "t_flow": ("Deltagare per år: nya, avslutade och pågående", "Participants per year: new, ended and ongoing"),
-    "t_gender": ("Könsfördelning per år", "Gender split per year"),
-    "t_gender_interv": ("Könsfördelning per insats", "Gender split per intervention"),
-    "t_gender_assoc": ("Könsfördelning per förbund", "Gender split per association"),
-    "t_referrals": ("Remittenter per år", "Referral sources per year"),
-    "t_referral_heat": ("Remittenter per kommun", "Referral sources per municipality"),
-    "t_referral_trend": ("Remittenternas andel över åren", "Referral sources' share over the years"),
-    "t_time_dist": ("Tid i insats för avslutade deltagare", "Time in intervention of those who ended"),
-    "t_time_mean": ("Medel- och mediantid i insats per år", "Mean and median time in intervention per year"),
-    "t_time_exit": ("Medeltid i insats per avslutsanledning", "Mean time in intervention by exit reason"),
-    "t_time_assign": ("Medeltid i insats per uppdrag", "Mean time in intervention by assignment"),
-    "t_followup": ("Behållit stegförflyttningen efter avslut", "Kept the positive step after exit"),
-    "t_municipalities": ("Kommunernas andel av deltagarna jämfört med andel av befolkningen",
-                         "Municipalities' share of participants against their share of the population"),
-    "t_exits": ("Avslutsanledningar per år", "Exit reasons per year"),
-    "t_positive": ("Andel avslutade med positiv stegförflyttning", "Share of ended with a positive step"),
-    "t_compare_assoc": ("Förbunden sida vid sida", "Associations side by side"),
-    "t_compare_years": ("Åren sida vid sida", "Years side by side"),
+    # chart titles, the published measures' names and the charts' notes: finsam/words.csv
     "published_note": ("Publicerade siffror där deltagarposterna inte räcker till", "Published figures where the records do not reach"),
     "sources_intro": ("Varje publicerad siffra i de fem årsrapporterna bredvid den som räknas fram ur deltagarposterna.",
                       "Every published figure of the five annual reports beside the one computed from the records."),
@@ -351,12 +334,29 @@ TEXT: dict[str, tuple[str, str]] = {
 
 
 def t(key: str, lang: str) -> str:
-    sv, en = TEXT[key]
+    sv, en = TEXT[key] if key in TEXT else _words()[key]
     return en if lang == "en" else sv
 
 
+def _words() -> dict[str, tuple[str, str]]:
+    """More words, kept in finsam/words.csv (key,sv,en): the published figures' measures and dimensions
+    (measure_*, dimension_*) and the charts' notes; read once."""
+    if not _WORDS:
+        import csv
+        from pathlib import Path
+        with open(Path(__file__).with_name("words.csv"), encoding="utf-8") as fh:
+            _WORDS.update({r["key"]: (r["sv"], r["en"]) for r in csv.DictReader(fh)})
+    return _WORDS
+
+
+def term(kind: str, name: str, lang: str) -> str:
+    """A measure's or a dimension's name (kind "measure" or "dimension"; "a|b": both, joined by " × ")."""
+    names = [t(f"{kind}_{n}", lang) if f"{kind}_{n}" in _words() else n.replace("_", " ") for n in name.split("|")]
+    return " × ".join(names) if name else ""
+
+
 def col(name: str, lang: str) -> str:
-    sv, en = COLUMNS.get(name, (name, name))
+    sv, en = COLUMNS.get(name) or _words().get(f"col_{name}", (name, name))
     return en if lang == "en" else sv
 
 

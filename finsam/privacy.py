@@ -91,6 +91,9 @@ SPECS: dict[str, Spec] = {
                        derived={"share_pct": "participations"}),
     "economy": Spec(counts=("participants", "positive"),
                     rates={"cost_per_participant_sek": "participants", "cost_per_positive_sek": "positive"}),
+    # a stacked bar's hidden parts as one (finsam.present.hidden_parts): their sum is drawn only as a count
+    # this rule would publish
+    "hidden_parts": Spec(counts=("hidden",)),
     "surveys": Spec(rates_if_known={"positive_share_pct": "respondents", "change_pct": "respondents"}),
     "key_figures": Spec(counts=("participants_total", "new", "ended", "women", "positive", "step_known", "kept_6m",
                                 "answered_6m"),

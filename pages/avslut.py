@@ -17,7 +17,7 @@ steps = reads.query("positive_steps", f)
 steps_chart = goal_charts.add_goal_lines(outcome_charts.positive_steps(steps, {}, lang, p.subtitle),
                                     reads.goal_query("goal_lines", f, "positive_step_share"), lang)
 blocks.chart(steps_chart, steps, "positive", lang, note=t("n_note", lang))
-assignments = reads.code_labels("assignment", lang)
+assignments = {**reads.code_labels("assignment", lang), "": t("no_assignment", lang)}  # never a blank
 by_assignment = reads.query("positive_steps", f, by_assignment=True)
 if (by_assignment.assignment != "").any():
     blocks.chart(outcome_charts.positive_steps(by_assignment, assignments, lang, p.subtitle), by_assignment, "positive_assignment",

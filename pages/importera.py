@@ -6,6 +6,7 @@ import streamlit as st
 
 from finsam.write import columns, filereader, importer
 from finsam.web import app, context, reads
+from finsam.present.shown_tables import named
 from finsam.present.tables import excel_csv
 from finsam.labels import t
 
@@ -72,7 +73,7 @@ for a in status[status.has_demo & status.has_imported].association_id:
         st.success(t("imp_removed", lang).format(importer.remove_demo_records(reads.db_path(), a, context.access())))
 
 st.subheader(t("imp_log", lang))
-st.dataframe(reads.lookup("import_log"), hide_index=True, key="imp_log_table")
+st.dataframe(named(reads.lookup("import_log"), lang), hide_index=True, key="imp_log_table")
 
 # --- operations: undo the last change, the audit log (logic in finsam.write.versions and finsam.data.audit) ---
 me = context.access()
@@ -107,4 +108,4 @@ if me.may_import:
     if me.role == "admin":
         st.subheader(t("audit_title", lang))
         st.caption(t("audit_caption", lang))
-        st.dataframe(reads.audit_entries(limit=500), hide_index=True, key="audit_table")
+        st.dataframe(named(reads.audit_entries(limit=500), lang), hide_index=True, key="audit_table")

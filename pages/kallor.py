@@ -1,11 +1,12 @@
 """Källor: every published figure beside the computed one (the reconcile result), filterable, with the
-report and section it came from."""
+report and section it came from; measures named and numbers formatted (present.shown_tables.sources)."""
 import streamlit as st
 
 from finsam.query import reconcile
 from finsam.web import app, context, reads
+from finsam.present.shown_tables import sources
 from finsam.present.tables import excel_csv
-from finsam.labels import col, t
+from finsam.labels import t
 
 app.ensure_frame()
 lang = context.language()
@@ -27,10 +28,8 @@ if f.associations:
     shown = shown[shown.association.isin(f.associations)]
 if f.interventions:
     shown = shown[shown.intervention.isin(f.interventions + ("ALL",))]
-shown = shown.assign(status=shown.status.map(lambda s: t(f"status_{s}", lang)))
-shown = shown[["association", "intervention", "year", "measure", "dimension", "category", "value", "computed_value",
-               "status", "source_file", "section", "reason", "notes"]]
-shown = shown.rename(columns={c: col(c, lang) for c in shown.columns})
+codes = {kind: reads.code_labels(kind, lang) for kind in ("gender", "referral_source", "exit_reason", "assignment")}
+shown = sources(shown, lang, codes)
 st.dataframe(shown, hide_index=True, key="sources_table")
 st.download_button(t("download_csv", lang), excel_csv(shown), file_name="finsam_kallor.csv", mime="text/csv",
                    key="download_sources")

@@ -19,7 +19,7 @@ exits = reads.code_labels("exit_reason", lang)
 by_exit = reads.query("time_in_intervention", f, split="exit_reason")
 blocks.chart(outcome_charts.time_by(by_exit, "exit_reason", exits, lang, p.subtitle), by_exit, "time_exit", lang,
          {"exit_reason": exits})
-assignments = reads.code_labels("assignment", lang)
+assignments = {**reads.code_labels("assignment", lang), "": t("no_assignment", lang)}  # never a blank
 by_assignment = reads.query("time_in_intervention", f, split="assignment")
 blocks.chart(outcome_charts.time_by(by_assignment, "assignment", assignments, lang, p.subtitle), by_assignment,
          "time_assignment", lang, {"assignment": assignments})

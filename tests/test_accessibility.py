@@ -215,7 +215,8 @@ def test_a_board_member_gets_through_with_the_keyboard_only(app_url, browser, tm
 
 PALETTES = {"gender": list(colors.GENDER.values()), "flow": list(colors.FLOW.values()),
             "followup": list(colors.FOLLOWUP.values()), "association": list(colors.ASSOCIATION.values()),
-            "exit": list(colors.EXIT.values()), "series": colors.SERIES}
+            "exit": list(colors.EXIT.values()), "series": colors.SERIES, "years": colors.YEARS,
+            "assignment": list(colors.ASSIGNMENT.values())}
 for _pattern in colors.PATTERNS:  # referral sources: colours apart within each fill pattern
     _group = [colors.REFERRAL[c] for c in colors._REF_CODES if colors.REFERRAL_PATTERN[c] == _pattern]
     if len(_group) > 1:

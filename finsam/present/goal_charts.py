@@ -22,7 +22,7 @@ def add_goal_lines(fig: go.Figure, lines: pd.DataFrame, lang: str) -> go.Figure:
     if lines.empty:
         return fig
     label = "Mål" if lang == "sv" else "Goal"
-    fig.add_scatter(x=lines.year, y=lines.target, name=label, mode="markers+text",
+    fig.add_scatter(x=lines.year.astype(str), y=lines.target,  # as the year axis holds them (years_axis) name=label, mode="markers+text",
                     marker=dict(symbol="line-ew", size=70, line=dict(width=3, color=colors.GOAL)),
                     text=[f"{label} {number(v, 0 if float(v).is_integer() else 1, lang)}" for v in lines.target],
                     textposition="bottom center", textfont=dict(color=colors.GOAL),

@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 
 from finsam import colors
 from finsam.labels import col, number, percent, t
+from finsam.present import hidden_parts
 from finsam.present.chart_layout import as_text, layout, year_totals, years_axis
 from finsam.query.filters import MANY_CATEGORIES
 
@@ -23,30 +24,38 @@ def flow(df: pd.DataFrame, lang: str, subtitle: str) -> go.Figure:
                     text=[number(v, 0, lang) for v in df.participants_total], textposition="top center",
                     hovertemplate="%{x}: %{y}<extra></extra>")
     fig.update_layout(barmode="group")
-    years_axis(fig)
+    years_axis(fig, lang)
     return layout(fig, t("t_flow", lang), subtitle, lang, col("year", lang), col("participations", lang))
 
 
 def gender(df: pd.DataFrame, labels: dict[str, str], lang: str, subtitle: str) -> go.Figure:
-    """gender_split: stacked bars per year, registered and anonymous apart, with count and share."""
+    """gender_split: stacked bars per year, registered and anonymous apart, with count and share; where
+    the split is hidden the gender's participants as one part, where they are hidden a "Dolt" part or a
+    note on the bar (hidden_parts)."""
     fig = go.Figure()
     totals = year_totals(df, "participants")
+    split = df.registered.notna()
+    bar = df.registered.where(split, df.participants)  # registered, or all of the gender where the split is hidden
     for g in ("kvinna", "man"):
-        d = df[(df.gender == g) & df.registered.notna()]  # a hidden segment is left out, not drawn from zero
+        d = df[(df.gender == g) & bar.notna()]  # a hidden part is left out here (not drawn from zero) ...
         if d.empty:
             continue
-        fig.add_bar(x=d.year, y=d.registered, name=labels.get(g, g), marker_color=colors.GENDER[g],
+        fig.add_bar(x=d.year, y=bar[d.index], name=labels.get(g, g), marker_color=colors.GENDER[g],
                     text=[f"{number(r, 0, lang)} ({percent(s, 0, lang)})" for r, s in zip(d.participants, d.share_pct)],
                     textposition="inside", insidetextanchor="middle",
                     customdata=list(zip(as_text(d.participants, lang), as_text(d.share_pct, lang, 1), as_text(totals.loc[d.year], lang))),
                     hovertemplate=f"%{{x}} {labels.get(g, g)}: %{{customdata[0]}} (%{{customdata[1]}} %), "
                                   f"n = %{{customdata[2]}}<extra></extra>")
+        d = d[split[d.index]]
         if d.anonymous.sum():
             fig.add_bar(x=d.year, y=d.anonymous, name=f"{labels.get(g, g)}, {t('anonymous_suffix', lang)}",
                         marker=dict(color=colors.GENDER[g], opacity=colors.ANONYMOUS_ALPHA, pattern_shape="/"),
                         hovertemplate=f"%{{x}}: %{{y}} {t('anonymous_suffix', lang)}<extra></extra>")
+    drawn = (df.registered + df.anonymous.fillna(0)).where(split, df.participants).fillna(0)
+    # ... and drawn on top as "Dolt", or noted
+    hidden_parts.mark(fig, hidden_parts.parts(df, "participants", "share_pct", drawn), lang)
     fig.update_layout(barmode="stack")
-    years_axis(fig)
+    years_axis(fig, lang)
     return layout(fig, t("t_gender", lang), subtitle, lang, col("year", lang), col("participants", lang))
 
 
@@ -75,17 +84,18 @@ def municipalities(df: pd.DataFrame, lang: str, subtitle: str) -> go.Figure:
     fig = go.Figure()
     df = df.sort_values("municipality_name")
     years = sorted(df.year.unique())
-    for i, year in enumerate(years):
+    looks = colors.year_colors(years)
+    for year in years:
         d = df[df.year == year]
         fig.add_bar(x=d.municipality_name, y=d.share_pct, name=f"{t('share_participants', lang)} {year}",
-                    marker_color=colors.SERIES[i % len(colors.SERIES)], marker_pattern_shape=colors.pattern(i),
+                    marker=colors.marker(*looks[int(year)], outline=True),
                     text=[percent(s, 0, lang) for s in d.share_pct], textposition="outside",
                     customdata=as_text(d.participations, lang),
                     hovertemplate=f"{year} %{{x}}: %{{y:.1f}} % (%{{customdata}} deltagare)<extra></extra>")
     last = df[df.year == years[-1]]
     fig.add_bar(x=last.municipality_name, y=last.population_share_pct,
-                name=f"{t('share_population', lang)} ({years[-1]})", marker_color="#8C8C8C",
-                marker_pattern_shape="/",  # grey alone looks like a series' colour under deuteranopia
+                name=f"{t('share_population', lang)} ({years[-1]})",  # hatched on white: not a year's grey
+                marker=colors.marker("#3D3D3D", "/"),
                 text=[percent(s, 0, lang) for s in last.population_share_pct], textposition="outside",
                 hovertemplate=f"{t('share_population', lang)} %{{x}}: %{{y:.1f}} %<extra></extra>")
     fig.update_layout(barmode="group")
@@ -114,6 +124,16 @@ def _municipality_scatter(df: pd.DataFrame, lang: str, subtitle: str) -> go.Figu
                    t("share_participants_assoc", lang))
 
 
+def _group_colors(groups: pd.Series, group_col: str) -> list[str]:
+    """A bar's colour by what it stands for: a year its year's grey (colors.year_colors), an association
+    ("Västerås 2025": the association at a year) its association's colour, so green is Västerås on
+    every chart and never a year."""
+    if group_col == "year":
+        looks = colors.year_colors(groups)
+        return [looks[int(y)][0] for y in groups]
+    return [colors.category("association", str(g).rsplit(" ", 1)[0]) for g in groups]
+
+
 def compare(df: pd.DataFrame, group_col: str, measures: list[tuple[str, str]], lang: str, title: str,
             subtitle: str) -> go.Figure:
     """Small multiples: one panel per measure, one bar per group (association or year)."""
@@ -123,8 +143,7 @@ def compare(df: pd.DataFrame, group_col: str, measures: list[tuple[str, str]], l
     for j, (measure, _label) in enumerate(measures, start=1):
         d = df.dropna(subset=[measure])
         fig.add_bar(x=d[group_col].astype(str), y=d[measure], row=1, col=j, showlegend=False,
-                    marker_color=[colors.ASSOCIATION.get(str(g).rsplit(" ", 1)[0], colors.stable(str(g)))
-                                  for g in d[group_col]],
+                    marker_color=_group_colors(d[group_col], group_col),
                     text=[number(v, 1 if measure == "mean_months" else 0, lang) for v in d[measure]],
                     textposition="outside", hovertemplate="%{x}: %{y:.1f}<extra></extra>")
     fig.update_xaxes(type="category")

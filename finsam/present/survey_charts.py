@@ -13,13 +13,14 @@ from finsam.present.chart_layout import layout, years_axis
 def survey(df: pd.DataFrame, lang: str, title: str, subtitle: str) -> go.Figure:
     """surveys: share of positive answers per question (or per year), one bar per year, n in the label."""
     fig = go.Figure()
-    for i, (year, d) in enumerate(df.groupby("year")):
+    looks = colors.year_colors(df.year)
+    for year, d in df.groupby("year"):
         labels = [percent(s, 0, lang) for s in d.positive_share_pct]
         n = d.respondents.astype("float").max()
         name = f"{year} (n = {number(n, 0, lang)})" if n == n else str(year)
         fig.add_bar(y=[f"{q}. {txt}" if q.isdigit() else txt for q, txt in zip(d.question, d.question_text)],
                     x=d.positive_share_pct, orientation="h", name=name,
-                    marker_color=colors.SERIES[i % len(colors.SERIES)], marker_pattern_shape=colors.pattern(i), text=labels, textposition="outside",
+                    marker=colors.marker(*looks[int(year)], outline=True), text=labels, textposition="outside",
                     hovertemplate="%{y}: %{x:.0f} %<extra>" + str(year) + "</extra>")
     fig.update_layout(barmode="group")
     fig.update_xaxes(range=[0, 115])
@@ -63,5 +64,5 @@ def violence(df: pd.DataFrame, labels: dict[str, str], lang: str, subtitle: str)
                     hovertemplate="%{x}: %{y:.0f} %<extra></extra>")
     fig.update_layout(barmode="group")
     fig.update_yaxes(range=[0, 115])
-    years_axis(fig)
+    years_axis(fig, lang)
     return layout(fig, t("t_violence", lang), subtitle, lang, col("year", lang), "%")

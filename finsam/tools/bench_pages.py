@@ -91,7 +91,7 @@ def page_calls(f: q.Filters, database: Database, counts: dict[str, int]) -> dict
                            Call("key_figures", replace(f, associations=(), interventions=(), municipalities=(),
                                                        years=database.span), (("by", ("association_id",)),)),
                            Call("key_figures", f), published],
-        "kallor": [published],
+        "kallor": [published] + labels("gender", "referral_source", "exit_reason", "assignment"),  # the categories named
         # the goals (finsam.query.goals through ui.goal_query) run query-layer functions directly, not ui.query
         "mal": start,
         "importera": [Call("associations"), Call("demo_status", None, ((),)), Call("import_log")],

@@ -21,6 +21,7 @@ def chart(fig, table: pd.DataFrame, key: str, lang: str, code_columns: dict[str,
     """A chart with its table one click away: the chart as PNG and SVG, the table as CSV for Swedish Excel
     and as .xlsx. Images and workbooks are made only when their button is clicked, so pages stay fast."""
     from finsam.present import chart_text, images
+    from finsam.present.shown_tables import named
     from finsam.present.tables import xlsx
 
     words = chart_text.summary(fig, lang, table)  # the text alternative (WCAG 1.1.1), under the chart for everyone
@@ -41,9 +42,10 @@ def chart(fig, table: pd.DataFrame, key: str, lang: str, code_columns: dict[str,
     for column, labels in (code_columns or {}).items():
         if column in shown:
             shown[column] = shown[column].map(lambda c: labels.get(c, c))
-    shown = shown.rename(columns={c: col(c, lang) for c in shown.columns})
+    on_screen = named(shown, lang)
+    shown = shown.rename(columns={c: col(c, lang) for c in shown.columns})  # the files keep numbers as numbers
     with st.expander(t("show_table", lang)):
-        st.dataframe(shown, hide_index=True, key=f"table_{key}")
+        st.dataframe(on_screen, hide_index=True, key=f"table_{key}")
         with st.container(horizontal=True):
             csv_bytes = excel_csv(shown)
             unprotected = not protection().enabled
