@@ -77,8 +77,10 @@ def violence(s: ChapterContext) -> Section | None:
             and not hidden(men.positive_share_pct):
         sentences.append(f"Bland kvinnorna svarade {pct(women.positive_share_pct)} ja och bland männen "
                          f"{pct(men.positive_share_pct)}.")
-        data[f"Kvinnor {s.y} (%)"] = [women.positive_share_pct if y == s.y else None for y in years]
-        data[f"Män {s.y} (%)"] = [men.positive_share_pct if y == s.y else None for y in years]
+        # the report gives the shares by gender for its own year only: earlier years print '–', not '..'
+        data[f"Kvinnor {s.y} (%)"] = pd.Series([women.positive_share_pct if y == s.y else None for y in years],
+                                               dtype=object)
+        data[f"Män {s.y} (%)"] = pd.Series([men.positive_share_pct if y == s.y else None for y in years], dtype=object)
     return Section("Våldsutsatthet", s.level, sentences,
                    [Table(data, s.caption("Deltagare som varit utsatta för någon form av våld"),
                           "Källa: förbundets enkät om våld till nya deltagare", n)],
