@@ -99,7 +99,7 @@ def _municipalities(s: Context) -> Section:
                                                      [p.split(" (")[0] for p in parts]) + ".")
             if left_out:
                 sentence += (f" Kommuner med färre än {s.protection.threshold} nya deltagare något av åren "
-                             "redovisas bara i tabellen, som ”..”.")
+                             "nämns bara i tabellen.")
     caption = f"Deltagare per hemkommun {s.y}" + (f", nya deltagare {s.y} och {s.c}" if f"Nya {s.c}" in data else
                                                   f", nya deltagare {s.y}" if f"Nya {s.y}" in data else "")
     table = Table(data, s.caption(caption), SOURCE + "; befolkningsandelar: SCB", total,
