@@ -166,6 +166,25 @@ def test_word_file_is_a4_swedish_and_keeps_a_templates_styles(demo_con, tmp_path
     assert languages(made) == {"sv-SE"}
 
 
+def test_a_template_is_kept_per_association_beside_the_database_and_logged(tmp_path):
+    from finsam.exports import chapter_templates
+
+    path = tmp_path / "finsam.duckdb"
+    template = Document()
+    template.save(tmp_path / "mall.docx")
+    assert chapter_templates.template_path(path, "Sydnärke") is None
+    with pytest.raises(chapter_templates.TemplateError, match="inte ett Word-dokument"):
+        chapter_templates.save_template(path, "Sydnärke", b"PK\x03\x04 trasig", file_name="mall.docx")
+    kept = chapter_templates.save_template(path, "Sydnärke", (tmp_path / "mall.docx").read_bytes(),
+                                           file_name="mall.docx", user="anna", role="coordinator")
+    assert kept == tmp_path / "finsam.duckdb.templates" / "Sydnärke.docx"
+    assert chapter_templates.template_path(path, "Sydnärke") == kept
+    assert chapter_templates.template_path(path, "Västerås") is None
+    log = audit.entries(path)
+    saved = log[log["händelse"] == "chapter_template_saved"]
+    assert saved[["användare", "förbund"]].values.tolist() == [["anna", "Sydnärke"]]
+
+
 def test_the_small_counts_decision_is_the_administrators_and_is_logged(demo_db, tmp_path, capsys):
     path = tmp_path / "finsam.duckdb"
     shutil.copy(demo_db, path)
@@ -215,3 +234,42 @@ def test_conversations_are_imported_like_budgets_and_counted_in_the_chapter(demo
         con.close()
     assert "Under 2025 genomfördes 110 rådgivande samtal, mot 85 året innan." in \
         plain(" ".join(s for b in ch.blocks for s in b.sentences))
+
+
+def test_the_page_takes_a_template_and_offers_word_and_excel(app_url, browser, tmp_path):
+    """Styrelseunderlag in Chromium: a Word template uploaded on the page is used for the chapter (its heading
+    style, sv-SE throughout), and the chapter is offered as Word and its tables as Excel beside the pack."""
+    from urllib.parse import quote
+
+    import zipfile
+
+    from browser import wait_for_app
+
+    template = Document()
+    template.styles["Heading 1"].font.size = Pt(26)
+    template.save(tmp_path / "var_mall.docx")
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="sv-SE", accept_downloads=True)
+    page = context.new_page()
+    try:
+        page.goto(f"{app_url}/styrelseunderlag?forbund={quote('Västerås')}&ar=2020&ar=2020")
+        wait_for_app(page, ".st-key-pack_make")
+        assert "Ingen mall" in page.inner_text("body")
+        page.locator(".st-key-chapter_template input[type=file]").set_input_files(str(tmp_path / "var_mall.docx"))
+        page.wait_for_function("() => document.body.innerText.includes('var_mall.docx används')", timeout=60_000)
+        page.locator(".st-key-pack_make button").click()
+        page.wait_for_selector(".st-key-pack_xlsx", timeout=240_000)
+        with page.expect_download() as word:
+            page.locator(".st-key-pack_docx button").click()
+        assert word.value.suggested_filename == "arsrapport_Västerås_2020.docx"
+        doc = Document(word.value.path())
+        assert doc.styles["Heading 1"].font.size == Pt(26)  # the uploaded template's
+        assert doc.paragraphs[0].text == "Statistik 2020"
+        assert {r.find(qn("w:rPr")).find(qn("w:lang")).get(qn("w:val")) for r in doc.element.body.iter(qn("w:r"))} \
+            == {"sv-SE"}
+        with page.expect_download() as excel:
+            page.locator(".st-key-pack_xlsx button").click()
+        assert excel.value.suggested_filename == "arsrapport_Västerås_2020.xlsx"
+        with zipfile.ZipFile(excel.value.path()) as z:
+            assert "xl/worksheets/sheet1.xml" in z.namelist()
+    finally:
+        context.close()

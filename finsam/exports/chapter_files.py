@@ -216,7 +216,7 @@ def _runs_swedish(doc) -> None:
         _lang(r_pr)
 
 
-def _start(template: Path | None):
+def _start(template: Path | bytes | None):
     """A new A4 document with 2.5 cm margins, or the template's styles and page setup with its body emptied."""
     if template is None:
         doc = Document()
@@ -224,7 +224,7 @@ def _start(template: Path | None):
         section.page_width, section.page_height = A4
         section.left_margin = section.right_margin = section.top_margin = section.bottom_margin = Cm(2.5)
         return doc
-    doc = Document(str(template))
+    doc = Document(io.BytesIO(template) if isinstance(template, bytes) else str(template))
     body = doc.element.body
     for child in list(body):
         if child.tag != qn("w:sectPr"):
@@ -244,7 +244,7 @@ def check_template(data: bytes) -> str | None:
     return None
 
 
-def to_docx(chapter: Chapter, template: Path | None = None) -> bytes:
+def to_docx(chapter: Chapter, template: Path | bytes | None = None) -> bytes:
     doc = _start(template)
     swedish(doc)
     tables = charts = 0
