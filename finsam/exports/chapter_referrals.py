@@ -59,7 +59,8 @@ def referral_section(s: ChapterContext) -> Section:
             rows.append(row)
         if lay.summa:
             rows.append({"Kommun": "Summa", **{c: frame.at[c, "total"] for c in order}, "Summa": grand})
-        rows.append({"Kommun": "Andel (%)", **{c: frame.at[c, "share"] for c in order}, "Summa": None})
+        rows.append({"Kommun": "Andel (%)", **{c: frame.at[c, "share"] for c in order},
+                     **({"Summa": None} if lay.summa else {})})
         data = pd.DataFrame(rows)
         decimals = {}
         notes = ["Förkortningar: " + "; ".join(f"{c} = {labels.get(c, c).lower() if c not in ('FK', 'AF') else labels[c]}"
