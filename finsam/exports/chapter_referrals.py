@@ -60,7 +60,7 @@ def referral_section(s: ChapterContext) -> Section:
         if lay.summa:
             rows.append({"Kommun": "Summa", **{c: frame.at[c, "total"] for c in order}, "Summa": grand})
         rows.append({"Kommun": "Andel (%)", **{c: frame.at[c, "share"] for c in order},
-                     **({"Summa": None} if lay.summa else {})})
+                     **({"Summa": 100.0} if lay.summa else {})})  # all of them; None would print '..' 
         data = pd.DataFrame(rows)
         decimals = {}
         notes = ["Förkortningar: " + "; ".join(f"{c} = {labels.get(c, c).lower() if c not in ('FK', 'AF') else labels[c]}"

@@ -152,8 +152,10 @@ def _time(s: Context) -> Section:
                          "Månader, medel": df.mean_months})
     if s.intervention and s.unpublished(s.y, "mean_days_in_intervention"):
         return None  # the report gives the mean over all the association's participants, not this intervention's
-    data.loc[[s.unpublished(int(y), "mean_months_in_intervention") and s.unpublished(int(y), "mean_days_in_intervention")
-              for y in data["År"]], ["Dagar, medel", "Månader, medel"]] = None
+    gone = [s.unpublished(int(y), "mean_months_in_intervention") and s.unpublished(int(y), "mean_days_in_intervention")
+            for y in data["År"]]
+    for c in ("Dagar, medel", "Månader, medel"):  # '–' (no report has it), not '..' (hidden)
+        data[c] = data[c].astype(object).where(~pd.Series(gone, index=data.index), None)
     now = _row(df, year=s.y)
     if now is None:
         sentence = f"Ingen avslutade sin insats i {s.name} {s.y}."
@@ -278,7 +280,9 @@ def _goals(s: Context) -> Section | None:
     data = pd.DataFrame({"Mål": df.text, "Status": [goals.status_text(r) for r in rows],
                          "Målvärde": [goals.target_text(r) for r in rows],
                          "Utfall": [goals.value_text(r.outcome, r.unit) if r.indicator else "" for r in rows],
-                         "n": df.n.where([bool(r.indicator) for r in rows])}).reset_index(drop=True)
+                         "n": df.n.astype(object).where([bool(r.indicator) for r in rows], None)}
+                        ).reset_index(drop=True)  # a goal without indicator has no n: '–', not '..'
+
     sentence = goal_sentence(s.name, s.y, df.status.value_counts())
     return Section("Måluppfyllelse", s.level, [sentence],
                  [Table(data, s.caption(f"Måluppfyllelse {s.y}"), "Källa: förbundets mål (styrelsebeslut), finsam",
@@ -303,7 +307,7 @@ def _surveys(s: Context) -> Section | None:
         rows.append(row)
     data = pd.DataFrame(rows)
     now = nns[nns.year == s.y]
-    sentence = (f"I indikatorenkäten {s.y} besvarades {len(now)} frågor; andelen positiva svar låg mellan "
+    sentence = (f"Indikatorenkäten {s.y} hade {words(len(now))} frågor; andelen positiva svar låg mellan "
                 f"{pct(now.positive_share_pct.min())} och {pct(now.positive_share_pct.max())}."
                 if not now.empty and now.positive_share_pct.notna().any() else f"Enkätsvaren för {s.y}.")
     return Section("Enkäter", s.level, [sentence],
