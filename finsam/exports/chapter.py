@@ -102,7 +102,10 @@ def chapter_context(con, sel: Selection, access: Access, subtitle: str) -> tuple
 
 
 def _made(ctx: ChapterContext, names: tuple[str, ...]) -> list[Section]:
-    return [b for name in names for b in [SECTIONS[name](ctx)] if b is not None]
+    blocks = [b for name in names for b in [SECTIONS[name](ctx)] if b is not None]
+    for tb in (tb for b in blocks for tb in b.tables):  # the layout's decimals for a column, as its report prints it
+        tb.decimals.update({c: d for c, d in ctx.layout.decimals.items() if c in tb.data.columns})
+    return blocks
 
 
 def build(con, sel: Selection, access: Access = ADMIN, render: bool = True) -> Chapter:

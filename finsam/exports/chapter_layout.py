@@ -33,6 +33,7 @@ class Layout:
     summa: bool = True
     share_decimals: int = 0
     report: str = ""  # the report whose structure it follows, said in the chapter's data note
+    decimals: dict[str, int] = field(default_factory=dict)  # a column's decimals where the report differs
 
     def sections_of(self, intervention: str | None) -> tuple[str, ...]:
         if intervention is None:
@@ -58,7 +59,8 @@ def load(association: str, known: set[str], data_dir: Path | None = None) -> Lay
     lay = Layout(path.stem, tuple(raw.get("whole", ())), tuple(raw.get("intervention", ())),
                  {k: tuple(v) for k, v in raw.get("interventions", {}).items()}, ref.get("orientation", "rows"),
                  {k: tuple(v) for k, v in ref.get("merge", {}).items()}, tuple(ref.get("order", ())),
-                 bool(ref.get("summa", True)), int(raw.get("share_decimals", 0)), raw.get("report", ""))
+                 bool(ref.get("summa", True)), int(raw.get("share_decimals", 0)), raw.get("report", ""),
+                 {k: int(v) for k, v in raw.get("decimals", {}).items()})
     unknown = {s for s in (*lay.whole, *lay.intervention, *(x for v in lay.interventions.values() for x in v))} - known
     if unknown:
         raise LayoutError(f"Layouten {path} nämner okända avsnitt {sorted(unknown)}; kända: {sorted(known)}.")
