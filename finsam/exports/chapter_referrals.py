@@ -63,8 +63,9 @@ def referral_section(s: ChapterContext) -> Section:
                      **({"Summa": 100.0} if lay.summa else {})})  # all of them; None would print '..' 
         data = pd.DataFrame(rows)
         decimals = {}
-        notes = ["Förkortningar: " + "; ".join(f"{c} = {labels.get(c, c).lower() if c not in ('FK', 'AF') else labels[c]}"
-                                               for c in order) + ". Andel: av alla remitterade deltagare, hela procent."]
+        named = {c: labels.get(c, c) for c in order}  # proper names and acronyms keep their capitals
+        notes = ["Förkortningar: " + "; ".join(f"{c} = {n if c in ('FK', 'AF') or n.isupper() else n.lower()}"
+                                               for c, n in named.items()) + ". Andel: av alla remitterade deltagare."]
     else:
         rows = []
         for c in order:
