@@ -174,7 +174,8 @@ def _time(s: Context) -> Section:
               [Table(data, s.caption("Tid i insats för avslutade deltagare, medel"), SOURCE, _v(now, "ended"),
                      {"Dagar, medel": 0, "Månader, medel": 1})], notes=notes)
     return _charted(s, b, not df.empty, lambda: (
-        outcome_charts.time_mean(df[~pd.Series(gone, index=df.index)], LANG, s.subtitle),  # as the table "Tid i insats, medel och median i dagar",
+        outcome_charts.time_mean(df[~pd.Series(gone, index=df.index)], LANG, s.subtitle),  # the table's years
+        "Tid i insats, medel och median i dagar",
         f"Linjediagram: medel- och mediantid i insats per år i dagar; medeltid {s.y} {fmt(_v(now, 'mean_days'))} "
         "dagar."))
 
