@@ -85,6 +85,10 @@ def import_file(db_path: Path, name: str, content: bytes, *, association: str | 
     if good.empty:
         return report
     good = finish(good, kind)
+    if kind == "samtal" and not _logs_conversations(db_path):
+        raise ImportRejected("Databasfilen är skapad av en tidigare finsam vars importlogg inte tar emot samtal. "
+                             "Be IT-administratören skapa en ny databas (python -m finsam init) och läsa in "
+                             "filerna igen; inget har ändrats.")
     _may_write(access, good["association_id"].unique())
     detail = {"file": Path(name).name, "sha256": hashlib.sha256(content).hexdigest(), "kind": kind,
               "associations": sorted(good["association_id"].unique())}
@@ -168,3 +172,13 @@ def _conversation_ddl() -> str:
 
 
 CONVERSATION_DDL_IF_MISSING = _conversation_ddl()
+
+
+def _logs_conversations(db_path: Path) -> bool:
+    """Whether the file's import_log accepts the kind 'samtal' (its CHECK was widened with issue 25)."""
+    con = db.connect(db_path, read_only=True)
+    try:
+        ddl = con.execute("SELECT sql FROM duckdb_tables() WHERE table_name = 'import_log'").fetchone()
+    finally:
+        con.close()
+    return ddl is not None and "samtal" in ddl[0]
