@@ -83,6 +83,7 @@ SPECS: dict[str, Spec] = {
     "exit_reasons": Spec(counts=("ended",), category_groups=(("ended", ()),), derived={"share_pct": "ended"}),
     "positive_steps": Spec(counts=("ended", "positive"), rates={"share_pct": "ended"},
                            rate_parts={"share_pct": ("positive",)}),
+    "dropouts": Spec(counts=("ended", "dropped"), rates={"share_pct": "ended"}, rate_parts={"share_pct": ("dropped",)}),
     "followup": Spec(counts=("kept", "not_kept", "no_answer", "due"), row_sums=(("kept", "not_kept", "no_answer"),),
                      rates={"retained_share_pct": "_answered", "response_rate_pct": "due"},
                      rate_parts={"retained_share_pct": ("kept", "not_kept"),

@@ -4,10 +4,11 @@ PDF and PowerPoint. The choices start from the shared selection and can be chang
 import logging
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import streamlit as st
 
-from finsam.exports import chapter, chapter_files, pack as board_pack
+from finsam.exports import chapter, chapter_files, chapter_templates, pack as board_pack
 from finsam.exports.pdf import to_pdf
 from finsam.exports.selection import USER_ERRORS, Selection
 from finsam.exports.slides import to_pptx
@@ -33,6 +34,13 @@ TEXT = {
     "pdf": ("Ladda ner PDF (A4)", "Download PDF (A4)"),
     "pptx": ("Ladda ner PowerPoint", "Download PowerPoint"),
     "docx": ("Årsrapport (Word)", "Annual report (Word)"),
+    "xlsx": ("Årsrapportens tabeller (Excel)", "Annual report tables (Excel)"),
+    "template": ("Förbundets Word-mall för årsrapporten (.docx, valfri)", "The association's Word template (.docx, optional)"),
+    "template_kept": ("Förbundets mall används: {} (sparad till nästa år).", "The association's template is used: {} (kept for next year)."),
+    "template_saved": ("Mallen {} är sparad för {} och används även nästa år.", "The template {} is kept for {} and used next year too."),
+    "template_session": ("Mallen {} används för den här nedladdningen. En samordnare kan spara den för förbundet.",
+                         "The template {} is used for this download. A coordinator can keep it for the association."),
+    "no_template": ("Ingen mall: kapitlet skrivs i A4 med Words standardformat.", "No template: the chapter is A4 in Word's default styles."),
     "failed": ("Underlaget kunde inte skapas. Försök igen eller välj ett annat urval.",
                "The pack could not be made. Try again or choose another selection."),
     "no_access": ("Din roll ser inga deltagaruppgifter och kan inte skapa styrelseunderlag.",
@@ -56,6 +64,8 @@ class Job:
     pdf: bytes | None = None
     pptx: bytes | None = None
     docx: bytes | None = None  # the annual report's statistics chapter (finsam.exports.chapter)
+    xlsx: bytes | None = None  # its tables as a workbook
+    template: Path | bytes | None = None  # the association's kept Word template, or one uploaded for this download
     file_stem: str = "styrelseunderlag"
     error: str | None = None
     done: threading.Event = field(default_factory=threading.Event)
@@ -71,8 +81,10 @@ class Job:
             self.pdf = to_pdf(pack)
             self.progress(0.97, "Skriver PowerPoint …")
             self.pptx = to_pptx(pack)
-            self.progress(0.98, "Skriver årsrapportens statistikkapitel (Word) …")
-            self.docx = chapter_files.to_docx(chapter.build(cursor, self.selection, access))
+            self.progress(0.98, "Skriver årsrapportens statistikkapitel (Word och Excel) …")
+            ch = chapter.build(cursor, self.selection, access)
+            self.docx = chapter_files.to_docx(ch, self.template)
+            self.xlsx = chapter_files.to_xlsx(ch)
             self.progress(1.0, "Klart")
         except USER_ERRORS as e:
             self.error = str(e)
@@ -84,8 +96,8 @@ class Job:
             self.done.set()
 
 
-def start(selection: Selection) -> None:
-    job = Job(selection)
+def start(selection: Selection, template: Path | bytes | None) -> None:
+    job = Job(selection, template=template)
     st.session_state["pack_job"] = job
     threading.Thread(target=job.run, args=(reads.reader().cursor(), context.access()), name="board-pack",
                      daemon=True).start()
@@ -135,10 +147,34 @@ if "pack_municipalities" not in st.session_state or not set(st.session_state["pa
 municipalities = st.multiselect(say("municipalities", lang), list(names), key="pack_municipalities",
                                 format_func=lambda c: names.get(c, c), placeholder=t("all", lang))
 
+template = chapter_templates.template_path(reads.db_path(), association)
+upload = st.file_uploader(say("template", lang), type=["docx"], key="chapter_template")
+if upload is not None:
+    data = upload.getvalue()
+    if access.may_import and access.allows(association):  # a coordinator keeps it for the association
+        try:
+            template = chapter_templates.save_template(reads.db_path(), association, data, file_name=upload.name,
+                                                       user=access.user, role=access.role)
+            st.success(say("template_saved", lang).format(upload.name, association))
+        except chapter_templates.TemplateError as e:
+            st.error(str(e))
+            st.stop()
+    else:  # anyone else: this download only, never kept
+        problem = chapter_files.check_template(data)
+        if problem:
+            st.error(problem)
+            st.stop()
+        template = data
+        st.caption(say("template_session", lang).format(upload.name))
+elif template is not None:
+    st.caption(say("template_kept", lang).format(template.name))
+else:
+    st.caption(say("no_template", lang))
+
 job: Job | None = st.session_state.get("pack_job")
 running = job is not None and not job.done.is_set()
 if st.button(say("make", lang), type="primary", icon=":material/description:", key="pack_make", disabled=running):
-    start(Selection(association, year, compare, tuple(municipalities)))
+    start(Selection(association, year, compare, tuple(municipalities)), template)
     job, running = st.session_state["pack_job"], True
 
 if running:
@@ -156,3 +192,6 @@ elif job is not None:
         st.download_button(say("docx", lang), job.docx, file_name=f"{job.file_stem.replace('styrelseunderlag', 'arsrapport')}.docx",
                            mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                            key="pack_docx", icon=":material/article:", on_click="ignore")
+        st.download_button(say("xlsx", lang), job.xlsx, file_name=f"{job.file_stem.replace('styrelseunderlag', 'arsrapport')}.xlsx",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                           key="pack_xlsx", icon=":material/table:", on_click="ignore")

@@ -97,11 +97,24 @@ def test_presentation_mode_steps_through_by_keyboard_and_buttons(app_url, page, 
     assert "forbund=Sydn%C3%A4rke" in page.url
 
 
-def test_the_board_pack_page_makes_a_pdf_and_a_powerpoint(app_url, page):
+def test_the_board_pack_page_makes_a_pdf_and_a_powerpoint(app_url, page, tmp_path):
+    """The pack as PDF and PowerPoint; beside them the annual report's chapter as Word, in the Word template
+    uploaded on the page (its heading style, sv-SE throughout), and its tables as Excel (issue 25)."""
+    from docx import Document
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    template = Document()
+    template.styles["Heading 1"].font.size = Pt(26)
+    template.save(tmp_path / "var_mall.docx")
     page.goto(f"{app_url}/styrelseunderlag?{SELECTION}")
     wait_for_app(page, ".st-key-pack_make")
     body = page.inner_text("body")
     assert "Sydnärke" in body and "2024" in body and "2023" in body
+    assert "Ingen mall" in body
+    page.locator(".st-key-chapter_template input[type=file]").set_input_files(str(tmp_path / "var_mall.docx"))
+    page.wait_for_function("() => document.body.innerText.includes('var_mall.docx används')", timeout=60_000)
+    settle(page)
     page.locator(".st-key-pack_make button").click()
     page.wait_for_selector('[data-testid="stProgress"]', timeout=30_000)
     shot(page, "styrelseunderlag_1_skapas")
@@ -118,6 +131,19 @@ def test_the_board_pack_page_makes_a_pdf_and_a_powerpoint(app_url, page):
         page.locator(".st-key-pack_pptx button").click()
     with zipfile.ZipFile(pptx.value.path()) as z:
         assert "ppt/slides/slide10.xml" in z.namelist()
+    with page.expect_download() as word:
+        page.locator(".st-key-pack_docx button").click()
+    assert word.value.suggested_filename == "arsrapport_Sydnärke_2024.docx"
+    doc = Document(word.value.path())
+    assert doc.styles["Heading 1"].font.size == Pt(26)  # the uploaded template's
+    assert doc.paragraphs[0].text == "Statistik 2024 jämfört med 2023"
+    assert {r.find(qn("w:rPr")).find(qn("w:lang")).get(qn("w:val")) for r in doc.element.body.iter(qn("w:r"))} \
+        == {"sv-SE"}
+    with page.expect_download() as excel:
+        page.locator(".st-key-pack_xlsx button").click()
+    assert excel.value.suggested_filename == "arsrapport_Sydnärke_2024.xlsx"
+    with zipfile.ZipFile(excel.value.path()) as z:
+        assert "xl/worksheets/sheet1.xml" in z.namelist()
 
 
 def test_a_chart_offers_its_png_made_on_the_click(app_url, page):

@@ -142,7 +142,7 @@ def test_no_small_count_in_any_figure_or_csv(small):
     assert flow.participants_total.tolist() == [6] and flow.ended.isna().all() and flow.ongoing.isna().all()
     for name, kwargs in [("gender_split", {}), ("municipality_split", {}), ("referral_split", {}),
                          ("referral_by_municipality", {}), ("time_in_intervention", {}), ("exit_reasons", {}),
-                         ("positive_steps", {}), ("followup", {}), ("time_distribution", {}),
+                         ("positive_steps", {}), ("dropouts", {}), ("followup", {}), ("time_distribution", {}),
                          ("background", {"variable": "age_band"})]:
         df = q.run(small, name, f, **kwargs)
         counts = privacy.SPECS[name].counts

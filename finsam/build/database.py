@@ -14,7 +14,7 @@ import pandas as pd
 
 from finsam.data import aggregates, db
 from finsam.build.demo import build_stream, fit_joint_mean
-from finsam.build.demo_streams import all_streams, joint_means, money_and_voices
+from finsam.build.demo_streams import all_streams, conversation_rows, joint_means, money_and_voices
 from finsam.data.published import Published, read
 from finsam.write import goal_edits
 
@@ -87,9 +87,12 @@ def build(db_path: Path, data_dir: Path, seed: int, progress: Progress | None = 
         db.insert_participations(con, participations)
         if len(anonymous):
             db.insert_frame(con, "anonymous_participants", anonymous)
-        budget, surveys = money_and_voices(Published(read(data_dir)))
+        published = Published(read(data_dir))
+        budget, surveys = money_and_voices(published)
         db.insert_frame(con, "budget", pd.DataFrame(budget).assign(is_demo=True))
         db.insert_frame(con, "survey_result", pd.DataFrame(surveys).astype({"respondents": "Int64"}).assign(is_demo=True))
+        db.insert_frame(con, "conversation_count", pd.DataFrame(conversation_rows(published))
+                        .assign(is_demo=True))
         goal_edits.load_demo(con, data_dir)
         aggregates.refresh_aggregates(con)
         con.execute("INSERT INTO build_info VALUES ('kind', 'demo'), ('seed', ?), ('built_at', ?)",

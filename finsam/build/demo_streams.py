@@ -422,6 +422,14 @@ def money_and_voices(p: Published) -> tuple[list[dict], list[dict]]:
     return budget, surveys
 
 
+def conversation_rows(p: Published) -> list[dict]:
+    """Counted advisory conversations (rådgivande samtal) as the reports print them: Samordningsteamet 2024 and
+    2025 (reports 000 2.2 and 002 3.2), Mottagningsteamet 2016 (report 001, Bilaga 1)."""
+    rows = p.df[p.df.measure == "advisory_contacts"].drop_duplicates(["association", "intervention", "year"])
+    return [dict(association_id=r.association, intervention_id=r.intervention, year=int(r.year),
+                 conversation_count=int(r.value)) for r in rows.itertuples()]
+
+
 STRUCTURAL_2016 = ["Förstudien Hallsbergsmodellen", "Ledarskapsutbildning för handledare",
                    "Ledarskapsutbildning för handledare, Laxå", "Indikatorprojektet",
                    "Kompetensutveckling till handläggare", "Rehabiliteringsmässan", "IPS-metodutbildning",

@@ -170,3 +170,40 @@ def cmd_init(args) -> int:
     con.close()
     print(f"created {path}: reference data only, no records")
     return 0
+
+
+def cmd_small_counts(args) -> int:
+    """python -m finsam small-counts [--association A on|off]: the board's decision that the association's
+    published chapter shows small counts (recorded in the audit log); without arguments, every decision."""
+    from finsam.data import db
+    from finsam.query import publication
+    from finsam.write.publication import DecisionError, set_small_counts
+
+    path = db_path(args)
+    if not path.exists():
+        print(f"Databasen {path} finns inte.", file=sys.stderr)
+        return 2
+    if args.state is None or args.association is None:
+        if args.state is not None or args.association is not None:
+            print("Ange både --association och on eller off (eller inget av dem för att lista besluten).",
+                  file=sys.stderr)
+            return 2
+        con = db.connect(path, read_only=True)
+        try:
+            decisions = publication.small_counts_decisions(con)
+        finally:
+            con.close()
+        if decisions.empty:
+            print("Inga beslut: alla förbunds kapitel skyddar små tal.")
+        for r in decisions.itertuples():
+            print(f"{r.association_id}\t{'visar små tal' if r.is_shown else 'skyddar små tal'}\t{r.decided_at}\t"
+                  f"{r.decided_by}")
+        return 0
+    try:
+        set_small_counts(path, args.association, args.state == "on", user="kommandoraden")
+    except DecisionError as e:
+        print(e, file=sys.stderr)
+        return 1
+    print(f"{args.association}: årsrapportens kapitel {'visar nu små tal' if args.state == 'on' else 'skyddar små tal'}"
+          " (beslutet står i granskningsloggen).")
+    return 0

@@ -122,6 +122,12 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("doctor", help="check the installation; each problem as a Swedish sentence with its fix")
     db_arg(p)
     p.set_defaults(func=_delegate("finsam.cli.admin", "cmd_doctor"))
+    p = sub.add_parser("small-counts", help="whether an association's published chapter shows small counts "
+                                            "(the board's decision; default off: protected)")
+    db_arg(p)
+    p.add_argument("--association", help="the association (without: list every decision)")
+    p.add_argument("state", nargs="?", choices=["on", "off"], help="on: show small counts; off: protect them")
+    p.set_defaults(func=_delegate("finsam.cli.admin", "cmd_small_counts"))
     # --- end operations ---
     args = parser.parse_args(argv)
     return args.func(args)

@@ -17,7 +17,8 @@ from finsam import config
 
 log = logging.getLogger("finsam.data.audit")
 EVENTS = ("sign_in", "sign_in_failed", "sign_out", "import", "demo_removed", "restore", "upgrade", "backup",
-          "backup_failed", "user_added", "user_removed", "export_unprotected", "view_unprotected", "change")
+          "backup_failed", "user_added", "user_removed", "export_unprotected", "view_unprotected", "change",
+          "small_counts_changed", "chapter_template_saved")
 COLUMNS = ["när", "händelse", "användare", "roll", "förbund", "detaljer"]
 FORBIDDEN_KEYS = ("person_id", "deltagare_id", "personnummer")
 

@@ -178,7 +178,7 @@ CREATE TABLE import_log (
     imported_by VARCHAR NOT NULL,
     file_name VARCHAR NOT NULL,
     file_sha256 VARCHAR NOT NULL CHECK (length(file_sha256) = 64),
-    kind VARCHAR NOT NULL CHECK (kind IN ('deltagare', 'anonyma', 'budget', 'enkät')),
+    kind VARCHAR NOT NULL CHECK (kind IN ('deltagare', 'anonyma', 'budget', 'enkät', 'samtal')),
     associations VARCHAR NOT NULL,
     rows_in_file INTEGER NOT NULL,
     rows_added INTEGER NOT NULL,
@@ -211,3 +211,24 @@ CREATE TABLE goal (
 );
 
 CREATE TABLE build_info (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
+
+-- Counted conversations per intervention and year (issue 25: the 2025 report's "103 rådgivande samtal"):
+-- a count of conversations, imported like budgets (kind 'samtal').
+CREATE TABLE conversation_count (
+    association_id VARCHAR NOT NULL,
+    intervention_id VARCHAR NOT NULL,
+    year SMALLINT NOT NULL CHECK (year BETWEEN 2000 AND 2100),
+    conversation_count INTEGER NOT NULL CHECK (conversation_count >= 0),
+    is_demo BOOLEAN NOT NULL DEFAULT false,
+    PRIMARY KEY (association_id, intervention_id, year),
+    FOREIGN KEY (association_id, intervention_id) REFERENCES intervention (association_id, intervention_id)
+);
+
+-- The administrator's decision per association (issue 25): its published chapter may show small counts.
+-- No row: protected (the default).
+CREATE TABLE chapter_small_counts (
+    association_id VARCHAR PRIMARY KEY REFERENCES association (association_id),
+    is_shown BOOLEAN NOT NULL,
+    decided_at TIMESTAMP NOT NULL,
+    decided_by VARCHAR NOT NULL
+);

@@ -28,6 +28,8 @@ from finsam.present.tables import text_not_formulas
 from finsam.labels import MISSING, SUPPRESSED, fmt
 
 TABLE_STYLES = ("Table Grid", "Light Grid Accent 1")
+LANGUAGE = "sv-SE"
+A4 = (Cm(21), Cm(29.7))
 PICTURE_WIDTH = Cm(16)
 TABLE_WIDTH = Cm(16)
 HYPHENS = pyphen.Pyphen(lang="sv", left=3, right=3)
@@ -169,11 +171,60 @@ def _picture(doc, png: bytes, alt: str) -> None:
         el.set("title", alt[:60])
 
 
-def _start(template: Path | None):
-    """A new document, or the template's styles and page setup with its body emptied."""
+def _lang(r_pr) -> None:
+    """w:lang sv-SE (text, East Asian and complex script) on a run's or style's properties."""
+    lang = r_pr.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        r_pr.append(lang)
+    for attr in ("w:val", "w:eastAsia", "w:bidi"):
+        lang.set(qn(attr), LANGUAGE)
+
+
+def swedish(doc) -> None:
+    """Swedish as the document's language: the defaults, every style and the settings' theme font language,
+    so Word spell-checks the chapter in Swedish (runs are marked as they are written, _runs_swedish)."""
+    styles = doc.styles.element
+    defaults = styles.find(qn("w:docDefaults"))
+    if defaults is None:
+        defaults = OxmlElement("w:docDefaults")
+        styles.insert(0, defaults)
+    r_default = defaults.find(qn("w:rPrDefault"))
+    if r_default is None:
+        r_default = OxmlElement("w:rPrDefault")
+        defaults.insert(0, r_default)
+    if r_default.find(qn("w:rPr")) is None:
+        r_default.append(OxmlElement("w:rPr"))
+    _lang(r_default.find(qn("w:rPr")))
+    for style in doc.styles:
+        if style.type in (WD_STYLE_TYPE.PARAGRAPH, WD_STYLE_TYPE.CHARACTER, WD_STYLE_TYPE.TABLE):
+            _lang(style.element.get_or_add_rPr())
+    settings = doc.settings.element
+    theme = settings.find(qn("w:themeFontLang"))
+    if theme is None:
+        theme = OxmlElement("w:themeFontLang")
+        settings.append(theme)
+    theme.set(qn("w:val"), LANGUAGE)
+
+
+def _runs_swedish(doc) -> None:
+    for run in doc.element.body.iter(qn("w:r")):
+        r_pr = run.find(qn("w:rPr"))
+        if r_pr is None:
+            r_pr = OxmlElement("w:rPr")
+            run.insert(0, r_pr)
+        _lang(r_pr)
+
+
+def _start(template: Path | bytes | None):
+    """A new A4 document with 2.5 cm margins, or the template's styles and page setup with its body emptied."""
     if template is None:
-        return Document()
-    doc = Document(str(template))
+        doc = Document()
+        section = doc.sections[0]
+        section.page_width, section.page_height = A4
+        section.left_margin = section.right_margin = section.top_margin = section.bottom_margin = Cm(2.5)
+        return doc
+    doc = Document(io.BytesIO(template) if isinstance(template, bytes) else str(template))
     body = doc.element.body
     for child in list(body):
         if child.tag != qn("w:sectPr"):
@@ -181,8 +232,21 @@ def _start(template: Path | None):
     return doc
 
 
-def to_docx(chapter: Chapter, template: Path | None = None) -> bytes:
+def check_template(data: bytes) -> str | None:
+    """Why an uploaded file cannot be the chapter's template (a Swedish sentence), None when it can: a Word
+    document (.docx) python-docx opens, with the heading and caption styles or a body to take them from."""
+    try:
+        doc = Document(io.BytesIO(data))
+    except Exception as e:  # python-docx raises several kinds for a file that is not a .docx
+        return f"Filen är inte ett Word-dokument (.docx) som kan öppnas ({type(e).__name__}). Spara mallen som .docx."
+    if not doc.sections:
+        return "Mallen har ingen sidinställning (inget avsnitt). Spara om den i Word som .docx."
+    return None
+
+
+def to_docx(chapter: Chapter, template: Path | bytes | None = None) -> bytes:
     doc = _start(template)
+    swedish(doc)
     tables = charts = 0
     for b in chapter.blocks:
         doc.add_heading(b.title, b.level)
@@ -203,6 +267,7 @@ def to_docx(chapter: Chapter, template: Path | None = None) -> bytes:
             p = doc.add_paragraph(n)
             for r in p.runs:
                 r.font.size = Pt(9)
+    _runs_swedish(doc)
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()

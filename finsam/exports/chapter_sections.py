@@ -10,11 +10,13 @@ from dataclasses import replace
 import pandas as pd
 import plotly.graph_objects as go
 
-from finsam.exports.sections import (LANG, TREND_YEARS, Chart, Context, Section, Table, followup, key_figures,
-                                     over_years, per_horizon, referrals)
+from finsam.exports.chapter_layout import ChapterContext as Context
+from finsam.exports.chapter_words import few, hidden, not_shown, words
+from finsam.exports.sections import (LANG, TREND_YEARS, Chart, Section, Table, followup, key_figures, over_years,
+                                     per_horizon)
 from finsam.exports.sections import drawn as _drawn, row as _row, value as _v
 from finsam.labels import col, fmt, pct, t
-from finsam.present import outcome_charts, participant_charts, referral_charts
+from finsam.present import outcome_charts, participant_charts
 
 SOURCE = "Källa: finsam, deltagarregistrering"
 
@@ -40,12 +42,16 @@ def _flow(s: Context) -> Section:
         data[str(y)] = [_v(r, m) for m in measures]
     now, before = _row(flow, year=s.y), _row(flow, year=s.c)
     sentence = (f"Under {s.y} har {s.name} haft {fmt(_v(now, 'participants_total'))} deltagare, varav "
-                f"{fmt(_v(now, 'new'))} nya och {fmt(_v(now, 'ended'))} som avslutade under året; "
-                f"{fmt(_v(now, 'ongoing'))} deltog fortfarande vid årets slut.")
-    if before is not None:
-        sentence += f" År {s.c} var deltagarna {fmt(before.participants_total)}."
+                f"{fmt(_v(now, 'new'))} nya.")
+    if hidden(_v(now, "ended")) or hidden(_v(now, "ongoing")):
+        sentence += " " + not_shown("Hur många som avslutade under året", s.protection.threshold)
+    else:
+        sentence += (f" Under året avslutade {fmt(_v(now, 'ended'))} sin insats, och {fmt(_v(now, 'ongoing'))} "
+                     "deltog fortfarande vid årets slut.")
+    if before is not None and not hidden(before.participants_total):
+        sentence += f" År {s.c} var antalet deltagare {fmt(before.participants_total)}."
     w = _row(women, year=s.y)
-    if w is not None:
+    if w is not None and not hidden(w.share_pct):
         sentence += f" Andelen kvinnor var {pct(w.share_pct)}."
     b = Section("Deltagare och flöde", s.level, [sentence],
               [Table(data, s.caption(f"Deltagare och flöde {' och '.join(map(str, years))}"), SOURCE,
@@ -66,6 +72,8 @@ def _municipalities(s: Context) -> Section:
                f"Nya {s.y}": _v(now, "new")}
         if s.c:
             row[f"Nya {s.c}"] = _v(before, "new")
+        for y in (y for y in (s.y, s.c) if y and s.unpublished(y, "municipality_new_count")):
+            row.pop(f"Nya {y}")  # the demo's new starts per municipality are synthetic where no report has them
         row["Andel av befolkningen (%)"] = _v(now, "population_share_pct")
         rows.append(row)
     data = pd.DataFrame(rows)
@@ -75,19 +83,27 @@ def _municipalities(s: Context) -> Section:
         sentence = f"{s.name.capitalize()} hade inga deltagare med registrerad kommun {s.y}."
     else:
         top = known.loc[known.participations.idxmax()]
-        parts = []
+        parts, left_out = [], False
         for r in df[df.year == s.y].sort_values("municipality_name").itertuples():
-            p = f"{r.municipality_name} {fmt(r.new)}"
-            if s.c:
-                p += f" ({fmt(_v(_row(df, municipality_name=r.municipality_name, year=s.c), 'new'))})"
-            parts.append(p)
-        sentence = (f"Flest deltagare {s.y} kom från {top.municipality_name}: {fmt(top.participations)}, "
-                    f"{pct(top.share_pct)} av deltagarna mot {pct(top.population_share_pct)} av befolkningen. "
-                    f"Nya deltagare per hemkommun {s.y}" + (f" (inom parentes {s.c})" if s.c else "")
-                    + ": " + ", ".join(parts) + ".")
-    caption = f"Deltagare per hemkommun {s.y}" + (f", nya deltagare {s.y} och {s.c}" if s.c else "")
+            before = _v(_row(df, municipality_name=r.municipality_name, year=s.c), "new") if s.c else None
+            if hidden(r.new) or hidden(before):
+                left_out = True  # a list in words names no hidden value: the table shows '..'
+                continue
+            parts.append(f"{r.municipality_name} {fmt(r.new)}" + (f" ({fmt(before)})" if s.c else ""))
+        sentence = (f"Flest deltagare {s.y} kom från {top.municipality_name}: {fmt(top.participations)}, eller "
+                    f"{pct(top.share_pct)} av deltagarna, att jämföra med kommunens {pct(top.population_share_pct)} "
+                    "av förbundets befolkning.")
+        if f"Nya {s.y}" in data:
+            sentence += (f" Nya deltagare per hemkommun {s.y}" + (f" (inom parentes {s.c})" if f"Nya {s.c}" in data
+                         else "") + ": " + ", ".join(parts if f"Nya {s.c}" in data else
+                                                     [p.split(" (")[0] for p in parts]) + ".")
+            if left_out:
+                sentence += (f" Kommuner med färre än {s.protection.threshold} nya deltagare något av åren "
+                             "nämns bara i tabellen.")
+    caption = f"Deltagare per hemkommun {s.y}" + (f", nya deltagare {s.y} och {s.c}" if f"Nya {s.c}" in data else
+                                                  f", nya deltagare {s.y}" if f"Nya {s.y}" in data else "")
     table = Table(data, s.caption(caption), SOURCE + "; befolkningsandelar: SCB", total,
-                  {f"Andel {s.y} (%)": 1, "Andel av befolkningen (%)": 1})
+                  {f"Andel {s.y} (%)": s.share_decimals, "Andel av befolkningen (%)": s.share_decimals})
     b = Section("Kommuner och andel av befolkningen", s.level, [sentence], [table],
                 notes=["Anonymt registrerade deltagare har ingen kommun och räknas inte här."])
     return _charted(s, b, not known.empty and total, lambda: (  # "top" is only known then
@@ -108,46 +124,24 @@ def _gender(s: Context) -> Section:
         rows.append(row)
     data = pd.DataFrame(rows)
     w, m = _row(df, gender="kvinna", year=s.y), _row(df, gender="man", year=s.y)
-    sentence = (f"Av deltagarna {s.y} var {fmt(_v(w, 'participants'))} kvinnor ({pct(_v(w, 'share_pct'))}) och "
-                f"{fmt(_v(m, 'participants'))} män ({pct(_v(m, 'share_pct'))}).")
+    if hidden(_v(w, "participants")) or hidden(_v(m, "participants")):
+        sentence = not_shown(f"Könsfördelningen {s.y}", s.protection.threshold)
+    else:
+        sentence = (f"Av deltagarna {s.y} var {fmt(_v(w, 'participants'))} kvinnor ({pct(_v(w, 'share_pct'))}) och "
+                    f"{fmt(_v(m, 'participants'))} män ({pct(_v(m, 'share_pct'))}).")
     before = _row(df, gender="kvinna", year=s.c)
-    if before is not None:
+    if before is not None and not hidden(before.share_pct):
         sentence += f" År {s.c} var andelen kvinnor {pct(before.share_pct)}."
     b = Section("Könsfördelning", s.level, [sentence],
               [Table(data, s.caption("Deltagare efter kön"), SOURCE, df[df.year == s.y].participants.sum(min_count=1),
-                     {f"Andel {y} (%)": 1 for y in s.sel.years})], notes=[t("anonymous_note", LANG)])
+                     {f"Andel {y} (%)": s.share_decimals for y in s.sel.years})], notes=[t("anonymous_note", LANG)])
     # where the registered/anonymous split is hidden (few anonymous), the bars show the participants shown
-    hidden = df.registered.isna() & df.participants.notna()
-    drawn = df.assign(registered=df.registered.where(~hidden, df.participants),
-                      anonymous=df.anonymous.where(~hidden, 0)).dropna(subset=["registered"])
+    split_hidden = df.registered.isna() & df.participants.notna()
+    drawn = df.assign(registered=df.registered.where(~split_hidden, df.participants),
+                      anonymous=df.anonymous.where(~split_hidden, 0)).dropna(subset=["registered"])
     return _charted(s, b, True, lambda: (
         participant_charts.gender(drawn, labels, LANG, s.subtitle), "Könsfördelning",
         f"Stapeldiagram: kvinnor {pct(_v(w, 'share_pct'))} och män {pct(_v(m, 'share_pct'))} av deltagarna {s.y}."))
-
-
-def _referrals(s: Context) -> Section:
-    labels = s.labels["referral_source"]
-    ref = referrals(s)
-    split, cross, munis, now, known = ref.split, ref.cross, ref.munis, ref.now, ref.known
-    order = sorted(now.index, key=lambda c: (-(now.participations.fillna(0)[c]), labels.get(c, c)))
-    rows = []
-    for code in order:
-        row = {"Remittent": labels.get(code, code)}
-        for m in munis:
-            r = _row(cross, referral_source=code, municipality_name=m)
-            row[m] = 0 if r is None else r.participations
-        row[f"Totalt {s.y}"], row["Andel (%)"] = now.participations[code], now.share_pct[code]
-        rows.append(row)
-    data = pd.DataFrame(rows)
-    sentence = (f"{s.name.capitalize()} hade inga remitterade deltagare {s.y}." if ref.top is None else
-                f"Flest deltagare {s.y} remitterades från {ref.label}: {ref.count} ({ref.share}).")
-    b = Section("Remittenter", s.level, [sentence],
-              [Table(data, s.caption(f"Deltagare {s.y} per remittent och kommun"), SOURCE,
-                     known.participations.sum(), {"Andel (%)": 1})],
-              notes=["Anonymt registrerade deltagare har ingen remittent och räknas inte här."])
-    return _charted(s, b, not known.empty, lambda: (
-        referral_charts.referrals(_drawn(split, "participations"), labels, LANG, s.subtitle), "Deltagare per remittent",
-        f"Stapeldiagram: deltagare per remittent; flest från {ref.label}."))
 
 
 def _time(s: Context) -> Section:
@@ -156,15 +150,23 @@ def _time(s: Context) -> Section:
     df = df[df.ended.isna() | (df.ended > 0)]
     data = pd.DataFrame({"År": df.year.astype(int), "Avslutade": df.ended, "Dagar, medel": df.mean_days,
                          "Månader, medel": df.mean_months})
+    if s.intervention and s.unpublished(s.y, "mean_days_in_intervention"):
+        return None  # the report gives the mean over all the association's participants, not this intervention's
+    gone = [s.unpublished(int(y), "mean_months_in_intervention") and s.unpublished(int(y), "mean_days_in_intervention")
+            for y in data["År"]]
+    for c in ("Dagar, medel", "Månader, medel"):  # '–' (no report has it), not '..' (hidden)
+        data[c] = data[c].astype(object).where(~pd.Series(gone, index=data.index), None)
     now = _row(df, year=s.y)
     if now is None:
         sentence = f"Ingen avslutade sin insats i {s.name} {s.y}."
+    elif hidden(now.mean_days):
+        sentence = not_shown(f"Tiden i insats för dem som avslutade {s.y}", s.protection.threshold)
     else:
-        sentence = (f"Medeltal för deltagande i {s.name} under {s.y} är {fmt(now.mean_days)} dagar, omräknat "
-                    f"{fmt(now.mean_months, 1)} månader, för de {fmt(now.ended)} som avslutade under året.")
-        before = _row(df, year=s.c or s.y - 1)
-        if before is not None:
-            sentence += f" År {int(before.year)} var det {fmt(before.mean_months, 1)} månader."
+        sentence = (f"De {fmt(now.ended)} deltagare som avslutade {s.y} hade i genomsnitt deltagit i "
+                    f"{fmt(now.mean_days)} dagar, omräknat {fmt(now.mean_months, 1)} månader.")
+        before = _row(data.rename(columns={"År": "year"}), year=s.c or s.y - 1)
+        if before is not None and before["Månader, medel"] is not None and not hidden(before["Månader, medel"]):
+            sentence += f" År {int(before.year)} var genomsnittet {fmt(before['Månader, medel'], 1)} månader."
     notes = ["En månad räknas som 30 dagar, som i årsrapporterna."]
     if s.intervention is None:
         notes.append("Snittet beräknas på samtliga förbundets deltagare som avslutade under året, alla insatser.")
@@ -172,7 +174,8 @@ def _time(s: Context) -> Section:
               [Table(data, s.caption("Tid i insats för avslutade deltagare, medel"), SOURCE, _v(now, "ended"),
                      {"Dagar, medel": 0, "Månader, medel": 1})], notes=notes)
     return _charted(s, b, not df.empty, lambda: (
-        outcome_charts.time_mean(df, LANG, s.subtitle), "Tid i insats, medel och median i dagar",
+        outcome_charts.time_mean(df[~pd.Series(gone, index=df.index)], LANG, s.subtitle),  # the table's years
+        "Tid i insats, medel och median i dagar",
         f"Linjediagram: medel- och mediantid i insats per år i dagar; medeltid {s.y} {fmt(_v(now, 'mean_days'))} "
         "dagar."))
 
@@ -204,10 +207,13 @@ def _exits(s: Context) -> Section:
         sentence = f"Ingen avslutade sin insats i {s.name} {s.y}."
     else:
         sentence = (f"Av de {fmt(now.ended)} deltagare som avslutade {s.y} hade {fmt(now.positive)} "
-                    f"({pct(now.share_pct)}) tagit ett positivt steg mot arbete eller studier.")
+                    f"({pct(now.share_pct, s.share_decimals)}) tagit ett positivt steg mot arbete eller studier."
+                    if not hidden(now.positive) and not hidden(now.share_pct) else
+                    f"Under {s.y} avslutade {fmt(now.ended)} deltagare sin insats. Hur många av dem som tog ett "
+                    f"positivt steg redovisas inte {few(s.protection.threshold, 'det')}.")
     b = Section("Avslut och positiva steg", s.level, [sentence],
               [Table(data, s.caption("Avslutade efter avslutsanledning"), SOURCE, _v(now, "ended"),
-                     {f"Andel {y} (%)": 1 for y in s.sel.years})])
+                     {f"Andel {y} (%)": s.share_decimals for y in s.sel.years})])
     return _charted(s, b, not df.empty, lambda: (
         outcome_charts.exits(_drawn(df, "share_pct"), labels, LANG, s.subtitle), "Avslutsanledningar",
         f"Stapeldiagram: andel av de avslutade {s.y} per avslutsanledning."))
@@ -222,14 +228,17 @@ def _followup(s: Context) -> Section | None:
                           "Inte behållit": r.not_kept, "Inget svar": r.no_answer, "I urvalet": r.due,
                           "Behållit (%)": r.retained_share_pct, "Svarsfrekvens (%)": r.response_rate_pct}
                          for r in df.itertuples()])
-    parts = per_horizon(df, s.y, lambda h, r: (f"{horizon[h].lower()} hade {pct(r.retained_share_pct)} kvar sin "
-                                               f"sysselsättning (svarsfrekvens {pct(r.response_rate_pct)} av "
-                                               f"{fmt(r.due)})"))
-    sentence = (f"Av dem som avslutade {s.y} med en positiv stegförflyttning " + " och ".join(parts) + "."
+    months = {"6m": "sex", "18m": "arton"}
+    parts = per_horizon(df, s.y, lambda h, r: (
+        f"{months[h].capitalize()} månader efter avslut hade {pct(r.retained_share_pct, s.share_decimals)} av de "
+        f"svarande kvar sin positiva stegförflyttning ({pct(r.response_rate_pct, s.share_decimals)} av de "
+        f"{fmt(r.due)} tillfrågade svarade)." if not hidden(r.retained_share_pct) else
+        not_shown(f"Uppföljningen {months[h]} månader efter avslut", s.protection.threshold)))
+    sentence = (f"Deltagare som avslutade {s.y} med en positiv stegförflyttning har följts upp. " + " ".join(parts)
                 if parts else f"Inga uppföljningar är registrerade för dem som avslutade {s.y}.")
     return Section("Uppföljning efter 6 och 18 månader", s.level, [sentence],
                  [Table(data, s.caption("Uppföljning efter 6 och 18 månader"), SOURCE, df.due.sum(min_count=1),
-                        {"Behållit (%)": 1, "Svarsfrekvens (%)": 1}, text_columns=2)],
+                        {"Behållit (%)": s.share_decimals, "Svarsfrekvens (%)": s.share_decimals}, text_columns=2)],
                  notes=["Behållit: andel av de svarande; svarsfrekvens: svarande av alla i urvalet."])
 
 
@@ -240,14 +249,23 @@ def _trend(s: Context) -> Section:
     for measure, name in (("women_share_pct", "Kvinnor (%)"), ("mean_months", "Tid i insats (mån)"),
                           ("positive_share_pct", "Positivt steg (%)"), ("retained_6m_pct", "Kvar efter 6 mån (%)")):
         data[name] = kf[measure].astype(float)  # no figure (None) shown as a hidden one, as the chapter always has
-    sentence = over_years(data, first, s.y, lambda a, b: (
+    for name, measure in (("Deltagare", "participants_total"), ("Nya", "participants_new"),
+                          ("Avslutade", "participants_ended"), ("Tid i insats (mån)", "mean_months_in_intervention"),
+                          ("Positivt steg (%)", "positive_step_share")):
+        gone = [s.unpublished(int(y), measure) for y in data["År"]]
+        data[name] = data[name].astype(object).where(~pd.Series(gone, index=data.index), None)  # '–': no report has it
+    if s.is_demo:  # the demo's women and follow-up series are not in the reports' five-year tables
+        data = data.drop(columns=["Kvinnor (%)", "Kvar efter 6 mån (%)"])
+    sentence = over_years(data[data["Deltagare"].notna()], first, s.y, lambda a, b: (
         f"Antalet deltagare har gått från {fmt(a['Deltagare'])} år {int(a['År'])} till {fmt(b['Deltagare'])} "
-        f"år {int(b['År'])}, och tiden i insats från {fmt(a['Tid i insats (mån)'], 1)} till "
-        f"{fmt(b['Tid i insats (mån)'], 1)} månader."))
+        f"år {int(b['År'])}." + ("" if a['Tid i insats (mån)'] is None or b['Tid i insats (mån)'] is None else
+                                 f" Tiden i insats har gått från {fmt(a['Tid i insats (mån)'], 1)} till "
+                                 f"{fmt(b['Tid i insats (mån)'], 1)} månader.")))
     return Section(f"Utvecklingen de senaste fem åren ({first}–{s.y})", s.level, [sentence],
                  [Table(data, s.caption(f"Nyckeltal {first}–{s.y}"), SOURCE, None,
-                        {"Kvinnor (%)": 1, "Tid i insats (mån)": 1, "Positivt steg (%)": 1,
-                         "Kvar efter 6 mån (%)": 1})])
+                        {"Kvinnor (%)": s.share_decimals, "Tid i insats (mån)": 1,
+                         "Positivt steg (%)": s.share_decimals, "Kvar efter 6 mån (%)": s.share_decimals})],
+                 notes=["– betyder att uppgiften inte finns i förbundets årsrapporter (demodata)."] if s.is_demo else [])
 
 
 def _goals(s: Context) -> Section | None:
@@ -261,14 +279,15 @@ def _goals(s: Context) -> Section | None:
         return None
     rows = list(df.itertuples())
     data = pd.DataFrame({"Mål": df.text, "Status": [goals.status_text(r) for r in rows],
-                         "Målvärde": [goals.target_text(r) for r in rows], "Utfall": df.outcome,
-                         "n": df.n.where([bool(r.indicator) for r in rows])}).reset_index(drop=True)
-    counts = df.status.value_counts()
-    sentence = (f"{s.name.capitalize()} hade {len(df)} mål för {s.y}: "
-                + ", ".join(f"{counts[w]} {w}" for w in goals.STATUSES if w in counts) + ".")
+                         "Målvärde": [goals.target_text(r) for r in rows],
+                         "Utfall": [goals.value_text(r.outcome, r.unit) if r.indicator else "" for r in rows],
+                         "n": df.n.astype(object).where([bool(r.indicator) for r in rows], None)}
+                        ).reset_index(drop=True)  # a goal without indicator has no n: '–', not '..'
+
+    sentence = goal_sentence(s.name, s.y, df.status.value_counts())
     return Section("Måluppfyllelse", s.level, [sentence],
                  [Table(data, s.caption(f"Måluppfyllelse {s.y}"), "Källa: förbundets mål (styrelsebeslut), finsam",
-                        None, {"Utfall": 1}, text_columns=3)])
+                        None, text_columns=4)])
 
 
 def _surveys(s: Context) -> Section | None:
@@ -289,7 +308,7 @@ def _surveys(s: Context) -> Section | None:
         rows.append(row)
     data = pd.DataFrame(rows)
     now = nns[nns.year == s.y]
-    sentence = (f"I indikatorenkäten {s.y} besvarades {len(now)} frågor; andelen positiva svar låg mellan "
+    sentence = (f"Indikatorenkäten {s.y} hade {words(len(now))} frågor; andelen positiva svar låg mellan "
                 f"{pct(now.positive_share_pct.min())} och {pct(now.positive_share_pct.max())}."
                 if not now.empty and now.positive_share_pct.notna().any() else f"Enkätsvaren för {s.y}.")
     return Section("Enkäter", s.level, [sentence],
@@ -315,6 +334,23 @@ def _economy(s: Context) -> Section | None:
                  notes=["Kostnad per deltagare = använda medel / alla som deltog i insatsen under året."])
 
 
-# the association as a whole, then each intervention
-WHOLE = [_flow, _municipalities, _gender, _referrals, _time, _exits, _followup, _trend, _goals, _surveys, _economy]
-INTERVENTION = [_flow, _municipalities, _gender, _referrals, _time, _exits, _followup, _goals, _economy]
+# in a subordinate clause ("varav två inte uppnåddes"), so the negation stands before the verb
+GOAL_VERBS = {"uppnått": "uppnåddes", "delvis uppnått": "delvis uppnåddes", "ej uppnått": "inte uppnåddes",
+              "ej mätbart": "inte gick att mäta"}
+
+
+def goal_sentence(name: str, year: int, counts: pd.Series) -> str:
+    """'Förbundet hade fyra mål för 2025, varav två uppnåddes och två inte gick att mäta.'"""
+    from finsam.query.goals import STATUSES
+
+    total = int(counts.sum())
+    if total == 1:
+        return f"{name.capitalize()} hade ett mål för {year}, som {GOAL_VERBS[counts.index[0]]}."
+    if len(counts) == 1:  # all goals alike: "och inget av dem gick att mäta", "som alla uppnåddes"
+        status = counts.index[0]
+        said = {"uppnått": "som alla uppnåddes", "delvis uppnått": "som alla delvis uppnåddes",
+                "ej uppnått": "och inget av dem uppnåddes", "ej mätbart": "och inget av dem gick att mäta"}[status]
+        return f"{name.capitalize()} hade {words(total)} mål för {year}, {said}."
+    parts = [f"{words(counts[w])} {GOAL_VERBS[w]}" for w in STATUSES if w in counts]
+    said = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " och " + parts[-1]
+    return f"{name.capitalize()} hade {words(total)} mål för {year}, varav {said}."

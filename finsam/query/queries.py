@@ -224,6 +224,19 @@ def positive_steps(con, f: Filters, by: Sequence[str] = (), by_assignment: bool 
     return fetch(con, sql, params)
 
 
+def dropouts(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
+    """Per year and assignment ('' where none is recorded): ended, dropped (exit reason avbrott) and
+    share_pct = dropped / ended (the 2025 report's 6.1: 'har 5 % avbrutits')."""
+    base, params = cube_cte(f, "ended", ("assignment", "exit_reason"))
+    g, _ = by_columns(by)
+    sql = f"""{base}
+    SELECT {g}year, coalesce(assignment, '') AS assignment, sum(ended)::BIGINT AS ended,
+           coalesce(sum(ended) FILTER (WHERE exit_reason = 'avbrott'), 0)::BIGINT AS dropped,
+           100.0 * coalesce(sum(ended) FILTER (WHERE exit_reason = 'avbrott'), 0) / nullif(sum(ended), 0) AS share_pct
+    FROM yc GROUP BY ALL ORDER BY ALL"""
+    return fetch(con, sql, params)
+
+
 def followup(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
     """Per year ended and horizon ('6m', '18m'): kept, not_kept, no_answer, due (all three),
     retained_share_pct = kept / (kept + not_kept) and response_rate_pct = (kept + not_kept) / due."""
@@ -360,6 +373,20 @@ def surveys(con, f: Filters, survey: str = "nns", by: Sequence[str] = ()) -> pd.
                  r.answer_group, r.year""", [survey] + s.params)
 
 
+def conversations(con, f: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
+    """Counted conversations (e.g. rådgivande samtal) per association, intervention and year, as imported:
+    conversation_count (a count of conversations, not of people: no small-count rule applies)."""
+    if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'conversation_count'"
+                       ).fetchone()[0]:  # a file made before conversations were imported
+        return pd.DataFrame(columns=["association_id", "intervention_id", "year", "conversation_count"])
+    s = scope(f, "association_id", "intervention_id", "year")
+    if f.has_record_only_filter or f.genders:
+        s.clauses.append("false")  # not kept per municipality, source or gender
+    return fetch(con, f"""SELECT association_id, intervention_id, year, conversation_count FROM conversation_count
+        WHERE {s.where()} ORDER BY ALL""", s.params)
+
+
 FILTERED_QUERIES = ("participant_flow", "intervention_flow", "unique_persons", "mean_time", "gender_split", "municipality_split", "referral_split",
                     "referral_by_municipality", "time_in_intervention", "time_distribution", "exit_reasons",
-                    "positive_steps", "followup", "background", "key_figures", "economy", "surveys")
+                    "positive_steps", "dropouts", "followup", "background", "key_figures", "economy", "surveys",
+                    "conversations")

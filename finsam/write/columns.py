@@ -85,8 +85,15 @@ SURVEY_COLUMNS = [
 ]
 
 
+# counted conversations (rådgivande samtal) per intervention and year, imported like budgets (issue 25)
+CONVERSATION_COLUMNS = [
+    *_where("2025"),
+    Column("antal_samtal", ("antal samtal", "radgivande samtal", "samtal", "conversation_count"), True, "103"),
+]
+
+
 KINDS = {"deltagare": PARTICIPATION_COLUMNS, "anonyma": ANONYMOUS_COLUMNS, "budget": BUDGET_COLUMNS,
-         "enkät": SURVEY_COLUMNS}
+         "enkät": SURVEY_COLUMNS, "samtal": CONVERSATION_COLUMNS}
 
 
 SURVEYS = {"nns": "nns", "nns indikatorer": "nns", "indikatorer": "nns", "vald": "violence", "valdsenkat": "violence",

@@ -13,10 +13,12 @@ from pathlib import Path
 import pandas as pd
 
 from finsam.data import db
+from finsam.data.db import SCHEMA
 from finsam.write import writes
 from finsam.access import ADMIN, Access, AccessDenied
 from finsam.write.filereader import ImportRejected, read_file
-from finsam.write.rules import (Codes, prepare_anonymous, prepare_budget, prepare_participations, prepare_survey,
+from finsam.write.rules import (Codes, prepare_anonymous, prepare_budget, prepare_conversations,
+                                prepare_participations, prepare_survey,
                                 validate)
 from finsam.write.columns import KINDS, Report, fold, find_personal_numbers, map_headers
 from finsam.write.records import (ensure_interventions, finish, rejected_csv, upsert_anonymous, upsert_keyed,
@@ -46,6 +48,7 @@ def import_file(db_path: Path, name: str, content: bytes, *, association: str | 
     if kind is None:
         folded = {fold(h) for h in raw.columns}
         kind = "budget" if {"beviljat sek", "anvant sek"} <= folded else \
+            "samtal" if folded & {"antal samtal", "radgivande samtal", "conversation count"} else \
             "enkät" if {"enkat", "andel positiva"} <= folded else \
             "anonyma" if {"antal", "ar"} <= folded or {"count", "year"} <= folded else "deltagare"
     report.kind = kind
@@ -67,6 +70,8 @@ def import_file(db_path: Path, name: str, content: bytes, *, association: str | 
         prepared, rules = prepare_anonymous(raw_named, codes, association, today)
     elif kind == "budget":
         prepared, rules = prepare_budget(raw_named, codes, association, today)
+    elif kind == "samtal":
+        prepared, rules = prepare_conversations(raw_named, codes, association, today)
     else:
         prepared, rules = prepare_survey(raw_named, codes, association, today)
     report.problems = validate(prepared, rules, raw, headers)
@@ -80,6 +85,10 @@ def import_file(db_path: Path, name: str, content: bytes, *, association: str | 
     if good.empty:
         return report
     good = finish(good, kind)
+    if kind == "samtal" and not _logs_conversations(db_path):
+        raise ImportRejected("Databasfilen är skapad av en tidigare finsam vars importlogg inte tar emot samtal. "
+                             "Be IT-administratören skapa en ny databas (python -m finsam init) och läsa in "
+                             "filerna igen; inget har ändrats.")
     _may_write(access, good["association_id"].unique())
     detail = {"file": Path(name).name, "sha256": hashlib.sha256(content).hexdigest(), "kind": kind,
               "associations": sorted(good["association_id"].unique())}
@@ -93,6 +102,8 @@ def import_file(db_path: Path, name: str, content: bytes, *, association: str | 
         elif kind == "anonyma":
             report.added, report.updated, report.unchanged = upsert_anonymous(con, good)
         else:
+            if kind == "samtal":  # a file made before conversations were imported gets the table now
+                con.execute(CONVERSATION_DDL_IF_MISSING)
             report.added, report.updated, report.unchanged = upsert_keyed(con, good, kind)
         aggregates.refresh_aggregates(con)
         con.execute("INSERT INTO import_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
@@ -152,3 +163,22 @@ def _lacks_aggregates(db_path: Path) -> bool:
     finally:
         con.close()
     return not aggregates.aggregate_tables() <= present
+
+
+def _conversation_ddl() -> str:
+    text = SCHEMA.read_text(encoding="utf-8")
+    start = text.index("CREATE TABLE conversation_count (")
+    return "CREATE TABLE IF NOT EXISTS" + text[start + len("CREATE TABLE"):text.index(");", start) + 2]
+
+
+CONVERSATION_DDL_IF_MISSING = _conversation_ddl()
+
+
+def _logs_conversations(db_path: Path) -> bool:
+    """Whether the file's import_log accepts the kind 'samtal' (its CHECK was widened with issue 25)."""
+    con = db.connect(db_path, read_only=True)
+    try:
+        ddl = con.execute("SELECT sql FROM duckdb_tables() WHERE table_name = 'import_log'").fetchone()
+    finally:
+        con.close()
+    return ddl is not None and "samtal" in ddl[0]

@@ -72,10 +72,10 @@ def ensure_interventions(con, rows: pd.DataFrame, today: dt.date) -> list[str]:
 
 def finish(good: pd.DataFrame, kind: str) -> pd.DataFrame:
     """Typed rows ready for the database (only valid rows reach here)."""
-    if kind in ("anonyma", "budget", "enkät"):
+    if kind in ("anonyma", "budget", "enkät", "samtal"):
         out = good.copy()
         out["year"] = out["year"].astype(int)
-        for col in ("participant_count", "granted_sek", "used_sek"):
+        for col in ("participant_count", "granted_sek", "used_sek", "conversation_count"):
             if col in out:
                 out[col] = out[col].astype(int)
         if "respondents" in out:
@@ -123,6 +123,7 @@ KEYED = {
     "budget": ("budget", ["association_id", "intervention_id", "year"], ["granted_sek", "used_sek"]),
     "enkät": ("survey_result", ["association_id", "intervention_id", "year", "survey", "timepoint", "question",
                                 "answer_group"], ["respondents", "positive_share_pct"]),
+    "samtal": ("conversation_count", ["association_id", "intervention_id", "year"], ["conversation_count"]),
 }
 
 

@@ -9,7 +9,7 @@ import re
 import pandas as pd
 import pandera.pandas as pa
 
-from finsam.write.columns import (ANONYMOUS_COLUMNS, BUDGET_COLUMNS, CONTROL, GROUPS, KIND_WORDS, MAX_NAME, NO,
+from finsam.write.columns import (ANONYMOUS_COLUMNS, BUDGET_COLUMNS, CONTROL, CONVERSATION_COLUMNS, GROUPS, KIND_WORDS, MAX_NAME, NO,
                                   PARTICIPATION_COLUMNS, SURVEY_COLUMNS, SURVEYS, TIMEPOINTS, YES, Column, Problem,
                                   fold, map_unique, words)
 
@@ -228,6 +228,17 @@ def prepare_budget(raw: pd.DataFrame, codes: Codes, association: str | None, tod
         rules.append(_check(col, "belopp måste vara ett heltal i kronor, 0 eller mer",
                             lambda f, key=key, col=col: ~given[col] | ((p[key] >= 0) & (p[key] % 1 == 0))))
     rules += [_check("slag", "skriv individinriktad eller strukturövergripande", lambda f: p["kind"].notna()),
+              _check("år", "dubblett: samma förbund, insats och år förekommer flera gånger", lambda f: ~duplicated)]
+    return p, rules
+
+
+def prepare_conversations(raw: pd.DataFrame, codes: Codes, association: str | None, today: dt.date):
+    """Counted conversations: one count per association, intervention and year (like a budget row)."""
+    d, p, given, rules = _common(raw, codes, association, CONVERSATION_COLUMNS, today)
+    p["conversation_count"] = d["antal_samtal"].map(_amount)
+    duplicated = pd.concat([p["association_id"], map_unique(d["insats"], fold), p["year"]], axis=1).duplicated(keep=False)
+    rules += [_check("antal_samtal", "antalet samtal måste vara ett heltal, 0 eller mer",
+                     lambda f: ~given["antal_samtal"] | ((p["conversation_count"] >= 0) & (p["conversation_count"] % 1 == 0))),
               _check("år", "dubblett: samma förbund, insats och år förekommer flera gånger", lambda f: ~duplicated)]
     return p, rules
 
