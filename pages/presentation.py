@@ -49,12 +49,6 @@ def for_the_room(fig):
     return fig
 
 
-def drawn(df, column: str):
-    """The rows a stacked bar chart can draw: a suppressed (NaN) segment is left out (plotly would start
-    the next segment of that bar from zero)."""
-    return df.dropna(subset=[column])
-
-
 def key_figures(lang: str, f) -> None:
     """The board's key figures of the selection's last year in large type, the year before beside each."""
     last = f.years[1]
@@ -92,19 +86,19 @@ def screens(lang: str, f, subtitle: str) -> list[tuple[str, object]]:
     labels = {name: reads.code_labels(name, lang) for name in ("gender", "referral_source", "exit_reason")}
     out = [(say("key_figures", lang).format(f.years[1]), lambda: key_figures(lang, f)),
            (t("t_flow", lang), lambda: participant_charts.flow(reads.query("participant_flow", f), lang, subtitle)),
-           (t("t_gender", lang), lambda: participant_charts.gender(drawn(reads.query("gender_split", f), "registered"),
+           (t("t_gender", lang), lambda: participant_charts.gender(reads.query("gender_split", f),
                                                        labels["gender"], lang, subtitle)),
            (t("t_municipalities", lang),
             lambda: participant_charts.municipalities(reads.query("municipality_split", reads.municipality_years(f)), lang,
                                           sidebar.selection_text(reads.municipality_years(f), lang)))]
     if not reads.query("referral_split", f).empty:
         out.append((t("t_referrals", lang),
-                    lambda: referral_charts.referrals(drawn(reads.query("referral_split", f), "participations"),
+                    lambda: referral_charts.referrals(reads.query("referral_split", f),
                                              labels["referral_source"], lang, subtitle)))
     if not reads.query("exit_reasons", f).empty:
         out += [(t("t_time_dist", lang), lambda: outcome_charts.time_distribution(reads.query("time_distribution", f), lang,
                                                                           subtitle)),
-                (t("t_exits", lang), lambda: outcome_charts.exits(drawn(reads.query("exit_reasons", f), "share_pct"),
+                (t("t_exits", lang), lambda: outcome_charts.exits(reads.query("exit_reasons", f),
                                                           labels["exit_reason"], lang, subtitle)),
                 (t("t_positive", lang), lambda: outcome_charts.positive_steps(reads.query("positive_steps", f), {}, lang,
                                                                       subtitle))]

@@ -8,7 +8,7 @@ import pandas as pd
 
 from finsam.exports.chapter_layout import ChapterContext
 from finsam.exports.chapter_words import referred
-from finsam.exports.sections import LANG, Chart, Section, Table, drawn, referrals as read_referrals
+from finsam.exports.sections import LANG, Chart, Section, Table, referrals as read_referrals
 from finsam.labels import pct
 from finsam.present import referral_charts
 
@@ -87,7 +87,7 @@ def referral_section(s: ChapterContext) -> Section:
                 [Table(data, s.caption(f"Deltagare {s.y} per kommun och remittent"), SOURCE, grand, decimals)],
                 notes=notes)
     if s.with_charts and not ref.known.empty:
-        b.charts.append(Chart(referral_charts.referrals(drawn(ref.split, "participations"), labels, LANG, s.subtitle),
+        b.charts.append(Chart(referral_charts.referrals(ref.split, labels, LANG, s.subtitle),
                               s.caption("Deltagare per remittent"),
                               f"Stapeldiagram: deltagare per remittent; flest från {ref.label}."))
     return b

@@ -14,7 +14,7 @@ from finsam.exports.chapter_layout import ChapterContext as Context
 from finsam.exports.chapter_words import few, hidden, not_shown, words
 from finsam.exports.sections import (LANG, TREND_YEARS, Chart, Section, Table, followup, key_figures, over_years,
                                      per_horizon)
-from finsam.exports.sections import drawn as _drawn, row as _row, value as _v
+from finsam.exports.sections import row as _row, value as _v
 from finsam.labels import col, fmt, pct, t
 from finsam.present import outcome_charts, participant_charts
 
@@ -215,7 +215,7 @@ def _exits(s: Context) -> Section:
               [Table(data, s.caption("Avslutade efter avslutsanledning"), SOURCE, _v(now, "ended"),
                      {f"Andel {y} (%)": s.share_decimals for y in s.sel.years})])
     return _charted(s, b, not df.empty, lambda: (
-        outcome_charts.exits(_drawn(df, "share_pct"), labels, LANG, s.subtitle), "Avslutsanledningar",
+        outcome_charts.exits(df, labels, LANG, s.subtitle), "Avslutsanledningar",
         f"Stapeldiagram: andel av de avslutade {s.y} per avslutsanledning."))
 
 

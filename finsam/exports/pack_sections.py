@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from finsam.exports.sections import LANG, Chart, Context, Section, Table, followup, per_horizon, referrals
-from finsam.exports.sections import drawn as _drawn, row as _row, value as _get
+from finsam.exports.sections import row as _row, value as _get
 from finsam.labels import col, fmt, pct, t
 from finsam.present import outcome_charts, participant_charts, referral_charts
 from finsam.query import queries as q
@@ -105,7 +105,7 @@ def _gender(ctx: Context) -> Section:
                 f"({fmt(_get(now, 'participants'))} av {fmt(total)})")
     before = _row(women, year=ctx.c)
     sentence += f", mot {pct(before.share_pct)} år {ctx.c}." if before is not None else "."
-    figure = participant_charts.gender(_drawn(df, "registered"), labels, LANG, ctx.subtitle)
+    figure = participant_charts.gender(df, labels, LANG, ctx.subtitle)
     return section("gender", "Könsfördelning", sentence, figure,
                    text_table(rows, columns), [t("anonymous_note", LANG)], text_columns=2)
 
@@ -135,7 +135,7 @@ def _referrals(ctx: Context) -> Section:
     else:
         sentence = f"{ref.label} remitterade flest deltagare {ctx.y}: {ref.count} ({ref.share})"
         sentence += (f", mot {fmt(before.participations[ref.top])} år {ctx.c}." if ref.top in before.index else ".")
-    figure = referral_charts.referrals(_drawn(split, "participations"), labels, LANG, ctx.subtitle)
+    figure = referral_charts.referrals(split, labels, LANG, ctx.subtitle)
     return section("referrals", "Remittenter", sentence, figure,
                    text_table(rows, columns),
                    [f"Tabellen: deltagare {ctx.y} per remittent och kommun. Anonymt registrerade deltagare har "
@@ -197,7 +197,7 @@ def _exits(ctx: Context) -> Section:
         sentence = (f"{pct(now.share_pct)} av de {fmt(now.ended)} som avslutade {ctx.y} hade tagit ett positivt steg; "
                     f"vanligaste avslutsanledning var {labels.get(top.exit_reason, top.exit_reason).lower()} "
                     f"({pct(top.share_pct)}).")
-    figure = outcome_charts.exits(_drawn(df, "share_pct"), labels, LANG, ctx.subtitle) if not df.empty else None
+    figure = outcome_charts.exits(df, labels, LANG, ctx.subtitle) if not df.empty else None
     return section("exits", "Avslut och positiva steg", sentence, figure, text_table(rows, columns),
                    ["Positiv stegförflyttning: andel av de avslutade med uppgiften registrerad."])
 

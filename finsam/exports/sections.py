@@ -167,12 +167,6 @@ def value(r: pd.Series | None, column: str):
     return None if r is None else r[column]
 
 
-def drawn(df: pd.DataFrame, column: str) -> pd.DataFrame:
-    """The rows a stacked bar chart can draw: a suppressed (NaN) segment is left out, not drawn (plotly
-    would start the next segment of that bar from zero)."""
-    return df.dropna(subset=[column])
-
-
 def largest(df: pd.DataFrame, column: str) -> tuple[pd.DataFrame, object]:
     """The rows whose column is shown (not suppressed) and the index of the largest of them, None when none is."""
     known = df.dropna(subset=[column])
