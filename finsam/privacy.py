@@ -3,7 +3,8 @@
 - counts from 1 to threshold-1 (default 1-4) become NaN, shown as `..` ("too few to publish");
 - secondary suppression: where cells add up to a total shown elsewhere (a year's categories, a row of a
   cross-table, ended + ongoing = participants), a single hidden cell could be worked out by subtraction,
-  so the next smallest cell of that group is hidden too, until no group has exactly one hidden cell;
+  and so could the sum of the hidden cells, so the next smallest cell of that group is hidden too, until
+  no group has exactly one hidden cell or hidden cells that add up to 1-4;
 - shares, means, medians and rates over fewer than `threshold` participations become NaN, and so does a
   share whose counted part is hidden (2 % of 100 would give the 2 away), and so does a share whose
   complement is a small count (45 of 47 kept: 96 % would give away the 2 who did not; the kept count is
@@ -123,7 +124,7 @@ def protect(name: str, df: pd.DataFrame, protection: Protection) -> pd.DataFrame
         for c in spec.complement_hides.get(rate, spec.rate_parts.get(rate, ())):  # part and n side by side
             hidden[c] |= small  # would give it away
     if any(h.any() for h in hidden.values()):
-        _secondary(df, values, hidden, spec)
+        _secondary(df, values, hidden, spec, t)
     if name == "followup":
         values["_answered"] = values["kept"] + values["not_kept"]
     changed: dict[str, np.ndarray] = {}
@@ -166,9 +167,11 @@ def _small_complement(spec: Spec, rate: str, n: str, values: dict, t: int) -> np
     return (rest >= 1) & (rest < t)
 
 
-def _secondary(df: pd.DataFrame, values: dict[str, np.ndarray], hidden: dict[str, np.ndarray], spec: Spec) -> None:
+def _secondary(df: pd.DataFrame, values: dict[str, np.ndarray], hidden: dict[str, np.ndarray], spec: Spec,
+               threshold: int) -> None:
     """Hide the next smallest cell of every group (categories of a year, row of a cross-table, parts of a
-    row) that has exactly one hidden cell, until none has (ties: the first row). Zeros count as cells: a
+    row) that has exactly one hidden cell, or hidden cells whose sum is a small count (two hidden cells of 1
+    and 2 would give away the 3 in them against the total), until none has (ties: the first row). Zeros count as cells: a
     lone 0 beside one hidden cell would give it away against the total. Updates `hidden` in place."""
     keys = [c for c in GROUP_COLUMNS if c in df.columns and c not in spec.across]
     groups = []
@@ -182,7 +185,10 @@ def _secondary(df: pd.DataFrame, values: dict[str, np.ndarray], hidden: dict[str
         changed = False
         for col, gid, size in groups:
             h = hidden[col]
-            lone = (np.bincount(gid, weights=h, minlength=len(size)) == 1) & (size > 1)
+            count = np.bincount(gid, weights=h, minlength=len(size))
+            # what the total less the shown cells gives away: one hidden cell, or hidden cells whose sum is small
+            hidden_sum = np.bincount(gid, weights=np.where(h, np.nan_to_num(values[col]), 0), minlength=len(size))
+            lone = ((count == 1) | ((count > 1) & (hidden_sum >= 1) & (hidden_sum < threshold))) & (size > count)
             rows = np.nonzero(lone[gid] & ~h)[0]
             if not len(rows):
                 continue

@@ -39,6 +39,14 @@ def test_primary_and_secondary_suppression_on_a_table_built_to_leak():
     assert out.new.tolist() == [5, 5, 0]  # a 0 reveals nobody; 5 is publishable
 
 
+def test_hidden_cells_whose_sum_is_small_take_the_next_smallest_with_them():
+    # 1 and 2 hidden: the total (shown on the overview) minus 12 + 10 would give away the 3 in them
+    df = pd.DataFrame({"year": [2024] * 4, "referral_source": ["FK", "Soc", "Egen", "AF"],
+                       "participations": [12, 10, 1, 2], "new": [5, 5, 0, 0], "share_pct": [48.0, 40.0, 4.0, 8.0]})
+    out = privacy.protect("referral_split", df, Protection())
+    assert out.participations.isna().tolist() == [False, True, True, True]
+
+
 def test_secondary_suppression_in_a_cross_table_both_ways():
     rows = [("Kumla", "FK", 20), ("Kumla", "Soc", 2), ("Kumla", "Egen", 9), ("Laxå", "FK", 8), ("Laxå", "Soc", 7),
             ("Laxå", "Egen", 6)]
