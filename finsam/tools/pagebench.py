@@ -46,10 +46,8 @@ def _clear_caches() -> None:
     import streamlit as st
 
     st.cache_data.clear()
-    try:
-        from finsam.web import figures
-    except ImportError:  # before the figure cache
-        return
+    from finsam.web import figures
+
     figures.clear()
 
 
