@@ -5,7 +5,7 @@ store (finsam.web.figures) whose scope is the signed-in role, its protection and
 key is that scope, the builder and a fingerprint of every argument (the query results by their content), so a
 figure is only ever served for the same data drawn the same way, and never to another role or protection.
 
-The store keeps the figure as a plain dict (Figure.to_dict, once); a hit returns a new go.Figure made from it
+The store keeps the figure as a plain dict of its properties (once); a hit returns a new go.Figure made from it
 without validation (about 1 ms instead of 10-50 ms to build), so a caller that changes its figure (goal
 lines, the presentation's larger fonts) never changes what is cached."""
 from __future__ import annotations
@@ -96,6 +96,15 @@ def current() -> Store | None:
     return _store
 
 
+def freeze(fig: go.Figure) -> dict:
+    """The figure's own properties, copied (Figure.to_dict would turn arrays into base64 for the browser, and
+    the text alternative reads the arrays)."""
+    spec = {"data": copy.deepcopy(fig._data), "layout": copy.deepcopy(fig._layout)}
+    if fig._frame_objs:
+        spec["frames"] = copy.deepcopy([frame._props for frame in fig._frame_objs])
+    return spec
+
+
 def thaw(spec: dict) -> go.Figure:
     """A new figure from a cached dict, not validated again (it was valid when it was built); the dict is
     copied, so changing the figure leaves the cache as it was."""
@@ -118,7 +127,7 @@ def cached(builder: Callable[..., go.Figure]) -> Callable[..., go.Figure]:
             return builder(*args, **kwargs)
         spec = store.get(key)
         if spec is None:
-            spec = builder(*args, **kwargs).to_dict()
+            spec = freeze(builder(*args, **kwargs))
             store.put(key, spec)
         return thaw(spec)
 

@@ -214,7 +214,8 @@ async def sample_memory(proc, peak: list[int], interval: float = 0.5) -> None:
 class Load:
     def __init__(self, base: str, sessions: int, seconds: float, think: float = 5.0, timeout: float = 60.0,
                  user: str | None = None, password: str | None = None, import_file: Path | None = None,
-                 import_at: float | None = None, db_path: Path | None = None, seed: int = 1):
+                 import_at: float | None = None, db_path: Path | None = None, seed: int = 1,
+                 server_ports: tuple[int, ...] = ()):
         self.base, self.sessions, self.seconds, self.think, self.timeout = base, sessions, seconds, think, timeout
         self.user, self.password, self.seed = user, password, seed
         self.import_file, self.import_at, self.db_path = import_file, import_at, db_path
@@ -224,6 +225,8 @@ class Load:
         self.imported_at: float | None = None
         self.import_result: dict | None = None
         self.peak = [0]
+        self.server_ports = server_ports  # behind a proxy: the replicas' ports, each process's memory sampled
+        self.peaks: dict[int, list[int]] = {port: [0] for port in server_ports}
         self._start = 0.0
         self._old = None  # a connection to the file of before the import
 
@@ -236,7 +239,10 @@ class Load:
     async def run(self) -> dict:
         self._start = time.perf_counter()
         proc = server_process(urlsplit(self.base).port or (443 if self.base.startswith("https") else 80))
-        sampler = asyncio.create_task(sample_memory(proc, self.peak)) if proc else None
+        samplers = [asyncio.create_task(sample_memory(proc, self.peak))] if proc else []
+        for port in self.server_ports:
+            if (replica := server_process(port)) is not None:
+                samplers.append(asyncio.create_task(sample_memory(replica, self.peaks[port])))
         people = [Person(i, self) for i in range(self.sessions)]
         tasks = [asyncio.create_task(p.live()) for p in people]
         importer = asyncio.create_task(self._import_at()) if self.import_file else None
@@ -249,7 +255,7 @@ class Load:
         if importer:
             await importer
         elapsed = self.clock()
-        if sampler:
+        for sampler in samplers:
             sampler.cancel()
         return self._result(people, elapsed, proc is not None)
 
@@ -284,6 +290,8 @@ class Load:
             "peak_memory_mb": round(self.peak[0] / 2**20) if memory_known else None,
             "client_cpu_s": round(sum(psutil.Process().cpu_times()[:2]), 1),
         }
+        if self.server_ports:
+            out["peak_memory_mb_per_replica"] = {str(port): round(peak[0] / 2**20) for port, peak in self.peaks.items()}
         if self.import_file:
             out["import"] = self.import_result
             out["per_session"] = self._before_after(people)
