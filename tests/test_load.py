@@ -120,3 +120,62 @@ def test_the_command_refuses_before_it_connects(capsys):
     assert "1 till 100" in capsys.readouterr().err
     assert main(["load", "--url", "http://127.0.0.1:9", "--sessions", "5", "--seconds", "901"]) == 2
     assert "900" in capsys.readouterr().err
+
+
+# --- the figure cache: many roles, one process ----------------------------------------------------------
+
+ROLES = {"board@sydnarke.se": 'role = "board"\nassociation = "Sydnärke"',
+         "kim@sydnarke.se": 'role = "coordinator"\nassociation = "Sydnärke"'}
+
+
+def charts_of(demo_db, email: str, unprotected: bool = False) -> tuple[list[dict], int]:
+    """Remittenter for Sydnärke 2025 as the OIDC identity (AppTest): each chart as the browser receives it,
+    and how many of them came from the process's figure cache."""
+    from streamlit.testing.v1 import AppTest
+
+    from finsam.web import figures
+
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at.user = {"is_logged_in": True, "email": email}
+    at.query_params["forbund"] = "Sydnärke"
+    at.query_params["ar"] = ["2025", "2025"]
+    at.session_state["unprotected"] = unprotected
+    at.run()
+    hits = figures.STORE.hits
+    at.switch_page("pages/remittenter.py").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    assert specs, "no chart drawn"
+    return specs, figures.STORE.hits - hits
+
+
+def test_a_cached_figure_is_never_shown_to_another_role(demo_db, monkeypatch, tmp_path):
+    """Board members and coordinators of one association at the same meeting, one server process: each gets
+    figures made for their role and protection, the suppressed cells stay suppressed for the board."""
+    roles = tmp_path / "roles.toml"
+    roles.write_text("".join(f'[[roles]]\nemail = "{e}"\n{r}\n\n' for e, r in ROLES.items()), encoding="utf-8")
+    monkeypatch.setenv("FINSAM_DB", str(demo_db))
+    monkeypatch.setenv("FINSAM_AUTH", "oidc")
+    monkeypatch.setenv("FINSAM_ROLES", str(roles))
+    from finsam.access import Access
+    from finsam.privacy import Protection
+    from finsam.web import figures
+
+    figures.clear()
+    # the coordinator's unprotected figures first (small counts shown) ...
+    unprotected, hits = charts_of(demo_db, "kim@sydnarke.se", unprotected=True)
+    assert hits == 0
+    # ... are not served to a board member of the same association and selection: theirs are suppressed
+    board, hits = charts_of(demo_db, "board@sydnarke.se")
+    assert hits == 0 and board != unprotected
+    assert '".."' in json.dumps(board) and '".."' not in json.dumps(unprotected)  # the mark of a suppressed cell
+    # another board member gets the same figures from the cache
+    again, hits = charts_of(demo_db, "board@sydnarke.se")
+    assert again == board and hits == len(board)
+    # the coordinator protected: the same data as the board's, yet none of the board's figures
+    same_data, hits = charts_of(demo_db, "kim@sydnarke.se")
+    assert hits == 0 and same_data == board
+    made_for = {key[0][:2] for key in figures.STORE._items}  # every figure kept with its role and protection
+    assert made_for == {(Access("board", ("Sydnärke",), "board@sydnarke.se"), Protection(enabled=True)),
+                        (Access("coordinator", ("Sydnärke",), "kim@sydnarke.se"), Protection(enabled=True)),
+                        (Access("coordinator", ("Sydnärke",), "kim@sydnarke.se"), Protection(enabled=False))}, made_for
