@@ -114,7 +114,7 @@ class Person:
 
     def _any_page(self) -> str:
         pages = [p for p in (self.tab.pages if self.tab and self.tab.pages else self.load.catalog.pages)
-                 if p not in NOT_BROWSED] or [OVERVIEW]
+                 if p not in self.load.not_browsed] or [OVERVIEW]
         return OVERVIEW if self.rng.random() < 0.3 else self.rng.choice(pages)
 
     def _change_filter(self):
@@ -215,7 +215,7 @@ class Load:
     def __init__(self, base: str, sessions: int, seconds: float, think: float = 5.0, timeout: float = 60.0,
                  user: str | None = None, password: str | None = None, import_file: Path | None = None,
                  import_at: float | None = None, db_path: Path | None = None, seed: int = 1,
-                 server_ports: tuple[int, ...] = ()):
+                 server_ports: tuple[int, ...] = (), not_browsed: frozenset[str] = frozenset(NOT_BROWSED)):
         self.base, self.sessions, self.seconds, self.think, self.timeout = base, sessions, seconds, think, timeout
         self.user, self.password, self.seed = user, password, seed
         self.import_file, self.import_at, self.db_path = import_file, import_at, db_path
@@ -225,6 +225,7 @@ class Load:
         self.imported_at: float | None = None
         self.import_result: dict | None = None
         self.peak = [0]
+        self.not_browsed = not_browsed  # pages the people never open
         self.server_ports = server_ports  # behind a proxy: the replicas' ports, each process's memory sampled
         self.peaks: dict[int, list[int]] = {port: [0] for port in server_ports}
         self._start = 0.0

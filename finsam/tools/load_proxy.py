@@ -112,7 +112,8 @@ daemon off;
 worker_processes 1;
 events {{ worker_connections 1024; }}
 http {{
-    access_log off;
+    log_format route '$upstream_addr $finsam_route $request_uri';
+    access_log {folder}/access.log route;  # which replica served which route (tests/test_load.py reads it)
     client_body_temp_path {folder}/body; proxy_temp_path {folder}/proxy; fastcgi_temp_path {folder}/fcgi;
     uwsgi_temp_path {folder}/uwsgi; scgi_temp_path {folder}/scgi;
     include {folder}/site.conf;
@@ -151,7 +152,8 @@ def warm(url: str) -> None:
 
 
 def run(db: Path, sessions: int, seconds: float, think: float, at: float | None, count: int = 2,
-        role: str = "admin", folder: Path | None = None) -> dict:
+        role: str = "admin", folder: Path | None = None, not_browsed: frozenset[str] = frozenset(load.NOT_BROWSED)
+        ) -> dict:
     """The whole benchmark on a copy of db: replicas, proxy (none with count 0: one process, direct), load."""
     folder = Path(folder or tempfile.mkdtemp(prefix="finsam-load-"))
     live = folder / "finsam.duckdb"
@@ -169,7 +171,7 @@ def run(db: Path, sessions: int, seconds: float, think: float, at: float | None,
             base = load.check(url, sessions, seconds, at)
             runner = load.Load(base, sessions, seconds, think=think, user=USER, password=PASSWORD,
                                import_file=file, import_at=at, db_path=live,
-                               server_ports=tuple(ports) if count else ())
+                               server_ports=tuple(ports) if count else (), not_browsed=not_browsed)
             result = asyncio.run(runner.run())
     result["replicas"] = count
     return result
