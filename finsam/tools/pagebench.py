@@ -51,14 +51,19 @@ def _clear_caches() -> None:
     figures.clear()
 
 
-def measure(db_path: Path, repeat: int = 5, role: str = "admin") -> list[tuple[str, float, float]]:
+def measure(db_path: Path, repeat: int = 5, role: str = "admin", figure_cache: bool = True
+            ) -> list[tuple[str, float, float]]:
     os.environ["FINSAM_DB"] = str(db_path)
     folder = Path(tempfile.mkdtemp(prefix="finsam-bench-"))
     os.environ["FINSAM_AUTH"] = "oidc"
     os.environ["FINSAM_ROLES"] = str(roles_file(role, folder))
     from streamlit.testing.v1 import AppTest
 
+    from finsam.present import figure_cache as cache
     from finsam.web import app
+
+    if not figure_cache:  # every figure built on every run, as before the cache (a before/after figure)
+        cache.use(None)
 
     times = _Times()
     log = logging.getLogger("finsam")
@@ -93,9 +98,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("db", type=Path)
     parser.add_argument("repeat", type=int, nargs="?", default=5)
     parser.add_argument("--role", default="admin", help="admin (default), reader, board:FÖRBUND, coordinator:FÖRBUND")
+    parser.add_argument("--no-figure-cache", action="store_true", help="build every figure on every run (before/after)")
     args = parser.parse_args(argv)
-    rows = measure(args.db, args.repeat, args.role)
-    print(f"{args.db}: one page run on the server as {args.role}, median of {args.repeat} (ms)")
+    rows = measure(args.db, args.repeat, args.role, not args.no_figure_cache)
+    print(f"{args.db}: one page run on the server as {args.role}"
+          f"{', without the figure cache' if args.no_figure_cache else ''}, median of {args.repeat} (ms)")
     print(f"{'page':<18}{'cold':>9}{'warm':>9}")
     for page, cold, warm in rows:
         print(f"{page:<18}{cold:>9.0f}{warm:>9.0f}")
