@@ -163,3 +163,27 @@ def test_a_cached_figure_is_never_shown_to_another_role(demo_db, monkeypatch, tm
     assert made_for == {(Access("board", ("Sydnärke",), "board@sydnarke.se"), Protection(enabled=True)),
                         (Access("coordinator", ("Sydnärke",), "kim@sydnarke.se"), Protection(enabled=True)),
                         (Access("coordinator", ("Sydnärke",), "kim@sydnarke.se"), Protection(enabled=False))}, made_for
+
+
+def test_a_figure_changed_by_its_page_leaves_the_cached_one_as_it_was(demo_con):
+    """Pages add goal lines, the presentation larger fonts: to the figure they got, never to the cached one."""
+    import plotly.io as pio
+
+    from finsam.present import figure_cache, participant_charts
+
+    f = q.Filters(years=lookups.year_range(demo_con))
+    flow = q.run(demo_con, "participant_flow", f, Protection(), DEMO)
+    built = json.loads(pio.to_json(participant_charts.flow.uncached(flow, "sv", "urval")))
+    installed = figure_cache.current()  # the dashboard's, when an app test ran before in this process
+    figure_cache.use(figure_cache.Store(lambda: "one role"))
+    try:
+        shown = participant_charts.flow(flow, "sv", "urval")
+        assert json.loads(pio.to_json(shown)) == built
+        shown.update_layout(title="ändrad", font_size=24)
+        shown.layout.xaxis.title.text = "ändrad"
+        shown.data[0].update(y=[0] * len(shown.data[0].y))
+        shown.add_hline(y=3)
+        again = participant_charts.flow(flow, "sv", "urval")
+        assert figure_cache.current().hits == 1 and json.loads(pio.to_json(again)) == built
+    finally:
+        figure_cache.use(installed)
