@@ -14,7 +14,7 @@ import multiprocessing
 import random
 import statistics
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -238,6 +238,9 @@ class Load:
         self.errors.append({"session": session, "at_s": round(self.clock(), 1), "kind": kind, "text": text})
 
     async def run(self) -> dict:
+        # a thread per person for the sign-ins (asyncio's default pool has six: with a hundred people the
+        # later ones, and the import's file, waited for the first ones' sign-ins)
+        asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(self.sessions + 4))
         self._start = time.perf_counter()
         proc = server_process(urlsplit(self.base).port or (443 if self.base.startswith("https") else 80))
         samplers = [asyncio.create_task(sample_memory(proc, self.peak))] if proc else []
