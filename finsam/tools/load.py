@@ -26,6 +26,9 @@ from finsam.tools.load_protocol import OVERVIEW, Drawn, Dropped, Tab
 
 MAX_SESSIONS = 100
 MAX_SECONDS = 900
+# sign-ins in flight at once: the server refuses a client address with more than 20 attempts not yet through
+# (finsam.web.attempts.CLIENT_ATTEMPTS), and every simulated person comes from 127.0.0.1
+SIGNING_AT_ONCE = 10
 NOT_BROWSED = {"importera"}  # the import happens through --import, the door coordinators use
 
 
@@ -84,8 +87,9 @@ class Person:
     async def live(self) -> None:
         load = self.load
         await asyncio.sleep(self.rng.uniform(0, min(load.think, 5)))  # people do not all arrive at once
-        self.tab = Tab(load.base, await asyncio.to_thread(sign_in, load.base, load.user, load.password),
-                       load.timeout)
+        async with load.signing:  # at most SIGNING_AT_ONCE sign-ins in flight (the server's limit per address)
+            cookies = await asyncio.to_thread(sign_in, load.base, load.user, load.password)
+        self.tab = Tab(load.base, cookies, load.timeout)
         first = OVERVIEW if load.import_at is not None or self.rng.random() < 0.5 else self._any_page()
         await self._do(lambda: self.tab.open(first, self._link(), load.clock))
         while load.clock() < load.seconds:
@@ -241,6 +245,7 @@ class Load:
         # a thread per person for the sign-ins (asyncio's default pool has six: with a hundred people the
         # later ones, and the import's file, waited for the first ones' sign-ins)
         asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(self.sessions + 4))
+        self.signing = asyncio.Semaphore(SIGNING_AT_ONCE)
         self._start = time.perf_counter()
         proc = server_process(urlsplit(self.base).port or (443 if self.base.startswith("https") else 80))
         samplers = [asyncio.create_task(sample_memory(proc, self.peak))] if proc else []
