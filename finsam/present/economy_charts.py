@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 
 from finsam.labels import col, number, t
 from finsam.present.chart_layout import as_text, layout
+from finsam.present.figure_cache import cached
 
 
 def _group_years(df: pd.DataFrame) -> list[str]:
@@ -16,6 +17,7 @@ def _group_years(df: pd.DataFrame) -> list[str]:
     return [str(y) for y in df.year] if group is None else [f"{g}<br>{y}" for g, y in zip(df[group], df.year)]
 
 
+@cached
 def economy(df: pd.DataFrame, lang: str, subtitle: str) -> go.Figure:
     """economy: granted against used per intervention (or association, or the selection) and year, the
     deviation in the hover."""
@@ -29,6 +31,7 @@ def economy(df: pd.DataFrame, lang: str, subtitle: str) -> go.Figure:
     return _kronor_bars(fig, t("t_economy", lang), subtitle, lang)
 
 
+@cached
 def cost_per_participant(df: pd.DataFrame, lang: str, subtitle: str) -> go.Figure:
     """economy: used funds per participant and per participant with a positive step, with the n."""
     fig = go.Figure()

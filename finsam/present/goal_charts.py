@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 from finsam import colors
 from finsam.labels import number
 from finsam.present.chart_layout import headroom, layout
+from finsam.present.figure_cache import cached
 
 
 def add_goal_lines(fig: go.Figure, lines: pd.DataFrame, lang: str) -> go.Figure:
@@ -31,6 +32,7 @@ def add_goal_lines(fig: go.Figure, lines: pd.DataFrame, lang: str) -> go.Figure:
     return fig
 
 
+@cached
 def goal_status(att: pd.DataFrame, lang: str, subtitle: str) -> go.Figure:
     """finsam.query.goals.attainment: how many goals have each status (uppnått, delvis, ej uppnått, ej mätbart)."""
     from finsam.query.goals import STATUSES

@@ -9,8 +9,10 @@ from finsam import colors
 from finsam.labels import col, number, percent, t
 from finsam.present import hidden_parts
 from finsam.present.chart_layout import as_text, layout, year_totals, years_axis
+from finsam.present.figure_cache import cached
 
 
+@cached
 def time_distribution(df: pd.DataFrame, lang: str, subtitle: str) -> go.Figure:
     """time_distribution: ended per band of days, a bar series per year."""
     fig = go.Figure()
@@ -25,6 +27,7 @@ def time_distribution(df: pd.DataFrame, lang: str, subtitle: str) -> go.Figure:
     return layout(fig, t("t_time_dist", lang), subtitle, lang, col("band", lang), col("ended", lang))
 
 
+@cached
 def time_mean(df: pd.DataFrame, lang: str, subtitle: str) -> go.Figure:
     """time_in_intervention per year: mean and median days, n ended in the hover and labels."""
     fig = go.Figure()
@@ -37,6 +40,7 @@ def time_mean(df: pd.DataFrame, lang: str, subtitle: str) -> go.Figure:
     return layout(fig, t("t_time_mean", lang), subtitle, lang, col("year", lang), t("days", lang))
 
 
+@cached
 def time_by(df: pd.DataFrame, split: str, labels: dict[str, str], lang: str, subtitle: str) -> go.Figure:
     """time_in_intervention split by exit_reason or assignment: mean days per category and year."""
     fig = go.Figure()
@@ -61,6 +65,7 @@ def category_name(kind: str, code, labels: dict[str, str], lang: str) -> str:
     return labels.get(code, code)
 
 
+@cached
 def followup(df: pd.DataFrame, lang: str, subtitle: str) -> go.Figure:
     """followup: retained share per year and horizon with n, response rate as markers."""
     fig = go.Figure()
@@ -86,6 +91,7 @@ def followup(df: pd.DataFrame, lang: str, subtitle: str) -> go.Figure:
     return layout(fig, t("t_followup", lang), subtitle, lang, col("year", lang), "%")
 
 
+@cached
 def exits(df: pd.DataFrame, labels: dict[str, str], lang: str, subtitle: str) -> go.Figure:
     """exit_reasons: 100 % stacked bars per year, count and share in the hover; the hidden reasons as one
     "Dolt" part on top, or a note on the bar (hidden_parts)."""
@@ -103,6 +109,7 @@ def exits(df: pd.DataFrame, labels: dict[str, str], lang: str, subtitle: str) ->
     return layout(fig, t("t_exits", lang), subtitle, lang, col("year", lang), col("share_pct", lang))
 
 
+@cached
 def positive_steps(df: pd.DataFrame, labels: dict[str, str], lang: str, subtitle: str) -> go.Figure:
     """positive_steps (optionally by assignment, with its own title): share with a positive step and n ended."""
     fig = go.Figure()

@@ -9,9 +9,11 @@ from finsam import colors
 from finsam.labels import col, number, percent, t
 from finsam.present import hidden_parts
 from finsam.present.chart_layout import as_text, layout, year_totals, years_axis
+from finsam.present.figure_cache import cached
 from finsam.query.filters import MANY_CATEGORIES
 
 
+@cached
 def flow(df: pd.DataFrame, lang: str, subtitle: str) -> go.Figure:
     """participant_flow: bars of new, ended and ongoing, and the year's participants in all."""
     fig = go.Figure()
@@ -28,6 +30,7 @@ def flow(df: pd.DataFrame, lang: str, subtitle: str) -> go.Figure:
     return layout(fig, t("t_flow", lang), subtitle, lang, col("year", lang), col("participations", lang))
 
 
+@cached
 def gender(df: pd.DataFrame, labels: dict[str, str], lang: str, subtitle: str) -> go.Figure:
     """gender_split: stacked bars per year, registered and anonymous apart, with count and share; where
     the split is hidden the gender's participants as one part, where they are hidden a "Dolt" part or a
@@ -59,6 +62,7 @@ def gender(df: pd.DataFrame, labels: dict[str, str], lang: str, subtitle: str) -
     return layout(fig, t("t_gender", lang), subtitle, lang, col("year", lang), col("participants", lang))
 
 
+@cached
 def gender_by_group(df: pd.DataFrame, group: str, labels: dict[str, str], lang: str, subtitle: str) -> go.Figure:
     """gender_split by association_id or intervention_id (group): one stacked bar per group and year."""
     fig = go.Figure()
@@ -76,6 +80,7 @@ def gender_by_group(df: pd.DataFrame, group: str, labels: dict[str, str], lang: 
     return layout(fig, t(title, lang), subtitle, lang, col(group, lang), col("participants", lang), height=520)
 
 
+@cached
 def municipalities(df: pd.DataFrame, lang: str, subtitle: str) -> go.Figure:
     """municipality_split: share of participants per municipality and year, the population share as a grey
     bar beside them; with more municipalities than a bar chart can show (a county, the country) a scatter."""
@@ -134,6 +139,7 @@ def _group_colors(groups: pd.Series, group_col: str) -> list[str]:
     return [colors.category("association", str(g).rsplit(" ", 1)[0]) for g in groups]
 
 
+@cached
 def compare(df: pd.DataFrame, group_col: str, measures: list[tuple[str, str]], lang: str, title: str,
             subtitle: str) -> go.Figure:
     """Small multiples: one panel per measure, one bar per group (association or year)."""

@@ -9,8 +9,10 @@ from finsam import colors
 from finsam.labels import col, number, percent, t
 from finsam.present import hidden_parts
 from finsam.present.chart_layout import as_text, layout, year_totals, years_axis
+from finsam.present.figure_cache import cached
 
 
+@cached
 def referrals(df: pd.DataFrame, labels: dict[str, str], lang: str, subtitle: str) -> go.Figure:
     """referral_split: stacked bars per year by referral source, count and share; the hidden sources as one
     "Dolt" part on top, or a note on the bar (hidden_parts)."""
@@ -31,6 +33,7 @@ def referrals(df: pd.DataFrame, labels: dict[str, str], lang: str, subtitle: str
     return layout(fig, t("t_referrals", lang), subtitle, lang, col("year", lang), col("participants", lang))
 
 
+@cached
 def referral_heatmap(df: pd.DataFrame, labels: dict[str, str], lang: str, subtitle: str) -> go.Figure:
     """referral_by_municipality for one year: municipality x referral source counts."""
     cells = df.set_index(["municipality_name", "referral_source"]).participations
@@ -47,6 +50,7 @@ def referral_heatmap(df: pd.DataFrame, labels: dict[str, str], lang: str, subtit
                    col("municipality_name", lang), height=max(360, 120 + 45 * len(pivot)))
 
 
+@cached
 def referral_trend(df: pd.DataFrame, labels: dict[str, str], lang: str, subtitle: str) -> go.Figure:
     """referral_split over years: each source's share as a line."""
     fig = go.Figure()

@@ -8,8 +8,10 @@ import plotly.graph_objects as go
 from finsam import colors
 from finsam.labels import col, number, percent, t
 from finsam.present.chart_layout import layout, years_axis
+from finsam.present.figure_cache import cached
 
 
+@cached
 def survey(df: pd.DataFrame, lang: str, title: str, subtitle: str) -> go.Figure:
     """surveys: share of positive answers per question (or per year), one bar per year, n in the label."""
     fig = go.Figure()
@@ -29,6 +31,7 @@ def survey(df: pd.DataFrame, lang: str, title: str, subtitle: str) -> go.Figure:
                    height=max(420, 110 + 55 * df.question.nunique() * max(1, df.year.nunique())))
 
 
+@cached
 def survey_by_association(df: pd.DataFrame, lang: str, title: str, subtitle: str) -> go.Figure:
     """surveys of many associations (one timepoint): association x question, the share of positive answers
     at each association's latest year, the question as that association words it in the hover."""
@@ -47,6 +50,7 @@ def survey_by_association(df: pd.DataFrame, lang: str, title: str, subtitle: str
     return layout(fig, title, subtitle, lang, col("question", lang), "", height=max(360, 120 + 30 * len(share)))
 
 
+@cached
 def violence(df: pd.DataFrame, labels: dict[str, str], lang: str, subtitle: str) -> go.Figure:
     """surveys (violence): share of new participants exposed to violence per year, by answer group."""
     fig = go.Figure()

@@ -14,7 +14,7 @@ import multiprocessing
 import random
 import statistics
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -26,6 +26,9 @@ from finsam.tools.load_protocol import OVERVIEW, Drawn, Dropped, Tab
 
 MAX_SESSIONS = 100
 MAX_SECONDS = 900
+# sign-ins in flight at once: the server refuses a client address with more than 20 attempts not yet through
+# (finsam.web.attempts.CLIENT_ATTEMPTS), and every simulated person comes from 127.0.0.1
+SIGNING_AT_ONCE = 10
 NOT_BROWSED = {"importera"}  # the import happens through --import, the door coordinators use
 
 
@@ -84,8 +87,9 @@ class Person:
     async def live(self) -> None:
         load = self.load
         await asyncio.sleep(self.rng.uniform(0, min(load.think, 5)))  # people do not all arrive at once
-        self.tab = Tab(load.base, await asyncio.to_thread(sign_in, load.base, load.user, load.password),
-                       load.timeout)
+        async with load.signing:  # at most SIGNING_AT_ONCE sign-ins in flight (the server's limit per address)
+            cookies = await asyncio.to_thread(sign_in, load.base, load.user, load.password)
+        self.tab = Tab(load.base, cookies, load.timeout)
         first = OVERVIEW if load.import_at is not None or self.rng.random() < 0.5 else self._any_page()
         await self._do(lambda: self.tab.open(first, self._link(), load.clock))
         while load.clock() < load.seconds:
@@ -114,7 +118,7 @@ class Person:
 
     def _any_page(self) -> str:
         pages = [p for p in (self.tab.pages if self.tab and self.tab.pages else self.load.catalog.pages)
-                 if p not in NOT_BROWSED] or [OVERVIEW]
+                 if p not in self.load.not_browsed] or [OVERVIEW]
         return OVERVIEW if self.rng.random() < 0.3 else self.rng.choice(pages)
 
     def _change_filter(self):
@@ -214,7 +218,8 @@ async def sample_memory(proc, peak: list[int], interval: float = 0.5) -> None:
 class Load:
     def __init__(self, base: str, sessions: int, seconds: float, think: float = 5.0, timeout: float = 60.0,
                  user: str | None = None, password: str | None = None, import_file: Path | None = None,
-                 import_at: float | None = None, db_path: Path | None = None, seed: int = 1):
+                 import_at: float | None = None, db_path: Path | None = None, seed: int = 1,
+                 server_ports: tuple[int, ...] = (), not_browsed: frozenset[str] = frozenset(NOT_BROWSED)):
         self.base, self.sessions, self.seconds, self.think, self.timeout = base, sessions, seconds, think, timeout
         self.user, self.password, self.seed = user, password, seed
         self.import_file, self.import_at, self.db_path = import_file, import_at, db_path
@@ -224,6 +229,9 @@ class Load:
         self.imported_at: float | None = None
         self.import_result: dict | None = None
         self.peak = [0]
+        self.not_browsed = not_browsed  # pages the people never open
+        self.server_ports = server_ports  # behind a proxy: the replicas' ports, each process's memory sampled
+        self.peaks: dict[int, list[int]] = {port: [0] for port in server_ports}
         self._start = 0.0
         self._old = None  # a connection to the file of before the import
 
@@ -234,9 +242,16 @@ class Load:
         self.errors.append({"session": session, "at_s": round(self.clock(), 1), "kind": kind, "text": text})
 
     async def run(self) -> dict:
+        # a thread per person for the sign-ins (asyncio's default pool has six: with a hundred people the
+        # later ones, and the import's file, waited for the first ones' sign-ins)
+        asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(self.sessions + 4))
+        self.signing = asyncio.Semaphore(SIGNING_AT_ONCE)
         self._start = time.perf_counter()
         proc = server_process(urlsplit(self.base).port or (443 if self.base.startswith("https") else 80))
-        sampler = asyncio.create_task(sample_memory(proc, self.peak)) if proc else None
+        samplers = [asyncio.create_task(sample_memory(proc, self.peak))] if proc else []
+        for port in self.server_ports:
+            if (replica := server_process(port)) is not None:
+                samplers.append(asyncio.create_task(sample_memory(replica, self.peaks[port])))
         people = [Person(i, self) for i in range(self.sessions)]
         tasks = [asyncio.create_task(p.live()) for p in people]
         importer = asyncio.create_task(self._import_at()) if self.import_file else None
@@ -249,7 +264,7 @@ class Load:
         if importer:
             await importer
         elapsed = self.clock()
-        if sampler:
+        for sampler in samplers:
             sampler.cancel()
         return self._result(people, elapsed, proc is not None)
 
@@ -284,6 +299,8 @@ class Load:
             "peak_memory_mb": round(self.peak[0] / 2**20) if memory_known else None,
             "client_cpu_s": round(sum(psutil.Process().cpu_times()[:2]), 1),
         }
+        if self.server_ports:
+            out["peak_memory_mb_per_replica"] = {str(port): round(peak[0] / 2**20) for port, peak in self.peaks.items()}
         if self.import_file:
             out["import"] = self.import_result
             out["per_session"] = self._before_after(people)

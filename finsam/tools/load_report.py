@@ -15,6 +15,8 @@ def report(result: dict) -> str:
              *(f"    [{e['kind']}] session {e['session']} at {e['at_s']} s: {e['text'][:300]}"
                for e in result["errors"][:5]),
              f"  server peak memory (with children): {mem}",
+             *(f"  replica on port {port}: peak memory {mb} MB"
+               for port, mb in result.get("peak_memory_mb_per_replica", {}).items()),
              f"  the load generator's own CPU: {result['client_cpu_s']:.1f} s"]
     if "import" in result:
         imp = result["import"] or {}

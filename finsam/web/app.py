@@ -12,7 +12,7 @@ import streamlit as st
 
 from finsam import config
 from finsam.query.filters import Filters
-from finsam.web import context, reads, sidebar, signin, style, url_selection
+from finsam.web import context, figures, reads, sidebar, signin, style, url_selection
 from finsam.labels import t
 
 PAGES = [
@@ -36,6 +36,7 @@ PAGES = [
 
 
 log = logging.getLogger("finsam")
+figures.install()  # finished figures shared by the sessions of this process (per role, protection, version)
 _run = threading.local()  # Streamlit runs each session's script in its own thread
 RECORD_FREE_PAGES = {"pages/kallor.py", "pages/tillganglighet.py"}
 STATEMENT_URL = "tillganglighet"  # the accessibility statement: open before sign-in too  # what a reader of published figures may open
