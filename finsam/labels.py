@@ -112,10 +112,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "error": ("Något gick fel när sidan skulle visas. Prova ett annat urval eller ladda om sidan.",
               "Something went wrong showing this page. Try another selection or reload the page."),
     "suppressed_legend": ("`..` = för få för att redovisas: färre än {0} deltagare (eller inga alls), eller en andel "
-                          "där färre än {0} står på andra sidan (45 av 47 visas inte: de 2 som inte behöll steget "
+                          "där färre än {0} står på andra sidan (till exempel 98 av 100 visas inte: de 2 som inte behöll steget "
                           "skulle synas). Andelar och medelvärden över färre än {0} visas inte.",
                           "`..` = too few to publish: fewer than {0} participants (or none), or a share with fewer "
-                          "than {0} on the other side (45 of 47 is not shown: it would give away the 2 who did not "
+                          "than {0} on the other side (98 of 100, for example, is not shown: it would give away the 2 who did not "
                           "keep their step). Shares and means over fewer than {0} are not shown."),
     "unprotected": ("Visa oskyddade siffror (även antal under 5)", "Show unprotected figures (counts under 5 too)"),
     "unprotected_note": ("Oskyddade siffror visas: dela inte dessa vidare.", "Unprotected figures are shown: do not share them."),
