@@ -10,6 +10,7 @@ from dataclasses import replace
 import pandas as pd
 import plotly.graph_objects as go
 
+from finsam.exports import comparison_section
 from finsam.exports.sections import (LANG, TREND_YEARS, Chart, Context, Section, Table, followup, key_figures,
                                      over_years, per_horizon, referrals)
 from finsam.exports.sections import drawn as _drawn, row as _row, value as _v
@@ -316,5 +317,6 @@ def _economy(s: Context) -> Section | None:
 
 
 # the association as a whole, then each intervention
-WHOLE = [_flow, _municipalities, _gender, _referrals, _time, _exits, _followup, _trend, _goals, _surveys, _economy]
+WHOLE = [_flow, _municipalities, _gender, _referrals, _time, _exits, _followup, _trend, _goals, _surveys, _economy,
+         comparison_section.chapter]
 INTERVENTION = [_flow, _municipalities, _gender, _referrals, _time, _exits, _followup, _goals, _economy]
