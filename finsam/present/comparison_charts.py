@@ -110,19 +110,23 @@ def ranked(long: pd.DataFrame, stats: pd.DataFrame, measure: str, lang: str, sub
                                                                         ascending=[False, True])
     n = len(d)
     pos = list(range(1, n + 1))
+    counted = KIND[measure] == "count"  # a count is its own n
     d = d.assign(pos=pos, label=[_name(r, lang) for r in d.itertuples()],
-                 text=[f"{value_text(measure, v, lang)} (n\u00a0{number(k, 0, lang)})" for v, k in zip(d.value, d.n)])
+                 text=[value_text(measure, v, lang) + ("" if counted else f" (n\u00a0{number(k, 0, lang)})")
+                       for v, k in zip(d.value, d.n)])
     fig = go.Figure()
     st = stats[stats.measure == measure]
+    top, bottom = 0.2, n + 0.8
     if len(st) and n:
         q1, med, q3 = (float(st[c].iloc[0]) for c in ("q1", "median", "q3"))
-        fig.add_vrect(x0=q1, x1=q3, fillcolor=BAND, line_width=0, layer="below")
-        fig.add_scatter(x=[q1, q3], y=[0.4, 0.4], mode="lines", line=dict(color="rgba(74, 111, 165, 0.45)", width=10),
-                        name=f"{w('middle_half', lang)} {middle_text(measure, q1, q3, lang)}",
-                        text=[value_text(measure, q1, lang), value_text(measure, q3, lang)], hoverinfo="name")
-        fig.add_scatter(x=[med, med], y=[0.4, n + 0.6], mode="lines", line=dict(color=MEDIAN, width=2, dash="dash"),
-                        name=f"{w('median', lang)} {value_text(measure, med, lang)}",
-                        text=[value_text(measure, med, lang)] * 2, hoverinfo="name")
+        middle, median = middle_text(measure, q1, q3, lang), value_text(measure, med, lang)
+        fig.add_scatter(x=[q1, q3, q3, q1, q1], y=[top, top, bottom, bottom, top], mode="lines", fill="toself",
+                        fillcolor=BAND, line=dict(width=0), name=w("middle_half", lang), text=[middle] * 5,
+                        hoveron="fills", hoverinfo="text+name")
+        fig.add_scatter(x=[med, med], y=[top, bottom], mode="lines", line=dict(color=MEDIAN, width=2, dash="dash"),
+                        name=w("median", lang), text=[median] * 2, hoverinfo="text+name")
+        fig.add_annotation(x=med, y=top, yanchor="bottom", text=f"{w('median', lang)} {median}", showarrow=False,
+                           font=dict(color=INK, size=13), bgcolor="rgba(255,255,255,0.85)")
     few = n <= NAMED_UP_TO
     others = d[~d.is_own.astype(bool)]
     fig.add_scatter(x=others.value, y=others.pos, mode="markers+text" if few else "markers", name=w("others", lang),
@@ -131,20 +135,22 @@ def ranked(long: pd.DataFrame, stats: pd.DataFrame, measure: str, lang: str, sub
                     customdata=others.label, hovertemplate="%{customdata}: %{text}<extra></extra>")
     mine = d[d.is_own.astype(bool)]
     if len(mine):
+        named = "" if few else f"{mine.association_id.iloc[0]} "
         fig.add_scatter(x=mine.value, y=mine.pos, mode="markers+text", name=mine.label.iloc[0],
                         marker=dict(color=OWN, size=16, symbol="diamond", line=dict(color="white", width=1.5)),
-                        text=[f"<b>{mine.association_id.iloc[0]}</b> {mine.text.iloc[0]}"],
+                        text=[f"<b>{named}{mine.text.iloc[0]}</b>"],
                         textposition="middle right", textfont=dict(color=OWN, size=14),
                         customdata=mine.label, hovertemplate="%{customdata}: %{text}<extra></extra>")
     height = max(300, min(560, 150 + 24 * n))
-    fig = layout(fig, WORDS[measure][1 if lang == "en" else 0], subtitle, lang, w("value", lang), "", height=height)
-    fig.update_yaxes(autorange=False, range=[n + 0.8, 0.2], tickvals=pos if few else [],
-                     ticktext=list(d.label) if few else [], showgrid=False, rangemode="normal",
-                     title_text="" if few else w("rank", lang))
-    span = (float(d.value.min()), float(d.value.max())) if n else (0.0, 1.0)
-    pad = (span[1] - span[0]) or abs(span[1]) or 1.0
-    fig.update_xaxes(range=[min(0.0, span[0] - 0.05 * pad), span[1] + 0.45 * pad], zeroline=False)
-    fig.update_layout(margin=dict(l=20, r=20, t=90, b=90), legend=dict(y=-0.12 if n > 10 else -0.25))
+    fig = layout(fig, WORDS[measure][1 if lang == "en" else 0], subtitle, lang, "", "", height=height)
+    ranks = [1] + [r for r in range(10 if n <= 60 else 25, n + 1, 10 if n <= 60 else 25)]
+    fig.update_yaxes(autorange=False, range=[bottom, top - 0.9], tickvals=pos if few else ranks,
+                     ticktext=list(d.label) if few else [str(r) for r in ranks], showgrid=False, rangemode="normal",
+                     zeroline=False, title_text="" if few else w("rank", lang))
+    low, high = (min(0.0, float(d.value.min())), float(d.value.max())) if n else (0.0, 1.0)
+    fig.update_xaxes(range=[low, high + 0.4 * ((high - low) or 1.0)], zeroline=False,
+                     tickformat=",d" if KIND[measure] in ("count", "sek") else None)  # 20 000, not 20k
+    fig.update_layout(margin=dict(l=20, r=20, t=90, b=70), legend=dict(y=-0.08 if n > 10 else -0.2))
     return fig
 
 

@@ -124,17 +124,18 @@ def peers_of(con, kf: pd.DataFrame, own: str | None, peers: str, year: int) -> p
 
 def ranked(kf: pd.DataFrame, year: int) -> pd.DataFrame:
     """One year of shared_key_figures in long form: association_id, is_own, shares, measure, value, n, rank
-    (1 = highest), of (how many have a value shown), quartile (1 = lowest quarter .. 4 = highest); a hidden
-    value (NaN) has no rank."""
+    (1 = highest), of (how many have a value shown), quartile (1: below the lower quartile, 2: up to the median,
+    3: up to the upper quartile, 4: above it); a hidden value (NaN) has neither."""
     now = kf[kf.year == year]
     rows = []
     for measure, n, *_ in COMPARED:
         d = now[["association_id", "is_own", "shares"]].assign(value=now[measure], n=now[n])
         d = d[~(d.n == 0)]  # nobody behind it (no one ended, no budget): no figure
         shown = d.value.notna()
-        d = d.assign(measure=measure, of=int(shown.sum()),
-                     rank=d.value.rank(ascending=False, method="min"),
-                     quartile=np.ceil(4 * d.value.rank(method="max", pct=True)).clip(1, 4))
+        q1, med, q3 = (d.value.quantile(p) for p in (0.25, 0.5, 0.75))
+        quartile = np.select([d.value < q1, d.value > q3, d.value <= med], [1, 4, 2], 3)  # as statistics() marks
+        d = d.assign(measure=measure, of=int(shown.sum()), rank=d.value.rank(ascending=False, method="min"),
+                     quartile=np.where(shown, quartile, np.nan))
         rows.append(d)
     out = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
     return out[["measure", "association_id", "is_own", "shares", "value", "n", "rank", "of", "quartile"]]
