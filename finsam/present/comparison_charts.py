@@ -129,14 +129,14 @@ def ranked(long: pd.DataFrame, stats: pd.DataFrame, measure: str, lang: str, sub
                            font=dict(color=INK, size=13), bgcolor="rgba(255,255,255,0.85)")
     few = n <= NAMED_UP_TO
     others = d[~d.is_own.astype(bool)]
-    fig.add_scatter(x=others.value, y=others.pos, mode="markers+text" if few else "markers", name=w("others", lang),
+    fig.add_scatter(x=others.value.tolist(), y=others.pos.tolist(), mode="markers+text" if few else "markers", name=w("others", lang),
                     marker=dict(color=OTHERS, size=10 if few else 8, line=dict(color="white", width=1)),
                     text=others.text, textposition="middle right", textfont=dict(color=INK, size=12),
                     customdata=others.label, hovertemplate="%{customdata}: %{text}<extra></extra>")
     mine = d[d.is_own.astype(bool)]
     if len(mine):
         named = "" if few else f"{mine.association_id.iloc[0]} "
-        fig.add_scatter(x=mine.value, y=mine.pos, mode="markers+text", name=mine.label.iloc[0],
+        fig.add_scatter(x=mine.value.tolist(), y=mine.pos.tolist(), mode="markers+text", name=mine.label.iloc[0],
                         marker=dict(color=OWN, size=16, symbol="diamond", line=dict(color="white", width=1.5)),
                         text=[f"<b>{named}{mine.text.iloc[0]}</b>"],
                         textposition="middle right", textfont=dict(color=OWN, size=14),

@@ -122,23 +122,30 @@ def peers_of(con, kf: pd.DataFrame, own: str | None, peers: str, year: int) -> p
     return kf[kf.association_id.isin(near)]
 
 
+def _long(kf: pd.DataFrame) -> pd.DataFrame:
+    """shared_key_figures in long form: association_id, year, is_own, shares, measure, value, n; without the
+    rows where nobody is behind a figure (no one ended, no budget: no figure, not a hidden one)."""
+    keys = kf[["association_id", "year", "is_own", "shares"]]
+    parts = [keys.assign(measure=m, value=kf[m].astype("float64"), n=kf[n].astype("float64")) for m, n, *_ in COMPARED]
+    out = pd.concat(parts, ignore_index=True) if len(kf) else pd.DataFrame(
+        columns=["association_id", "year", "is_own", "shares", "measure", "value", "n"])
+    return out[~(out.n == 0)].reset_index(drop=True)
+
+
 def ranked(kf: pd.DataFrame, year: int) -> pd.DataFrame:
     """One year of shared_key_figures in long form: association_id, is_own, shares, measure, value, n, rank
     (1 = highest), of (how many have a value shown), quartile (1: below the lower quartile, 2: up to the median,
     3: up to the upper quartile, 4: above it); a hidden value (NaN) has neither."""
-    now = kf[kf.year == year]
-    rows = []
-    for measure, n, *_ in COMPARED:
-        d = now[["association_id", "is_own", "shares"]].assign(value=now[measure], n=now[n])
-        d = d[~(d.n == 0)]  # nobody behind it (no one ended, no budget): no figure
-        shown = d.value.notna()
-        q1, med, q3 = (d.value.quantile(p) for p in (0.25, 0.5, 0.75))
-        quartile = np.select([d.value < q1, d.value > q3, d.value <= med], [1, 4, 2], 3)  # as statistics() marks
-        d = d.assign(measure=measure, of=int(shown.sum()), rank=d.value.rank(ascending=False, method="min"),
-                     quartile=np.where(shown, quartile, np.nan))
-        rows.append(d)
-    out = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
-    return out[["measure", "association_id", "is_own", "shares", "value", "n", "rank", "of", "quartile"]]
+    d = _long(kf[kf.year == year])
+    g = d.groupby("measure").value
+    q1, med, q3 = (g.transform("quantile", p) for p in (0.25, 0.5, 0.75))
+    quartile = np.select([d.value < q1, d.value > q3, d.value <= med], [1, 4, 2], 3)  # as statistics() marks
+    d = d.assign(of=g.transform("count").astype(int), rank=g.rank(ascending=False, method="min"),
+                 quartile=np.where(d.value.notna(), quartile, np.nan))
+    d["measure"] = pd.Categorical(d.measure, MEASURES)
+    d = d.sort_values(["measure", "association_id"]).assign(measure=lambda x: x.measure.astype(str))
+    return d[["measure", "association_id", "is_own", "shares", "value", "n", "rank", "of", "quartile"]].reset_index(
+        drop=True)
 
 
 def statistics(long: pd.DataFrame) -> pd.DataFrame:
@@ -163,8 +170,7 @@ def over_time(con, access: Access, own: str | None, years: tuple[int, int], peer
               protection: Protection = Protection()) -> pd.DataFrame:
     """Per measure and year: own (one's own value, NaN when hidden or none), associations, median, q1, q3."""
     kf = peers_of(con, shared_key_figures(con, access, own, years, protection), own, peers, years[1])
-    long = pd.concat([ranked(kf, y).assign(year=y) for y in sorted(kf.year.unique())], ignore_index=True) \
-        if len(kf) else pd.DataFrame(columns=["measure", "year", "value", "is_own", "association_id"])
+    long = _long(kf)
     stats = statistics(long) if len(long) else pd.DataFrame(
         columns=["measure", "year", "associations", "median", "q1", "q3"])
     mine = long[long.is_own.astype(bool)][["measure", "year", "value"]].rename(columns={"value": "own"})
