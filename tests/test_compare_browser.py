@@ -35,13 +35,11 @@ def test_a_board_member_sees_her_association_among_those_that_share(national, br
         context = browser.new_context(viewport={"width": 1280, "height": 720})
         pg = context.new_page()
         try:
-            pg.goto(url)
+            pg.goto(f"{url}/jamfor")  # signed in there, she stays there
             pg.wait_for_selector("form.finsam-login")
             pg.get_by_label("Användarnamn").fill("styrelse")
             pg.get_by_label("Lösenord").fill(PASSWORD)
             pg.get_by_role("button", name="Logga in", exact=True).click()
-            pg.wait_for_selector('[data-testid="stSidebar"]')
-            pg.goto(f"{url}/jamfor")
             wait_for_app(pg)
             pg.wait_for_function(f"() => document.querySelectorAll('.js-plotly-plot').length >= {len(c.MEASURES) + 1}",
                                  timeout=60_000)
