@@ -252,9 +252,6 @@ TEXT: dict[str, tuple[str, str]] = {
                          "Municipalities' share of participants against their share of the population"),
     "t_exits": ("Avslutsanledningar per år", "Exit reasons per year"),
     "t_positive": ("Andel avslutade med positiv stegförflyttning", "Share of ended with a positive step"),
-    "t_compare_assoc": ("Förbunden sida vid sida", "Associations side by side"),
-    "t_compare_years": ("Åren sida vid sida", "Years side by side"),
-    "published_note": ("Publicerade siffror där deltagarposterna inte räcker till", "Published figures where the records do not reach"),
     "sources_intro": ("Varje publicerad siffra i de fem årsrapporterna bredvid den som räknas fram ur deltagarposterna.",
                       "Every published figure of the five annual reports beside the one computed from the records."),
     "no_published": ("Databasen har inga publicerade siffror att jämföra med (de läses in från "
@@ -283,17 +280,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "share_participants_assoc": ("Andel av förbundets deltagare (%)", "Share of the association's participants (%)"),
     "proportional": ("Lika stor andel av deltagarna som av befolkningen", "Same share of participants as of population"),
     "measure_label": ("Mått", "Measure"),
-    "year_a": ("År A", "Year A"),
-    "latest_per_association": ("Senaste året för varje förbund", "Each association's latest year"),
     "short_participants": ("Deltagare", "Participants"),
     "short_women": ("Kvinnor, %", "Women, %"),
     "short_time": ("Medeltid, mån", "Mean time, months"),
     "short_positive": ("Positivt steg, %", "Positive step, %"),
     "short_retained": ("Behållit 6 mån, %", "Kept 6 months, %"),
-    "compare_note": ("Förbunden jämförs för samma kön och remittenter; insats- och kommunvalet gäller inte här.",
-                     "Associations are compared for the same gender and referral sources; the intervention and "
-                     "municipality choice does not apply here."),
-    "year_b": ("År B", "Year B"),
     "status_filter": ("Visa status", "Show status"),
     "no_followup": ("Inga uppföljningar registrerade för urvalet.", "No follow-ups registered for the selection."),
     # goals and goal attainment (issue 17)
