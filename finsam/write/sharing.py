@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Sequence
 
 from finsam.access import ADMIN, Access, AccessDenied
 from finsam.data import db
@@ -30,20 +31,22 @@ def set_rows(con, associations, on: bool, user: str) -> None:
         con.execute("INSERT OR REPLACE INTO association_sharing VALUES (?, ?, ?, ?)", [a, bool(on), now, user])
 
 
-def set_sharing(db_path: Path, association: str, on: bool, access: Access = ADMIN) -> None:
-    """Turn an association's sharing on or off: only an administrator decides it (for the association, as
-    its board decided). Written at once; the next query of anyone sees it."""
+def set_sharing(db_path: Path, associations: str | Sequence[str], on: bool, access: Access = ADMIN) -> None:
+    """Turn the sharing of an association (or several, in one change) on or off: only an administrator decides
+    it (for the association, as its board decided). Written at once; the next query of anyone sees it."""
     if access.role != "admin":
         raise AccessDenied("Bara en administratör ändrar vad ett förbund delar.")
+    chosen = [associations] if isinstance(associations, str) else list(associations)
     with writes.Lock(db_path):
         con = db.connect(db_path, read_only=True)
         try:
             known = {r[0] for r in con.execute("SELECT association_id FROM association").fetchall()}
         finally:
             con.close()
-        if association not in known:
-            raise SharingError(f"Okänt förbund: {association}. Finns: {', '.join(sorted(known))}.")
-        detail = {"associations": [association], "shares_key_figures": "på" if on else "av"}
+        unknown = [a for a in chosen if a not in known]
+        if unknown:
+            raise SharingError(f"Okänt förbund: {', '.join(unknown)}. Finns: {', '.join(sorted(known))}.")
+        detail = {"associations": chosen, "shares_key_figures": "på" if on else "av"}
         with writes.rewrite(db_path, user=access.user or "kommandoraden", role=access.role, action="sharing_changed",
                             detail=detail) as con:
-            set_rows(con, [association], on, access.user or "kommandoraden")
+            set_rows(con, chosen, on, access.user or "kommandoraden")
