@@ -266,17 +266,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "share_participants_assoc": ("Andel av förbundets deltagare (%)", "Share of the association's participants (%)"),
     "proportional": ("Lika stor andel av deltagarna som av befolkningen", "Same share of participants as of population"),
     "measure_label": ("Mått", "Measure"),
-    "year_a": ("År A", "Year A"),
-    "latest_per_association": ("Senaste året för varje förbund", "Each association's latest year"),
     "short_participants": ("Deltagare", "Participants"),
     "short_women": ("Kvinnor, %", "Women, %"),
     "short_time": ("Medeltid, mån", "Mean time, months"),
     "short_positive": ("Positivt steg, %", "Positive step, %"),
     "short_retained": ("Behållit 6 mån, %", "Kept 6 months, %"),
-    "compare_note": ("Förbunden jämförs för samma kön och remittenter; insats- och kommunvalet gäller inte här.",
-                     "Associations are compared for the same gender and referral sources; the intervention and "
-                     "municipality choice does not apply here."),
-    "year_b": ("År B", "Year B"),
     "status_filter": ("Visa status", "Show status"),
     "no_followup": ("Inga uppföljningar registrerade för urvalet.", "No follow-ups registered for the selection."),
     # goals and goal attainment (issue 17)

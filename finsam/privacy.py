@@ -104,6 +104,16 @@ SPECS: dict[str, Spec] = {
                         rate_parts={"women_share_pct": ("women",), "positive_step_pct": ("positive",),
                                     "retained_6m_pct": ("kept_6m",)},
                         complement_hides={"retained_6m_pct": ("answered_6m",)}),
+    # key_figures of associations side by side (finsam.query.comparison), with exits to work or studies and cost
+    "key_figure_comparison": Spec(
+        counts=("participants_total", "new", "ended", "women", "positive", "step_known", "kept_6m", "answered_6m",
+                "work_or_study", "cost_participants"),
+        rates={"women_share_pct": "participants_total", "mean_months": "ended", "positive_step_pct": "step_known",
+               "retained_6m_pct": "answered_6m", "work_or_study_pct": "ended",
+               "cost_per_participant_sek": "cost_participants"},
+        rate_parts={"women_share_pct": ("women",), "positive_step_pct": ("positive",), "retained_6m_pct": ("kept_6m",),
+                    "work_or_study_pct": ("work_or_study",)},
+        complement_hides={"retained_6m_pct": ("answered_6m",)}),
 }
 GROUP_COLUMNS = ("association_id", "intervention_id", "year")
 

@@ -4,7 +4,7 @@ import streamlit as st
 
 from finsam.present import goal_charts, headlines as headline_text, participant_charts
 from finsam.query import goals, headlines, queries as q
-from finsam.web import app, blocks, context, reads
+from finsam.web import app, blocks, compare_reads, context, reads
 from finsam.labels import t
 from finsam.present.key_figures import KEY_FIGURES, change, shown
 
@@ -23,6 +23,7 @@ def value(series, year):
 st.subheader(str(last))
 marks = goals.marks_for_key_figures(reads.goal_query("attainment", f, last), f, context.access().associations or ())
 cols = st.columns(4) + st.columns(4)
+medians = compare_reads.median_lines(f, last, lang)  # the median of the associations that share (issue 27)
 for c, k in zip(cols, KEY_FIGURES):
     series = kf[k.column]
     mark = f" · {t('goal_mark', lang).format(marks[k.column])}" if k.column in marks else ""
@@ -30,6 +31,7 @@ for c, k in zip(cols, KEY_FIGURES):
     c.metric(t(k.label_key, lang) + mark, shown(k, value(series, last), lang),
              f"{text} {t('vs_prev', lang)} {last - 1}" if text else None, delta_color="off", delta_arrow=arrow,
              border=True)
+    c.caption(medians.get(k.column) or "\u00a0")
 
 split = headlines.split(reads.query("intervention_flow", f.with_years(last, last)), reads.published_figures(), last)
 if len(split) > 1:  # several interventions: side by side with the total, and how it relates to the report

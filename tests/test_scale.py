@@ -197,7 +197,7 @@ def test_the_reconciliation_computes_the_published_associations_and_years_only(t
     assert r.stdout.splitlines() == [",".join(reconcile.COLUMNS), "reconcile: 0 published figures: 0 match, "
                                      "0 conflict, 0 not reconstructable, 0 mismatch"]
     monkeypatch.setenv("FINSAM_DB", str(path))
-    for page in ("pages/kallor.py", "pages/jamfor.py"):
+    for page in ("pages/kallor.py",):
         at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
         at.run()
         at.switch_page(page).run()

@@ -16,7 +16,7 @@ from finsam.data import aggregates, db
 from finsam.build.demo import build_stream, fit_joint_mean
 from finsam.build.demo_streams import all_streams, conversation_rows, joint_means, money_and_voices
 from finsam.data.published import Published, read
-from finsam.write import goal_edits
+from finsam.write import goal_edits, sharing
 
 PARTICIPATION_COLUMNS = [
     "participation_id", "association_id", "intervention_id", "person_id", "municipality_code", "gender",
@@ -94,6 +94,8 @@ def build(db_path: Path, data_dir: Path, seed: int, progress: Progress | None = 
         db.insert_frame(con, "conversation_count", pd.DataFrame(conversation_rows(published))
                         .assign(is_demo=True))
         goal_edits.load_demo(con, data_dir)
+        demo_ids = [r[0] for r in con.execute("SELECT association_id FROM association").fetchall()]
+        sharing.set_rows(con, demo_ids, True, "demo")  # the demo's three share their key figures (docs/board.md)
         aggregates.refresh_aggregates(con)
         con.execute("INSERT INTO build_info VALUES ('kind', 'demo'), ('seed', ?), ('built_at', ?)",
                     [str(seed), dt.datetime.now().isoformat(timespec="seconds")])

@@ -27,7 +27,8 @@ def cmd_bench(args) -> int:
 
 def cmd_generate(args) -> int:
     started = time.perf_counter()
-    counts = scale.generate(args.out, args.participations, args.seed, config.load().data_dir)
+    counts = scale.generate(args.out, args.participations, args.seed, config.load().data_dir,
+                            **({"associations": args.associations} if args.associations else {}))
     print(f"generated {args.out}: {counts['participations']} synthetic participations, {counts['associations']} "
           f"associations, {counts['interventions']} interventions, {counts['anonymous_rows']} anonymous counts, "
           f"{counts['budget_rows']} budget rows, {counts['survey_rows']} survey results in {time.perf_counter() - started:.1f} s")

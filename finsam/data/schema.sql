@@ -232,3 +232,13 @@ CREATE TABLE chapter_small_counts (
     decided_at TIMESTAMP NOT NULL,
     decided_by VARCHAR NOT NULL
 );
+
+-- Whether an association shares its key figures (aggregates under the small-count protection) with the other
+-- associations' users (issue 27): set by an administrator (python -m finsam sharing), changed through the
+-- write door (a version and the audit log). No row: it does not share.
+CREATE TABLE association_sharing (
+    association_id VARCHAR PRIMARY KEY REFERENCES association (association_id),
+    shares_key_figures BOOLEAN NOT NULL,
+    changed_at TIMESTAMP NOT NULL,
+    changed_by VARCHAR NOT NULL
+);

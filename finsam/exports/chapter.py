@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 
 from finsam.access import ADMIN, Access
-from finsam.exports import chapter_results as results, chapter_sections as sections_of
+from finsam.exports import chapter_results as results, chapter_sections as sections_of, comparison_section
 from finsam.exports.chapter_layout import ChapterContext, Layout, load as load_layout
 from finsam.exports.chapter_referrals import referral_section
 from finsam.exports.sections import (COUNTED_NOTE, DEMO_NOTE, LANG, SUPPRESSED_NOTE, Chart, Section, Table, context,
@@ -39,6 +39,7 @@ SECTIONS = {
     "goals": sections_of._goals,
     "surveys": sections_of._surveys,
     "economy": sections_of._economy,
+    "associations": comparison_section.chapter,  # where the association stands among those that share (issue 27)
 }
 
 

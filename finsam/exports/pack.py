@@ -20,6 +20,7 @@ import pandas as pd
 
 from finsam import colors
 from finsam.access import ADMIN, Access
+from finsam.exports import comparison_section
 from finsam.exports.pack_sections import PARTICIPANTS, section, text_table
 from finsam.exports.sections import (COUNTED_NOTE, DEMO_NOTE, LANG, SUPPRESSED_NOTE, Context, Section, context,
                                      full_name, key_figures, over_years, render)
@@ -186,7 +187,7 @@ def _goals(ctx: Context) -> Section | None:
                    text_table(rows, ["Insats", "Mål-id", "Status", "Målvärde", "Utfall", "n"]), notes, text_columns=3)
 
 
-SECTIONS = PARTICIPANTS + (_goals, _trend, _economy, _surveys)
+SECTIONS = PARTICIPANTS + (_goals, _trend, _economy, _surveys, comparison_section.pack)
 
 
 def build(con, sel: Selection, access: Access = ADMIN, progress: Progress | None = None,

@@ -3,7 +3,7 @@ opening, as Call, for the typical selections the bench picks from a database; an
 connection the bench runs them in. tests/test_app.py checks the lists against the pages."""
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -87,10 +87,7 @@ def page_calls(f: q.Filters, database: Database, counts: dict[str, int]) -> dict
         "ekonomi": start + [counted, Call("economy", f, (("by", by_group),))] + (
             [Call("economy", f, (("by", ()),))] if database.with_money else []),
         "enkater": start + surveys + labels("gender"),
-        "jamfor": start + [Call("year_range", None, ((),)),
-                           Call("key_figures", replace(f, associations=(), interventions=(), municipalities=(),
-                                                       years=database.span), (("by", ("association_id",)),)),
-                           Call("key_figures", f), published],
+        "jamfor": start,  # its comparisons are read through finsam.web.compare_reads
         "kallor": [published] + labels("gender", "referral_source", "exit_reason", "assignment"),  # the categories named
         # the goals (finsam.query.goals through ui.goal_query) run query-layer functions directly, not ui.query
         "mal": start,

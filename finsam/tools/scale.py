@@ -33,6 +33,9 @@ from finsam.tools.scale_country import ASSOCIATIONS, FIRST_YEAR, Country, alloca
 from finsam.tools.scale_money import money_and_voices
 from finsam.tools.scale_records import anonymous_counts, chunks, make_chunk, person_pools
 from finsam.data import aggregates
+from finsam.write import sharing
+
+SHARING = 0.85  # the share of associations that share their key figures
 
 
 def _load_reference(con: duckdb.DuckDBPyConnection, data_dir: Path) -> None:
@@ -65,6 +68,10 @@ def _insert_country(con: duckdb.DuckDBPyConnection, country: Country, seed: int)
         "association_id": assocs.association_id.to_numpy()[iv.association], "intervention_id": iv.intervention_id,
         "name_sv": iv.intervention_id, "kind": iv.kind, "first_year": iv.first_year, "last_year": iv.last_year,
         "description_sv": "Syntetisk insats (finsam generate)"}))
+    # most associations share their key figures, some do not (a generator of its own: the records stay the same)
+    shares = np.random.default_rng([seed, 2]).random(len(assocs)) < SHARING
+    sharing.set_rows(con, assocs.association_id[shares], True, "finsam generate")
+    sharing.set_rows(con, assocs.association_id[~shares], False, "finsam generate")
 
 
 PARTICIPATION_SQL = """INSERT INTO participation (participation_id, association_id, intervention_id, person_id,
