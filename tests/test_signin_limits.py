@@ -274,6 +274,21 @@ def test_successful_sign_ins_from_one_address_are_not_held_against_it(accounts):
         assert post(c, "anna", RIGHT).cookies.get(sessions.COOKIE)
 
 
+def test_a_room_behind_one_address_signing_in_at_once_gets_in_and_failures_still_count(accounts):
+    """Thirty board members behind one NAT address sign in within the same second: their checks run at once,
+    so all thirty are pending together; none is refused. Failures still count: the 21st is refused."""
+    clients = attempts.Clients(accounts)
+    now = 1_800_000_000.0
+    assert all(clients.reserve("198.51.100.20", now)[0] for _ in range(30))
+    for _ in range(30):
+        clients.give_back("198.51.100.20", now)
+    for _ in range(attempts.CLIENT_ATTEMPTS):
+        assert clients.reserve("198.51.100.21", now)[0]
+        clients.failed("198.51.100.21", now)
+    assert not clients.reserve("198.51.100.21", now)[0]
+    assert clients.reserve("198.51.100.21", now + attempts.CLIENT_WINDOW_S + 1)[0]  # a minute later
+
+
 def test_a_session_in_use_ends_at_its_absolute_lifetime(accounts, monkeypatch):
     monkeypatch.setenv("FINSAM_SESSION_MAX_HOURS", "12")
     start = 1_800_000_000.0

@@ -8,7 +8,10 @@
   Written only when something changes; entries older than the lockout window and names no account has
   are dropped, and at most `MAX_UNKNOWN` made-up names are kept, so the file stays small.
 - **Per client** (`Clients`, `<users>.clients.json`): failed attempts per client address (IPv6 by /64) in
-  the last minute; the attempt is reserved before the password is checked and given back when it succeeds.
+  the last minute; an attempt is reserved before the password is checked (pending), given back when it
+  succeeds and counted as a failure when it fails. A room of board members behind one NAT address signing in
+  at the same minute is let in: pending attempts count only towards CLIENT_BURST, failures towards
+  CLIENT_ATTEMPTS.
 """
 from __future__ import annotations
 
@@ -27,6 +30,7 @@ from pathlib import Path
 LOCK_AFTER = 5  # failures before the account locks
 CLIENT_ATTEMPTS = 20  # failed attempts per client address ...
 CLIENT_WINDOW_S = 60  # ... within this many seconds
+CLIENT_BURST = 60  # sign-ins being checked at once plus failures, per client address (a room behind one NAT)
 MAX_UNKNOWN = 10_000  # made-up names kept in the failures file
 MAX_CLIENTS = 10_000  # client addresses kept in the clients file
 log = logging.getLogger("finsam")
@@ -182,15 +186,17 @@ class Clients:
 
     @staticmethod
     def _prune(data: dict, now: float) -> None:
+        def recent(entry, name):
+            return [t for t in entry.get(name, []) if isinstance(t, (int, float)) and t > now - CLIENT_WINDOW_S]
+
         for key in list(data):
             entry = data[key]
-            at = [t for t in entry.get("at", []) if isinstance(t, (int, float)) and t > now - CLIENT_WINDOW_S] \
-                if isinstance(entry, dict) else []
-            if at:
-                entry["at"] = at
+            at, pending = (recent(entry, "at"), recent(entry, "pending")) if isinstance(entry, dict) else ([], [])
+            if at or pending:
+                entry["at"], entry["pending"] = at, pending
             else:
                 del data[key]
-        for key in sorted(data, key=lambda k: data[k]["at"][-1])[:max(0, len(data) - MAX_CLIENTS)]:
+        for key in sorted(data, key=lambda k: max(data[k]["at"] + data[k]["pending"]))[:max(0, len(data) - MAX_CLIENTS)]:
             del data[key]
 
     def reserve(self, address: str, now: float) -> tuple[bool, int, bool]:
@@ -199,22 +205,35 @@ class Clients:
 
         def change(data):
             self._prune(data, now)
-            entry = data.setdefault(key, {"at": [], "told": False})
-            if len(entry["at"]) >= CLIENT_ATTEMPTS:
+            entry = data.setdefault(key, {"at": [], "pending": [], "told": False})
+            if len(entry["at"]) >= CLIENT_ATTEMPTS or len(entry["at"]) + len(entry["pending"]) >= CLIENT_BURST:
                 first, entry["told"] = not entry["told"], True
-                return False, max(1, int(entry["at"][0] + CLIENT_WINDOW_S - now) + 1), first
-            entry["at"].append(round(now, 3))
+                oldest = min(entry["at"] + entry["pending"])
+                return False, max(1, int(oldest + CLIENT_WINDOW_S - now) + 1), first
+            entry["pending"].append(round(now, 3))
             return True, 0, False
         return self.file.change(change)
 
     def give_back(self, address: str, now: float) -> None:
         """The attempt succeeded: it does not count against the client."""
+        self._settle(address, now, failed=False)
+
+    def failed(self, address: str, now: float) -> None:
+        """The attempt failed: it counts against the client for CLIENT_WINDOW_S seconds."""
+        self._settle(address, now, failed=True)
+
+    def _settle(self, address: str, now: float, failed: bool) -> None:
         key = client_key(address)
 
         def change(data):
             self._prune(data, now)
-            if key in data and data[key]["at"]:
-                data[key]["at"].pop()
-                if not data[key]["at"]:
-                    del data[key]
+            entry = data.get(key)
+            if entry is None:
+                entry = data[key] = {"at": [], "pending": [], "told": False}
+            if entry["pending"]:
+                entry["pending"].pop(0)
+            if failed:
+                entry["at"].append(round(now, 3))
+            if not entry["at"] and not entry["pending"]:
+                del data[key]
         self.file.change(change)

@@ -120,6 +120,7 @@ async def login(request: Request) -> Response:
                         status_code=429, headers={"Retry-After": str(retry_after)})
     result = await run_in_threadpool(auth.login_local, name, password)  # argon2 and the slow-down wait
     if result.access is None:
+        await run_in_threadpool(clients.failed, client, time.time())
         # an unknown name is not written down: it may be a password typed into the wrong field
         await run_in_threadpool(audit, "sign_in_failed", user=result.account or UNKNOWN_ACCOUNT,
                                 detail={"reason": result.reason})
