@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 
 from finsam.labels import MISSING, SUPPRESSED, number, percent
 from finsam.present.chart_layout import INK, layout
+from finsam.present.figure_cache import cached
 from finsam.query.comparison import COMPARED
 
 OWN = "#B2182B"  # one's own association: the one red among grey-blue dots (and named, so colour is not alone)
@@ -103,6 +104,7 @@ def _name(row, lang: str) -> str:
     return f"{row.association_id} ({w('own_suffix', lang)}{'' if row.shares else ', ' + w('not_sharing', lang)})"
 
 
+@cached
 def ranked(long: pd.DataFrame, stats: pd.DataFrame, measure: str, lang: str, subtitle: str) -> go.Figure:
     """One key figure: every association with a value shown as a dot on one axis, sorted (highest on top), one's
     own red, larger and named with its value and n; the middle half shaded and the median a line."""
@@ -154,6 +156,7 @@ def ranked(long: pd.DataFrame, stats: pd.DataFrame, measure: str, lang: str, sub
     return fig
 
 
+@cached
 def over_time(df: pd.DataFrame, measure: str, own: str | None, lang: str, subtitle: str) -> go.Figure:
     """finsam.query.comparison.over_time for one measure: the middle half as a band, the median dashed and one's
     own line with its values."""
