@@ -121,6 +121,22 @@ def test_a_reader_sees_published_figures_and_nothing_computed(server, browser):
         context.close()
 
 
+def download(pg, button) -> str:
+    """The file a download button gives; a click that lands while the page is still rerunning (the button
+    being drawn anew) is lost in the browser, so it is tried once more after the page has settled."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(2):
+        try:
+            with pg.expect_download(timeout=20_000) as dl:
+                button.click()
+            return dl.value.path()
+        except PlaywrightTimeout:
+            if attempt:
+                raise
+            settle(pg)
+
+
 def test_every_table_download_of_a_board_member_holds_only_her_association(server, browser):
     """The CSV behind every chart of every page (what a board member takes to Excel): nothing of another
     association, and no count from 1 to 4 in a column of counts."""
@@ -138,9 +154,7 @@ def test_every_table_download_of_a_board_member_holds_only_her_association(serve
                 summary.click()
             buttons = pg.get_by_role("button", name="Ladda ner tabellen (CSV för Excel)")
             for i in range(buttons.count()):
-                with pg.expect_download() as dl:
-                    buttons.nth(i).click()
-                lines = open(dl.value.path(), encoding="utf-8-sig").read().splitlines()
+                lines = open(download(pg, buttons.nth(i)), encoding="utf-8-sig").read().splitlines()
                 downloads += 1
                 settle(pg)  # a protected download reruns the page; the next button's file is the new run's
                 for other in foreign:
