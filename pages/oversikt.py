@@ -31,7 +31,8 @@ for c, k in zip(cols, KEY_FIGURES):
     c.metric(t(k.label_key, lang) + mark, shown(k, value(series, last), lang),
              f"{text} {t('vs_prev', lang)} {last - 1}" if text else None, delta_color="off", delta_arrow=arrow,
              border=True)
-    c.caption(medians.get(k.column) or "\u00a0")
+    if any(medians.values()):  # a line under every figure only where there is a median to give
+        c.caption(medians.get(k.column) or "\u00a0")
 
 split = headlines.split(reads.query("intervention_flow", f.with_years(last, last)), reads.published_figures(), last)
 if len(split) > 1:  # several interventions: side by side with the total, and how it relates to the report

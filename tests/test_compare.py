@@ -229,3 +229,6 @@ def test_overview_median_line_reads_the_same_statistics(national):
     st = stats[stats.measure == "women_share_pct"].iloc[0]
     assert median_line(stats, "women_share_pct", "sv") == (
         f"Median för {st.associations} förbund: {round(st['median'])}\u00a0%")
+    # one association is oneself, two would give the other's value away: no median under three
+    few = stats.assign(associations=2)
+    assert median_line(few, "women_share_pct", "sv") == ""

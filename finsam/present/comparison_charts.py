@@ -221,10 +221,13 @@ def league(long: pd.DataFrame, measure: str, lang: str) -> pd.DataFrame:
         w("quartile", lang): [MISSING if pd.isna(q) else str(int(q)) for q in d.quartile]})
 
 
+MEDIAN_FROM = 3  # associations with a value before Översikt shows their median (one is oneself; two give the other away)
+
+
 def median_line(stats: pd.DataFrame, measure: str, lang: str) -> str:
-    """Översikt's line under a key figure: "Median för 12 förbund: 41 %" ('' when none has a value)."""
+    """Översikt's line under a key figure: "Median för 12 förbund: 41 %" ('' with fewer than MEDIAN_FROM)."""
     st = stats[stats.measure == measure]
-    if st.empty or not st.associations.iloc[0]:
+    if st.empty or not st.associations.iloc[0] or st.associations.iloc[0] < MEDIAN_FROM:
         return ""
     return w("median_line", lang).format(number(st.associations.iloc[0], 0, lang),
                                          value_text(measure, st["median"].iloc[0], lang))
