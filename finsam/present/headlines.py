@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from finsam.labels import MISSING, SUPPRESSED, fmt
+from finsam.query.headlines import COUNTS
 
 TEXT = {
     "heading": ("Per insats {}", "Per intervention {}"),
@@ -29,7 +30,6 @@ TEXT = {
     "new_n": ("{} nya", "{} new"),
     "ended_n": ("{} avslutade", "{} ended"),
 }
-COUNTS = ("participants_total", "new", "ended")
 
 
 def say(key: str, lang: str) -> str:
